@@ -1,0 +1,268 @@
+"""Read a clip's attributes from its pixels alone: subject colour and shape, scene, motion, camera move.
+
+No ground truth is used at scoring time. The evaluator knows the world's palette and geometry (as a
+person knows what a meadow looks like) and measures: a per-row background model separates the subject,
+its mask gives shape and colour, the background's own motion gives the camera move, and the subject's
+track with the camera taken out gives its motion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy import ndimage
+
+from engine.world.palette import SUBJECT_RGB
+from engine.world.physics import ZOOM_CENTRE
+from engine.world.vocab import AXES, SCENES
+
+SUBJECT_THRESHOLD = 0.13  # per-channel distance from the row's background that counts as subject
+MIN_SUBJECT_FRACTION = 0.004  # components smaller than this share of the frame are stars or noise
+
+
+@dataclass
+class ClipReading:
+    """What the evaluator saw in a clip."""
+
+    attributes: dict[str, str]
+    track: np.ndarray  # (T, 3) subject x, y, size in frame heights, camera taken out; NaN where not found
+    camera_shift: float  # frame widths the camera moved right over the clip
+    camera_zoom: float  # zoom factor from first to last frame
+    found: float  # share of frames where a subject was found
+    details: dict[str, float] = field(default_factory=dict)
+
+
+def _as_float(frames: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"expected frames of shape (T, H, W, 3), got {frames.shape}")
+    if frames.shape[0] < 1:
+        raise ValueError("the clip has no frames")
+    return frames.astype(np.float32) / 255.0 if frames.dtype == np.uint8 else frames.astype(np.float32)
+
+
+def segment_subject(frames: np.ndarray) -> np.ndarray:
+    """Subject mask per frame, (T, H, W) bool: the largest region that differs from its row's background."""
+    f = _as_float(frames)
+    background = np.median(f, axis=2, keepdims=True)  # (T, H, 1, 3) scenes are horizontal bands
+    diff = np.abs(f - background).max(axis=-1)  # (T, H, W)
+    candidate = diff > SUBJECT_THRESHOLD
+    masks = np.zeros(candidate.shape, bool)
+    min_pixels = MIN_SUBJECT_FRACTION * candidate.shape[1] * candidate.shape[2]
+    for t in range(candidate.shape[0]):
+        labels, count = ndimage.label(candidate[t])
+        if count == 0:
+            continue
+        sizes = np.bincount(labels.ravel())[1:]
+        best = int(np.argmax(sizes))
+        if sizes[best] >= min_pixels:
+            masks[t] = labels == best + 1
+    return masks
+
+
+def classify_colour(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
+    """Nearest subject colour to the median of the mask's interior, allowing for shading."""
+    f = _as_float(frames)
+    interior = ndimage.binary_erosion(masks, structure=np.array([[[0, 1, 0], [1, 1, 1], [0, 1, 0]]], bool))
+    pixels = f[interior] if interior.sum() >= 6 else f[masks]
+    if len(pixels) == 0:
+        return "unknown", float("inf")
+    rgb = np.median(pixels, axis=0)
+    best, best_d = "unknown", float("inf")
+    for name, ref in SUBJECT_RGB.items():
+        scale = np.clip(rgb @ ref / max(ref @ ref, 1e-6), 0.7, 1.15)
+        d = float(np.linalg.norm(rgb - scale * ref))
+        if d < best_d:
+            best, best_d = name, d
+    return best, best_d
+
+
+def shape_features(mask: np.ndarray) -> tuple[float, float] | None:
+    """(central hole fraction, fill of the bounding box) of one frame's mask, or None when it can't be judged."""
+    if mask.sum() < 12:
+        return None
+    filled = ndimage.binary_fill_holes(mask)
+    rows, cols = np.nonzero(filled)
+    h, w = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+    # Touching the frame's edge cuts the shape: its fill no longer says anything.
+    height, width = mask.shape
+    if rows.min() == 0 or cols.min() == 0 or rows.max() == height - 1 or cols.max() == width - 1:
+        return None
+    # A ring's hole sits at its centre; a gap from shading or blur elsewhere is not a hole.
+    hole = filled & ~mask
+    hole_share = 0.0
+    if hole.any():
+        hr, hc = np.nonzero(hole)
+        off = np.hypot(hr.mean() - rows.mean(), hc.mean() - cols.mean()) / max(h, w)
+        if off < 0.12:
+            hole_share = hole.sum() / filled.sum()
+    return float(hole_share), float(filled.sum() / (h * w))
+
+
+def classify_shape(masks: np.ndarray) -> tuple[str, dict[str, float]]:
+    feats = [f for f in (shape_features(m) for m in masks) if f is not None]
+    if not feats:
+        return "unknown", {}
+    hole, fill = np.median(np.array(feats), axis=0)
+    if hole > 0.08:
+        shape = "ring"
+    elif fill > 0.88:
+        shape = "cube"
+    elif fill > 0.64:
+        shape = "ball"
+    else:
+        shape = "triangle"
+    return shape, {"hole": float(hole), "fill": float(fill)}
+
+
+def _band_features(background_rows: np.ndarray) -> np.ndarray:
+    """Mean colour of three bands (sky, just below the horizon, ground) from (T, H, 3) row colours."""
+    h = background_rows.shape[1]
+    bands = [(0.04, 0.2), (0.5, 0.6), (0.86, 0.97)]
+    feats = [background_rows[:, int(a * h):max(int(b * h), int(a * h) + 1)].mean(axis=(0, 1)) for a, b in bands]
+    return np.concatenate(feats)
+
+
+@lru_cache(maxsize=1)
+def _scene_prototypes() -> dict[str, np.ndarray]:
+    # The look of each empty scene, measured once from the renderer's own backgrounds.
+    from engine.world.scene import render_background
+
+    h = w = 64
+    u = ((np.arange(w) + 0.5) / h - 0.5).astype(np.float32)[None, None, :]
+    v = ((np.arange(h) + 0.5) / h).astype(np.float32)[None, :, None]
+    protos = {}
+    for scene in SCENES:
+        bg = render_background(scene, u, v, np.zeros((1, 1, 1), np.float32), np.full(4, 0.3), pixel=1 / h)
+        protos[scene] = _band_features(np.median(np.clip(bg, 0, 1), axis=2))
+    return protos
+
+
+def classify_scene(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
+    f = _as_float(frames)
+    masked = np.where(masks[..., None], np.nan, f)
+    rows = np.nanmedian(masked, axis=2)  # (T, H, 3) each row's background colour
+    rows = np.where(np.isnan(rows), np.nanmedian(f, axis=2), rows)
+    feat = _band_features(rows)
+    dists = {s: float(np.linalg.norm(feat - p)) for s, p in _scene_prototypes().items()}
+    scene = min(dists, key=dists.get)
+    return scene, dists[scene]
+
+
+def _camera_error(f0: np.ndarray, f1: np.ndarray, bg0: np.ndarray, bg1: np.ndarray, shift: float, zoom: float
+                  ) -> tuple[float, float]:
+    """Mean absolute difference between the last frame and the first one moved by (shift px, zoom)."""
+    h, w = f0.shape[:2]
+    cols = w / 2 + shift + (np.arange(w) + 0.5 - w / 2) / zoom - 0.5
+    rows = ZOOM_CENTRE * h + (np.arange(h) + 0.5 - ZOOM_CENTRE * h) / zoom - 0.5
+    ci, ri = np.rint(cols).astype(int), np.rint(rows).astype(int)
+    ok_c, ok_r = (ci >= 0) & (ci < w), (ri >= 0) & (ri < h)
+    ci, ri = np.clip(ci, 0, w - 1), np.clip(ri, 0, h - 1)
+    warped = f0[np.ix_(ri, ci)]
+    valid = ok_r[:, None] & ok_c[None, :] & bg0[np.ix_(ri, ci)] & bg1
+    share = valid.mean()
+    if share < 0.25:
+        return float("inf"), share
+    return float(np.abs(warped - f1)[valid].mean()), share
+
+
+def estimate_camera(frames: np.ndarray, masks: np.ndarray) -> tuple[float, float]:
+    """Camera shift (pixels, positive = camera moved right) and zoom from the first to the last frame.
+
+    Measured over a few segments of the clip and chained, so each comparison keeps most of the
+    frame in view even when the whole move is large.
+    """
+    f = _as_float(frames)
+    if len(f) < 2:
+        return 0.0, 1.0
+    w = f.shape[2]
+    background = ~ndimage.binary_dilation(masks, structure=np.ones((1, 5, 5), bool))  # away from the subject
+    cuts = np.unique(np.linspace(0, len(f) - 1, min(3, len(f) - 1) + 1).round().astype(int))
+    candidates = [(float(s), 1.0) for s in range(-int(0.3 * w), int(0.3 * w) + 1)]
+    candidates += [(0.0, float(z)) for z in np.geomspace(0.8, 1.25, 19) if abs(z - 1.0) > 1e-6]
+    candidates.sort(key=lambda c: abs(c[0]) + abs(np.log(c[1])) * w)  # on a tie, the smaller move wins
+    shift, zoom = 0.0, 1.0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        errors = [_camera_error(f[a], f[b], background[a], background[b], s, z)[0] for s, z in candidates]
+        s, z = candidates[int(np.argmin(errors))]
+        shift, zoom = shift + s, zoom * z
+    return shift, zoom
+
+
+def classify_camera(shift_px: float, zoom: float, width: int) -> str:
+    if zoom > 1.12:
+        return "zoom in"
+    if zoom < 1 / 1.12:
+        return "zoom out"
+    if abs(shift_px) > 0.08 * width:
+        return "pan right" if shift_px > 0 else "pan left"
+    return "static"
+
+
+def subject_track(masks: np.ndarray, shift_px: float, zoom: float) -> np.ndarray:
+    """(T, 3) subject centre x, y and size in frame heights, mapped into the first frame's view."""
+    t_count, h, w = masks.shape
+    track = np.full((t_count, 3), np.nan)
+    for t in range(t_count):
+        if masks[t].sum() == 0:
+            continue
+        filled = ndimage.binary_fill_holes(masks[t])
+        rows, cols = np.nonzero(filled)
+        progress = t / max(t_count - 1, 1)  # the camera moves steadily through the clip
+        z = zoom**progress
+        x = w / 2 + shift_px * progress + (cols.mean() + 0.5 - w / 2) / z
+        y = ZOOM_CENTRE * h + (rows.mean() + 0.5 - ZOOM_CENTRE * h) / z
+        size = (rows.max() - rows.min() + 1) / z
+        track[t] = (x / h, y / h, size / h)
+    return track
+
+
+def classify_motion(track: np.ndarray) -> tuple[str, dict[str, float]]:
+    ok = ~np.isnan(track[:, 0])
+    if ok.sum() < 2:
+        return "unknown", {}
+    x, y, size = track[ok].T
+    k = max(1, min(3, len(x) // 4))
+    growth = float(np.median(size[-k:]) / max(np.median(size[:k]), 1e-6))
+    dx, dy = float(x[-1] - x[0]), float(y[-1] - y[0])
+    # A bounce is a descent followed by a climb: the deepest point with room above it on both sides.
+    lowest_before = np.minimum.accumulate(y)
+    lowest_after = np.minimum.accumulate(y[::-1])[::-1]
+    rebound = float(np.max(np.minimum(y - lowest_before, y - lowest_after)))
+    feats = {"growth": growth, "dx": dx, "dy": dy, "rebound": rebound}
+    if growth > 1.3:
+        return "grows", feats
+    if growth < 1 / 1.3:
+        return "shrinks", feats
+    if rebound > 0.06:
+        return "bounces", feats
+    if max(abs(dx), abs(dy)) < 0.08:
+        return "still", feats
+    if abs(dx) > abs(dy):
+        return ("moves right" if dx > 0 else "moves left"), feats
+    return ("falls" if dy > 0 else "rises"), feats
+
+
+def read_clip(frames: np.ndarray) -> ClipReading:
+    """Classify every attribute of a clip from its frames (T, H, W, 3)."""
+    f = _as_float(frames)
+    masks = segment_subject(f)
+    colour, colour_d = classify_colour(f, masks)
+    shape, shape_f = classify_shape(masks)
+    scene, scene_d = classify_scene(f, masks)
+    shift, zoom = estimate_camera(f, masks)
+    camera = classify_camera(shift, zoom, f.shape[2])
+    track = subject_track(masks, shift, zoom)
+    motion, motion_f = classify_motion(track)
+    attrs = {"shape": shape, "colour": colour, "scene": scene, "motion": motion, "camera": camera}
+    details = {"colour_distance": colour_d, "scene_distance": scene_d, **shape_f, **motion_f}
+    return ClipReading(attributes=attrs, track=track, camera_shift=shift / f.shape[2], camera_zoom=zoom,
+                       found=float(masks.any(axis=(1, 2)).mean()), details=details)
+
+
+def alignment(frames: np.ndarray, expected: dict[str, str]) -> dict[str, bool]:
+    """Per-axis agreement between what the frames show and the expected attributes (only axes given)."""
+    seen = read_clip(frames).attributes
+    return {axis: seen[axis] == expected[axis] for axis in AXES if axis in expected}

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from engine.eval import continuity, detect_onsets, psnr, read_clip, score_onsets, sync_score
+from engine.world import AXES, render_clip
+
+# Eight clips that together show every value of every axis.
+CASES = [{axis: values[i % len(values)] for axis, values in AXES.items()} for i in range(8)]
+
+
+@pytest.mark.parametrize("attrs", CASES, ids=lambda a: "-".join(a.values()).replace(" ", "_"))
+def test_evaluator_reads_every_attribute(attrs):
+    clip = render_clip(**attrs, seed=123, audio=False)
+    assert read_clip(clip.frames).attributes == attrs
+
+
+def test_evaluator_works_on_other_sizes():
+    clip = render_clip(shape="cube", colour="orange", scene="snowfield", motion="moves left", height=96,
+                       width=128, seed=9, audio=False)
+    seen = read_clip(clip.frames).attributes
+    assert seen["shape"] == "cube" and seen["colour"] == "orange" and seen["motion"] == "moves left"
+
+
+def test_sync_on_ground_truth_audio():
+    clip = render_clip(motion="bounces", shape="ring", scene="beach", seed=8)
+    score = sync_score(clip.audio, clip.sample_rate, [e.time for e in clip.events])
+    assert score.f1 == 1.0 and score.median_error_ms < 25
+
+
+def test_no_onsets_in_ambience_or_silence():
+    clip = render_clip(motion="still", scene="night", seed=1)
+    assert len(detect_onsets(clip.audio, clip.sample_rate)) == 0
+    assert len(detect_onsets(np.zeros(32000, np.float32), 16000)) == 0
+
+
+def test_score_onsets_edge_cases():
+    assert score_onsets([], []).f1 == 1.0
+    assert score_onsets([0.5], []).f1 == 0.0
+    s = score_onsets([0.51, 1.3], [0.5, 1.0])
+    assert s.precision == 0.5 and s.recall == 0.5 and abs(s.median_error_ms - 10) < 1e-6
+
+
+def test_continuity_and_psnr():
+    a = render_clip(shape="ball", colour="blue", motion="moves right", seed=3, audio=False)
+    b = render_clip(shape="ball", colour="blue", motion="bounces", seed=4, audio=False)
+    c = render_clip(shape="cube", colour="red", motion="bounces", seed=4, audio=False)
+    assert continuity(a.frames, b.frames)["same_subject"]
+    assert not continuity(a.frames, c.frames)["same_subject"]
+    assert psnr(a.frames[0], a.frames[0]) == float("inf")
+    assert 5 < psnr(a.frames[-1], b.frames[0]) < 40
+
+
+def test_bad_frames_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"\(T, H, W, 3\)"):
+        read_clip(np.zeros((4, 32, 32)))

@@ -1,0 +1,1 @@
+"""The conversational terminal UI (Textual)."""
