@@ -97,6 +97,86 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from engine.media import read_video, write_video
+    from engine.pipeline import SHIPPED_WEIGHTS, load_pipeline
+    from engine.world.captions import attributes_from_text
+
+    image = video = None
+    if args.mode == "i2v":
+        if not args.image:
+            raise ValueError("--mode i2v needs --image FILE (a picture to start from)")
+        image = _read_image(args.image)
+    if args.mode in ("v2v", "extend"):
+        if not args.video:
+            raise ValueError(f"--mode {args.mode} needs --video FILE")
+        video = read_video(args.video, with_audio=False).frames
+    out = Path(args.out)
+    _writable_dir(out.parent if str(out.parent) else Path("."))
+
+    t0 = time.perf_counter()
+    pipe = load_pipeline(args.weights or SHIPPED_WEIGHTS)
+    t_load = time.perf_counter() - t0
+    attributes = attributes_from_text(args.prompt)
+    progress = None if args.json else _step_printer()
+    result = pipe(args.prompt, attributes=attributes, mode=args.mode, image=image, video=video,
+                  strength=args.strength, num_frames=args.frames, num_inference_steps=args.steps,
+                  guidance_scale=args.guidance, seed=args.seed, callback=progress)
+    write_video(out, result.frames, result.fps, scale=max(1, args.scale))
+    report = {"file": str(out), "prompt": args.prompt, "attributes": attributes, "mode": args.mode,
+              "seed": args.seed, "frames": len(result.frames), "steps": args.steps, "guidance": args.guidance,
+              "strength": args.strength if args.mode == "v2v" else None,
+              "compute_fraction": result.compute_fraction,
+              "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        t = report["timings"]
+        print(f"\nwrote {out} ({len(result.frames)} frames, seed {args.seed}) in {t['sampling'] + t['decoding']:.2f}s "
+              f"(model load {t_load:.2f}s)")
+    return EXIT_OK
+
+
+def _read_image(path: str):
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            return np.asarray(img.convert("RGB"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such image: {path}") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"cannot read image {path}: not a picture file (png, jpg, ...)") from exc
+
+
+def _step_printer():
+    def show(info) -> None:
+        bar = "#" * int(20 * info.step / info.total)
+        print(f"\rdenoising [{bar:<20}] {info.step}/{info.total}  compute {info.compute_fraction:.0%}",
+              end="" if info.step < info.total else "\n", flush=True)
+
+    return show
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.train.common import load_config
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    config_path = args.config or Path(__file__).resolve().parent.parent / "engine" / "configs" / f"{args.model}.yaml"
+    cfg = load_config(config_path, overrides)
+    if args.model == "autoencoder":
+        from engine.train import autoencoder as trainer
+    else:
+        from engine.train import dit as trainer
+    run = args.run or args.model
+    if not args.export_only:
+        trainer.train(cfg, run, steps=args.steps)
+    if args.export:
+        trainer.export(cfg, run, Path(args.export))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Make short films from words, on your own machine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,17 +199,44 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("video", help="any video file (mp4, mov, webm, ...)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    gen = sub.add_parser("generate", help="draw one clip with the built-in model")
+    gen.add_argument("prompt", help='what to draw, e.g. "a red ball bounces in a meadow"')
+    gen.add_argument("--out", default="clip.mp4", help="mp4 to write (default: clip.mp4)")
+    gen.add_argument("--mode", choices=["t2v", "i2v", "v2v", "extend"], default="t2v")
+    gen.add_argument("--image", help="start image for i2v")
+    gen.add_argument("--video", help="source video for v2v and extend")
+    gen.add_argument("--strength", type=float, default=0.6, help="v2v: how much to change, in (0, 1]")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--frames", type=int, default=16)
+    gen.add_argument("--steps", type=int, default=16)
+    gen.add_argument("--guidance", type=float, default=3.0)
+    gen.add_argument("--scale", type=int, default=4, help="pixel enlargement of the written video")
+    gen.add_argument("--weights", help="weights folder (default: the shipped model)")
+    gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
+    gen.set_defaults(func=cmd_generate)
+
+    train = sub.add_parser("train", help="train the engine's models on the world (resumable)")
+    train.add_argument("model", choices=["autoencoder", "dit"])
+    train.add_argument("--config", help="YAML config (default: engine/configs/MODEL.yaml)")
+    train.add_argument("--run", help="run name under ~/.cache/reelwright/runs (default: the model name)")
+    train.add_argument("--steps", type=int, help="stop at this step (default: the config's steps)")
+    train.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config values")
+    train.add_argument("--export", metavar="DIR", help="after training, write save_pretrained weights to DIR")
+    train.add_argument("--export-only", action="store_true", help="skip training, only export")
+    train.set_defaults(func=cmd_train)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from engine.media import MediaError
+    from engine.pipeline import GenerationError
     from engine.world.vocab import VocabularyError
 
     try:
         return args.func(args)
-    except (VocabularyError, MediaError, FileNotFoundError) as exc:
+    except (VocabularyError, MediaError, GenerationError, FileNotFoundError, ValueError) as exc:
         return _fail(EXIT_BAD_INPUT, str(exc).splitlines()[0])
     except PermissionError as exc:
         return _fail(EXIT_OUTPUT, str(exc))

@@ -1,0 +1,236 @@
+"""The video Diffusion Transformer: denoises autoencoder latents conditioned on text, attributes and layout.
+
+Tokens are spatio-temporal patches (one latent frame, p x p latent cells each) with a fixed sin-cos
+position code over (t, h, w). Every frame carries its own noise level, so clean conditioning frames
+(image-to-video, extend, video-to-video anchors) sit at noise level zero beside noisy ones, and one
+model serves every mode. Conditioning:
+- adaLN-Zero modulation, per frame, by the frame's noise level plus the pooled text and the storyboard's
+  structured attributes (shape, colour, scene, motion, camera), each with a learned "none" entry;
+- cross-attention to the text encoder's token states;
+- optional layout: the subject's box per frame, turned into per-token features (inside the box? where
+  in it?), so bounces drawn by the physics module come out where gravity says.
+Any of the three can be dropped (classifier-free guidance trains with random drops).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from diffusers import ConfigMixin, ModelMixin
+from diffusers.configuration_utils import register_to_config
+from torch import nn
+
+from engine.world.vocab import AXES
+
+PRESETS = {
+    # name: (hidden size, depth, heads) — S ships in the repo and runs on a laptop CPU; B and L want a GPU.
+    "XS": (96, 4, 4),
+    "S": (192, 8, 4),
+    "B": (512, 12, 8),
+    "L": (768, 20, 12),
+}
+ATTRIBUTE_AXES = tuple(AXES)  # shape, colour, scene, motion, camera
+LAYOUT_FEATURES = 6  # inside, dx, dy, box width, box height, has-layout
+
+
+class AttnProcessor:
+    """Plain scaled-dot-product attention. NCR swaps in processors that reuse cached keys and values."""
+
+    def __call__(self, attn: Attention, x: torch.Tensor, context: torch.Tensor | None = None,
+                 context_mask: torch.Tensor | None = None) -> torch.Tensor:
+        b, n, _ = x.shape
+        context = x if context is None else context
+        q = attn.to_q(x).view(b, n, attn.heads, -1).transpose(1, 2)  # (B, h, N, d)
+        k = attn.to_k(context).view(b, context.shape[1], attn.heads, -1).transpose(1, 2)  # (B, h, M, d)
+        v = attn.to_v(context).view(b, context.shape[1], attn.heads, -1).transpose(1, 2)  # (B, h, M, d)
+        mask = None if context_mask is None else context_mask[:, None, None, :]  # (B, 1, 1, M) bool
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, h, N, d)
+        return attn.to_out(out.transpose(1, 2).reshape(b, n, -1))  # (B, N, D)
+
+
+class Attention(nn.Module):
+    """Projections only; the computation lives in ``processor`` (diffusers' split)."""
+
+    def __init__(self, dim: int, heads: int, context_dim: int | None = None):
+        super().__init__()
+        self.heads = heads
+        self.to_q = nn.Linear(dim, dim)
+        self.to_k = nn.Linear(context_dim or dim, dim)
+        self.to_v = nn.Linear(context_dim or dim, dim)
+        self.to_out = nn.Linear(dim, dim)
+        self.processor = AttnProcessor()
+
+    def forward(self, x, context=None, context_mask=None):
+        return self.processor(self, x, context, context_mask)
+
+
+def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return x * (1 + scale) + shift
+
+
+class DiTBlock(nn.Module):
+    """Self-attention and MLP under adaLN-Zero modulation, with cross-attention to text between them."""
+
+    def __init__(self, dim: int, heads: int, text_dim: int, mlp_ratio: float = 4.0):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
+        self.attn = Attention(dim, heads)
+        self.norm_cross = nn.LayerNorm(dim, eps=1e-6)
+        self.cross = Attention(dim, heads, context_dim=text_dim)
+        self.norm2 = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
+        hidden = int(dim * mlp_ratio)
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, dim))
+        self.ada = nn.Sequential(nn.SiLU(), nn.Linear(dim, 6 * dim))
+
+    def forward(self, x, frame_cond, text, text_mask):
+        # x: (B, N, D) tokens, N = T * tokens per frame; frame_cond: (B, T, D) per-frame conditioning
+        b, n, d = x.shape
+        t = frame_cond.shape[1]
+        mods = self.ada(frame_cond)[:, :, None].chunk(6, dim=-1)  # 6 x (B, T, 1, D): modulation is per frame
+        shift1, scale1, gate1, shift2, scale2, gate2 = mods
+        per_frame = lambda y: y.view(b, t, n // t, d)  # noqa: E731  (B, N, D) -> (B, T, N/T, D)
+        h = modulate(per_frame(self.norm1(x)), shift1, scale1).view(b, n, d)  # (B, N, D)
+        x = x + (gate1 * per_frame(self.attn(h))).view(b, n, d)  # (B, N, D)
+        x = x + self.cross(self.norm_cross(x), text, text_mask)  # (B, N, D)
+        h = modulate(per_frame(self.norm2(x)), shift2, scale2).view(b, n, d)  # (B, N, D)
+        x = x + (gate2 * per_frame(self.mlp(h))).view(b, n, d)  # (B, N, D)
+        return x
+
+
+def sincos(positions: torch.Tensor, dim: int) -> torch.Tensor:
+    """(..., ) positions -> (..., dim) sin-cos features."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half).to(positions.device)
+    angles = positions.float()[..., None] * freqs
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+
+
+class VideoDiT(ModelMixin, ConfigMixin):
+    """Predicts the flow-matching velocity (noise - clean) of every latent frame."""
+
+    @register_to_config
+    def __init__(self, latent_channels: int = 8, latent_size: int = 16, frames: int = 16, patch: int = 4,
+                 hidden: int = 256, depth: int = 8, heads: int = 4, mlp_ratio: float = 4.0, text_dim: int = 384,
+                 attribute_sizes: tuple[int, ...] = tuple(len(v) for v in AXES.values())):
+        super().__init__()
+        self.grid = latent_size // patch
+        patch_dim = latent_channels * patch * patch
+        self.patch_embed = nn.Linear(patch_dim, hidden)
+        self.noise_embed = nn.Sequential(nn.Linear(256, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        self.text_pool = nn.Sequential(nn.Linear(text_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        self.null_text = nn.Parameter(torch.zeros(1, 1, text_dim))
+        # One table per axis; the last row of each is "not given".
+        self.attributes = nn.ModuleList([nn.Embedding(size + 1, hidden) for size in attribute_sizes])
+        self.layout_embed = nn.Sequential(nn.Linear(LAYOUT_FEATURES, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        self.blocks = nn.ModuleList([DiTBlock(hidden, heads, text_dim, mlp_ratio) for _ in range(depth)])
+        self.norm_out = nn.LayerNorm(hidden, elementwise_affine=False, eps=1e-6)
+        self.ada_out = nn.Sequential(nn.SiLU(), nn.Linear(hidden, 2 * hidden))
+        self.proj_out = nn.Linear(hidden, patch_dim)
+        self.initialize_weights()
+
+    def initialize_weights(self) -> None:
+        def basic(module):
+            if isinstance(module, nn.Linear):
+                nn.init.xavier_uniform_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+
+        self.apply(basic)
+        for table in self.attributes:
+            nn.init.normal_(table.weight, std=0.02)
+        nn.init.normal_(self.null_text, std=0.02)
+        # adaLN-Zero: every block starts as the identity, and so does the output projection.
+        for block in self.blocks:
+            nn.init.zeros_(block.ada[-1].weight)
+            nn.init.zeros_(block.ada[-1].bias)
+            nn.init.zeros_(block.cross.to_out.weight)
+            nn.init.zeros_(block.cross.to_out.bias)
+        nn.init.zeros_(self.ada_out[-1].weight)
+        nn.init.zeros_(self.ada_out[-1].bias)
+        nn.init.zeros_(self.proj_out.weight)
+        nn.init.zeros_(self.proj_out.bias)
+
+    @property
+    def null_attributes(self) -> list[int]:
+        return [table.num_embeddings - 1 for table in self.attributes]
+
+    def position_code(self, frames: int, device) -> torch.Tensor:
+        """(T * g * g, D) fixed sin-cos code over (t, h, w): a third of the channels for each axis."""
+        dim = self.config.hidden
+        parts = [dim // 3 // 2 * 2] * 2
+        parts.append(dim - sum(parts))
+        t, i, j = torch.meshgrid(torch.arange(frames), torch.arange(self.grid), torch.arange(self.grid), indexing="ij")
+        code = [sincos(axis.reshape(-1).to(device), size) for axis, size in zip((t, i, j), parts)]
+        return torch.cat(code, dim=-1)
+
+    def patchify(self, latents: torch.Tensor) -> torch.Tensor:
+        b, t, c, h, w = latents.shape
+        p = self.config.patch
+        x = latents.reshape(b, t, c, h // p, p, w // p, p)
+        return x.permute(0, 1, 3, 5, 2, 4, 6).reshape(b, t * (h // p) * (w // p), c * p * p)  # (B, N, C*p*p)
+
+    def unpatchify(self, tokens: torch.Tensor, frames: int) -> torch.Tensor:
+        b = tokens.shape[0]
+        p, g, c = self.config.patch, self.grid, self.config.latent_channels
+        x = tokens.reshape(b, frames, g, g, c, p, p).permute(0, 1, 4, 2, 5, 3, 6)
+        return x.reshape(b, frames, c, g * p, g * p)  # (B, T, C, h, w)
+
+    def layout_features(self, layout: torch.Tensor | None, has_layout: torch.Tensor | None, frames: int, batch: int,
+                        device) -> torch.Tensor:
+        """(B, N, 6) per-token features from per-frame boxes (B, T, 4) in [0, 1] image fractions."""
+        g = self.grid
+        centre = (torch.arange(g, device=device, dtype=torch.float32) + 0.5) / g
+        cy, cx = torch.meshgrid(centre, centre, indexing="ij")  # (g, g)
+        if layout is None:
+            return torch.zeros(batch, frames * g * g, LAYOUT_FEATURES, device=device)
+        x0, y0, x1, y1 = layout.unbind(-1)  # each (B, T)
+        w, h = (x1 - x0).clamp(min=1e-3), (y1 - y0).clamp(min=1e-3)
+        dx = (cx - ((x0 + x1) / 2)[..., None, None]) / w[..., None, None]  # (B, T, g, g)
+        dy = (cy - ((y0 + y1) / 2)[..., None, None]) / h[..., None, None]
+        inside = ((dx.abs() <= 0.5) & (dy.abs() <= 0.5)).float()
+        size_w, size_h = w[..., None, None].expand_as(dx), h[..., None, None].expand_as(dx)
+        on = torch.ones_like(dx) if has_layout is None else has_layout.float()[:, None, None, None].expand_as(dx)
+        feats = torch.stack([inside, dx.clamp(-2, 2), dy.clamp(-2, 2), size_w, size_h, torch.ones_like(dx)], -1)
+        return (feats * on[..., None]).reshape(batch, frames * g * g, LAYOUT_FEATURES)
+
+    def forward(self, latents: torch.Tensor, sigmas: torch.Tensor, text_tokens: torch.Tensor,
+                text_mask: torch.Tensor, text_pooled: torch.Tensor, attributes: torch.Tensor,
+                layout: torch.Tensor | None = None, has_layout: torch.Tensor | None = None) -> torch.Tensor:
+        """
+        latents: (B, T, C, h, w) noisy latents (clean where a frame conditions)
+        sigmas: (B, T) noise level per frame in [0, 1]
+        text_tokens: (B, L, text_dim); text_mask: (B, L) bool; text_pooled: (B, text_dim)
+        attributes: (B, 5) indices per axis (null index = not given)
+        layout: (B, T, 4) subject box per frame, or None; has_layout: (B,) bool
+        returns: (B, T, C, h, w) velocity
+        """
+        b, t = latents.shape[:2]
+        g2 = self.grid * self.grid
+        x = self.patch_embed(self.patchify(latents))  # (B, N, D)
+        x = x + self.position_code(t, latents.device)[None]  # (B, N, D)
+        x = x + self.layout_embed(self.layout_features(layout, has_layout, t, b, latents.device))  # (B, N, D)
+
+        global_cond = self.text_pool(text_pooled)  # (B, D)
+        for axis, table in enumerate(self.attributes):
+            global_cond = global_cond + table(attributes[:, axis])  # (B, D)
+        frame_cond = self.noise_embed(sincos(sigmas * 1000.0, 256)) + global_cond[:, None]  # (B, T, D)
+
+        # An empty prompt still needs one key to attend to: the learned null token.
+        text = torch.cat([self.null_text.expand(b, -1, -1), text_tokens], dim=1)  # (B, 1+L, text_dim)
+        mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=x.device), text_mask], dim=1)  # (B, 1+L)
+
+        for block in self.blocks:
+            x = block(x, frame_cond, text, mask)  # (B, N, D)
+        shift, scale = self.ada_out(frame_cond)[:, :, None].chunk(2, dim=-1)  # (B, T, 1, D) each
+        x = modulate(self.norm_out(x).view(b, t, g2, -1), shift, scale)  # (B, T, N/T, D)
+        x = self.proj_out(x.view(b, t * g2, -1))  # (B, N, C*p*p)
+        return self.unpatchify(x, t)  # (B, T, C, h, w)
+
+
+def dit_from_preset(name: str, **overrides) -> VideoDiT:
+    if name not in PRESETS:
+        raise ValueError(f"unknown DiT preset {name!r}; presets: {', '.join(PRESETS)}")
+    hidden, depth, heads = PRESETS[name]
+    return VideoDiT(hidden=hidden, depth=depth, heads=heads, **overrides)

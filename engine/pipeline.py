@@ -1,0 +1,197 @@
+"""Sampling: rectified flow with diffusers' FlowMatchEulerDiscreteScheduler, one pipeline for every mode.
+
+- t2v: text (and attributes, and a physics layout) to video;
+- i2v: the first frame is given (a person's picture or the previous shot's last frame);
+- extend: the first k frames are given (the end of the clip being continued);
+- v2v: a whole video is given; it is noised to ``strength`` and denoised under the new prompt (SDEdit),
+  optionally keeping some of its frames as clean anchors.
+Given frames are encoded once and held at noise level zero; every other frame is denoised.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DiffusionPipeline, FlowMatchEulerDiscreteScheduler
+from PIL import Image
+
+from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
+from engine.dit import VideoDiT
+from engine.layout import layout_for
+from engine.text import TextEncoder
+from engine.world.vocab import AXES, TRAIN_FPS
+
+MODES = ("t2v", "i2v", "v2v", "extend")
+SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+class GenerationError(ValueError):
+    """Bad generation input; the message says what to change."""
+
+
+@dataclass
+class StepInfo:
+    step: int
+    total: int
+    sigma: float
+    compute_fraction: float = 1.0  # share of block compute actually spent this step (NCR lowers it)
+
+
+@dataclass
+class Generation:
+    frames: np.ndarray  # (T, H, W, 3) uint8
+    fps: int
+    latents: torch.Tensor
+    timings: dict[str, float] = field(default_factory=dict)
+    compute_fraction: float = 1.0
+    context_frames: int = 0  # leading frames that were given, not generated (extend)
+
+
+def attribute_ids(model: VideoDiT, attributes: dict[str, str | None] | None) -> torch.Tensor:
+    """(5,) indices; an axis not given (or a word outside the vocabulary) maps to the null entry."""
+    ids = []
+    for (axis, values), null in zip(AXES.items(), model.null_attributes):
+        word = (attributes or {}).get(axis)
+        ids.append(values.index(word) if word in values else null)
+    return torch.tensor(ids)
+
+
+def _fit_image(image: np.ndarray, size: int) -> np.ndarray:
+    """Any RGB image -> (size, size, 3) uint8: centre-cropped to square, then resized."""
+    img = Image.fromarray(np.asarray(image, dtype=np.uint8)).convert("RGB")
+    w, h = img.size
+    side = min(w, h)
+    img = img.crop(((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side))
+    return np.asarray(img.resize((size, size), Image.LANCZOS))
+
+
+class ReelPipeline(DiffusionPipeline):
+    """The engine's generator: DiT + autoencoder + flow-matching scheduler."""
+
+    def __init__(self, transformer: VideoDiT, vae: VideoAutoencoder, scheduler: FlowMatchEulerDiscreteScheduler):
+        super().__init__()
+        self.register_modules(transformer=transformer, vae=vae, scheduler=scheduler)
+        self._text: TextEncoder | None = None
+
+    @property
+    def text_encoder(self) -> TextEncoder:
+        if self._text is None:
+            self._text = TextEncoder(self.transformer.device)
+        return self._text
+
+    @property
+    def frame_size(self) -> int:
+        return self.transformer.config.latent_size * self.vae.config.downsample
+
+    def encode_frames(self, frames: np.ndarray) -> torch.Tensor:
+        """uint8 (T, H, W, 3) of any size -> latents (1, T, C, h, w)."""
+        fitted = np.stack([_fit_image(f, self.frame_size) for f in frames])
+        return self.vae.encode(frames_to_tensor(fitted, self.transformer.device)[None])
+
+    @torch.no_grad()
+    def __call__(self, prompt: str, attributes: dict[str, str | None] | None = None, mode: str = "t2v",
+                 image: np.ndarray | None = None, video: np.ndarray | None = None, strength: float = 0.6,
+                 anchor_every: int = 0, context_frames: int = 4, num_frames: int = 16, num_inference_steps: int = 16,
+                 guidance_scale: float = 3.0, seed: int = 0, use_layout: bool = True,
+                 callback: Callable[[StepInfo], None] | None = None) -> Generation:
+        t_start = time.perf_counter()
+        if mode not in MODES:
+            raise GenerationError(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
+        if not prompt or not prompt.strip():
+            raise GenerationError("the prompt is empty: describe the shot, e.g. 'a red ball bounces in a meadow'")
+        if num_frames <= 0:
+            raise GenerationError(f"frames must be at least 1, got {num_frames}")
+        if num_inference_steps <= 0:
+            raise GenerationError(f"steps must be at least 1, got {num_inference_steps}")
+        dit, device = self.transformer, self.transformer.device
+        c, s = dit.config.latent_channels, dit.config.latent_size
+
+        # Which frames are given, and their clean latents.
+        given = torch.zeros(num_frames, dtype=torch.bool, device=device)
+        clean = torch.zeros(1, num_frames, c, s, s, device=device)
+        start_sigma = 1.0
+        if mode == "i2v":
+            if image is None:
+                raise GenerationError("image-to-video needs a start image (--image FILE)")
+            clean[:, :1] = self.encode_frames(np.asarray(image)[None])
+            given[0] = True
+        elif mode == "extend":
+            if video is None or len(video) == 0:
+                raise GenerationError("extend needs the clip to continue (--video FILE)")
+            k = max(1, min(context_frames, len(video), num_frames - 1))
+            clean[:, :k] = self.encode_frames(np.asarray(video)[-k:])
+            given[:k] = True
+        elif mode == "v2v":
+            if video is None or len(video) == 0:
+                raise GenerationError("video-to-video needs a source video (--video FILE)")
+            if not 0.0 < strength <= 1.0:
+                raise GenerationError(f"strength must be in (0, 1], got {strength}")
+            source = np.asarray(video)
+            idx = np.linspace(0, len(source) - 1, num_frames).round().astype(int)  # retime to num_frames
+            clean = self.encode_frames(source[idx])
+            start_sigma = strength
+            if anchor_every > 0:
+                given[::anchor_every] = True
+        t_encoded = time.perf_counter()
+
+        tokens, mask, pooled = self.text_encoder.encode([prompt, ""])
+        ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
+        layout = has_layout = None
+        boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed) if use_layout and mode != "v2v" else None
+        if boxes is not None:
+            layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
+            has_layout = torch.tensor([True, False], device=device)
+
+        generator = torch.Generator("cpu").manual_seed(seed)
+        noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
+        latents = start_sigma * noise + (1.0 - start_sigma) * clean if mode == "v2v" else noise
+        latents = torch.where(given[None, :, None, None, None], clean, latents)
+
+        sigmas = np.linspace(start_sigma, 0.0, num_inference_steps + 1)[:-1]
+        self.scheduler.set_timesteps(sigmas=sigmas.tolist(), device=device)
+        total_fraction = 0.0
+        for i, t in enumerate(self.scheduler.timesteps):
+            sigma = float(self.scheduler.sigmas[i])
+            frame_sigmas = torch.where(given, 0.0, sigma)[None].expand(2, -1)  # (2, T)
+            model_in = latents.expand(2, -1, -1, -1, -1)
+            velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout)  # (2, T, C, h, w)
+            cond, uncond = velocity.chunk(2)
+            velocity = uncond + guidance_scale * (cond - uncond)
+            latents = self.scheduler.step(velocity, t, latents).prev_sample
+            latents = torch.where(given[None, :, None, None, None], clean, latents)
+            fraction = float(getattr(dit, "last_compute_fraction", 1.0))
+            total_fraction += fraction
+            if callback is not None:
+                callback(StepInfo(step=i + 1, total=num_inference_steps, sigma=sigma, compute_fraction=fraction))
+        t_sampled = time.perf_counter()
+
+        frames = tensor_to_frames(self.vae.decode(latents))[0]
+        t_decoded = time.perf_counter()
+        return Generation(
+            frames=frames, fps=TRAIN_FPS, latents=latents,
+            timings={"encode": t_encoded - t_start, "sampling": t_sampled - t_encoded,
+                     "decoding": t_decoded - t_sampled},
+            compute_fraction=total_fraction / num_inference_steps,
+            context_frames=int(given.sum()) if mode == "extend" else 0,
+        )
+
+
+def make_scheduler() -> FlowMatchEulerDiscreteScheduler:
+    return FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
+
+
+def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu") -> ReelPipeline:
+    """Load the shipped (or any exported) weights folder: ``transformer/`` and ``autoencoder/`` inside."""
+    weights = Path(weights)
+    for part in ("transformer", "autoencoder"):
+        if not (weights / part / "config.json").exists():
+            raise FileNotFoundError(f"model weights missing: {weights / part} not found; reinstall reelwright "
+                                    f"or train them with `reelwright train`")
+    dit = VideoDiT.from_pretrained(weights / "transformer", low_cpu_mem_usage=False).to(device).eval()
+    vae = VideoAutoencoder.from_pretrained(weights / "autoencoder", low_cpu_mem_usage=False).to(device).eval()
+    return ReelPipeline(transformer=dit, vae=vae, scheduler=make_scheduler())

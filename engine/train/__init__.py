@@ -1,0 +1,1 @@
+"""Training scripts for the engine's models: `reelwright train autoencoder|dit`."""
