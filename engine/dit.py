@@ -36,7 +36,10 @@ LAYOUT_FEATURES = 6  # inside, dx, dy, box width, box height, has-layout
 
 
 class AttnProcessor:
-    """Plain scaled-dot-product attention. NCR swaps in processors that reuse cached keys and values."""
+    """Plain scaled-dot-product attention. NCR swaps in processors that reuse cached keys and values.
+
+    ``context_mask`` is (B, M) for keys, or (B, N, M) when each query has its own allowed keys.
+    """
 
     def __call__(self, attn: Attention, x: torch.Tensor, context: torch.Tensor | None = None,
                  context_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -45,7 +48,9 @@ class AttnProcessor:
         q = attn.to_q(x).view(b, n, attn.heads, -1).transpose(1, 2)  # (B, h, N, d)
         k = attn.to_k(context).view(b, context.shape[1], attn.heads, -1).transpose(1, 2)  # (B, h, M, d)
         v = attn.to_v(context).view(b, context.shape[1], attn.heads, -1).transpose(1, 2)  # (B, h, M, d)
-        mask = None if context_mask is None else context_mask[:, None, None, :]  # (B, 1, 1, M) bool
+        mask = None
+        if context_mask is not None:
+            mask = context_mask[:, None, None, :] if context_mask.dim() == 2 else context_mask[:, None]  # (B,1,·,M)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, h, N, d)
         return attn.to_out(out.transpose(1, 2).reshape(b, n, -1))  # (B, N, D)
 
@@ -84,15 +89,16 @@ class DiTBlock(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, dim))
         self.ada = nn.Sequential(nn.SiLU(), nn.Linear(dim, 6 * dim))
 
-    def forward(self, x, frame_cond, text, text_mask):
+    def forward(self, x, frame_cond, text, text_mask, self_mask=None):
         # x: (B, N, D) tokens, N = T * tokens per frame; frame_cond: (B, T, D) per-frame conditioning
+        # self_mask: (B, N, N) allowed keys per query, or None for full attention
         b, n, d = x.shape
         t = frame_cond.shape[1]
         mods = self.ada(frame_cond)[:, :, None].chunk(6, dim=-1)  # 6 x (B, T, 1, D): modulation is per frame
         shift1, scale1, gate1, shift2, scale2, gate2 = mods
         per_frame = lambda y: y.view(b, t, n // t, d)  # noqa: E731  (B, N, D) -> (B, T, N/T, D)
         h = modulate(per_frame(self.norm1(x)), shift1, scale1).view(b, n, d)  # (B, N, D)
-        x = x + (gate1 * per_frame(self.attn(h))).view(b, n, d)  # (B, N, D)
+        x = x + (gate1 * per_frame(self.attn(h, context_mask=self_mask))).view(b, n, d)  # (B, N, D)
         x = x + self.cross(self.norm_cross(x), text, text_mask)  # (B, N, D)
         h = modulate(per_frame(self.norm2(x)), shift2, scale2).view(b, n, d)  # (B, N, D)
         x = x + (gate2 * per_frame(self.mlp(h))).view(b, n, d)  # (B, N, D)
@@ -195,6 +201,18 @@ class VideoDiT(ModelMixin, ConfigMixin):
         feats = torch.stack([inside, dx.clamp(-2, 2), dy.clamp(-2, 2), size_w, size_h, torch.ones_like(dx)], -1)
         return (feats * on[..., None]).reshape(batch, frames * g * g, LAYOUT_FEATURES)
 
+    def clean_frame_mask(self, sigmas: torch.Tensor) -> torch.Tensor | None:
+        """Given (clean) frames attend only to given frames; noisy frames attend to everything.
+
+        So a given frame's keys and values never depend on the noisy ones, and can be computed once and
+        cached for every sampling step (NCR's frame level) without changing the result.
+        """
+        clean = sigmas == 0  # (B, T)
+        if not bool(clean.any()):
+            return None
+        tokens_clean = clean.repeat_interleave(self.grid * self.grid, dim=1)  # (B, N)
+        return ~tokens_clean[:, :, None] | tokens_clean[:, None, :]  # (B, N query, N key)
+
     def forward(self, latents: torch.Tensor, sigmas: torch.Tensor, text_tokens: torch.Tensor,
                 text_mask: torch.Tensor, text_pooled: torch.Tensor, attributes: torch.Tensor,
                 layout: torch.Tensor | None = None, has_layout: torch.Tensor | None = None) -> torch.Tensor:
@@ -221,8 +239,9 @@ class VideoDiT(ModelMixin, ConfigMixin):
         text = torch.cat([self.null_text.expand(b, -1, -1), text_tokens], dim=1)  # (B, 1+L, text_dim)
         mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=x.device), text_mask], dim=1)  # (B, 1+L)
 
+        self_mask = self.clean_frame_mask(sigmas)  # (B, N, N) or None
         for block in self.blocks:
-            x = block(x, frame_cond, text, mask)  # (B, N, D)
+            x = block(x, frame_cond, text, mask, self_mask)  # (B, N, D)
         shift, scale = self.ada_out(frame_cond)[:, :, None].chunk(2, dim=-1)  # (B, T, 1, D) each
         x = modulate(self.norm_out(x).view(b, t, g2, -1), shift, scale)  # (B, T, N/T, D)
         x = self.proj_out(x.view(b, t * g2, -1))  # (B, N, C*p*p)

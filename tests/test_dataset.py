@@ -23,3 +23,9 @@ def test_batch_arrays():
     assert batch["frames"].shape == (3, 5, 32, 32, 3)
     assert batch["layout"].shape == (3, 5, 4)
     assert len(batch["captions"]) == 3
+
+
+def test_parallel_stream_matches_the_serial_one():
+    serial = list(stream_clips(seed=5, count=6, height=32, width=32, frames=3))
+    pooled = list(stream_clips(seed=5, count=6, height=32, width=32, frames=3, workers=2))
+    assert all(np.array_equal(a.frames, b.frames) for a, b in zip(serial, pooled))

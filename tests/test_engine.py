@@ -98,3 +98,21 @@ def test_missing_weights_is_a_clear_error(tmp_path):
 def test_scheduler_is_diffusers_flow_match():
     assert type(make_scheduler()).__name__ == "FlowMatchEulerDiscreteScheduler"
     assert issubclass(ReelPipeline, __import__("diffusers").DiffusionPipeline)
+
+
+def test_given_frames_ignore_noisy_frames():
+    """A clean frame's output must not change when the noisy frames change (exact frame-level caching)."""
+    torch.manual_seed(0)
+    dit = dit_from_preset("XS")
+    with torch.no_grad():
+        for p in dit.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    sig = torch.tensor([[0.0, 0.0, 0.7, 0.7]])
+    x = torch.randn(1, 4, 8, 16, 16)
+    y = x.clone()
+    y[:, 2:] = torch.randn(1, 2, 8, 16, 16)
+    args = (torch.randn(1, 3, 384), torch.ones(1, 3, dtype=torch.bool), torch.randn(1, 384),
+            attribute_ids(dit, None)[None])
+    a, b = dit(x, sig, *args), dit(y, sig, *args)
+    assert torch.allclose(a[:, :2], b[:, :2], atol=1e-6)
+    assert not torch.allclose(a[:, 2:], b[:, 2:])

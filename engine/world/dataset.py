@@ -6,7 +6,9 @@ seed and i), so a training run that resumes at step k sees exactly what it would
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -30,13 +32,30 @@ def sample_spec(index: int, seed: int = 0, split: Split = "train", frames: int =
                     seed=int(rng.integers(2**31)))
 
 
+def _render_index(index: int, seed: int, split: Split, audio: bool, size: dict) -> WorldClip:
+    return render_clip(sample_spec(index, seed, split, **size), audio=audio)
+
+
 def stream_clips(seed: int = 0, start: int = 0, count: int | None = None, split: Split = "train",
-                 audio: bool = False, **size) -> Iterator[WorldClip]:
-    """Yield rendered clips ``start, start+1, ...`` of the stream (forever when ``count`` is None)."""
-    index = start
-    while count is None or index < start + count:
-        yield render_clip(sample_spec(index, seed, split, **size), audio=audio)
-        index += 1
+                 audio: bool = False, workers: int = 1, **size) -> Iterator[WorldClip]:
+    """Yield rendered clips ``start, start+1, ...`` of the stream (forever when ``count`` is None).
+
+    With ``workers`` > 1 clips are rendered by a process pool, in order, so the stream is the same.
+    """
+    stop = None if count is None else start + count
+    indices = iter(range(start, stop)) if stop is not None else _count_from(start)
+    render = partial(_render_index, seed=seed, split=split, audio=audio, size=size)
+    if workers <= 1:
+        yield from map(render, indices)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(render, indices, chunksize=64)
+
+
+def _count_from(start: int) -> Iterator[int]:
+    while True:
+        yield start
+        start += 1
 
 
 def batch_arrays(clips: list[WorldClip]) -> dict[str, np.ndarray | list]:

@@ -85,7 +85,7 @@ def render_clip(spec: ClipSpec | None = None, *, audio: bool = True, **fields) -
     if np.all(track.zoom == 1.0) and np.all(track.cam_x == 0.0) and spec.scene != "beach":
         wx, wy, t = wx[:1], wy[:1], t[:1]  # a still camera on a still scene: one background serves all frames
     background = render_background(spec.scene, wx, wy, t, phase, pixel=1.0 / (h * float(track.zoom.max())))
-    frames = np.array(np.broadcast_to(background, (spec.frames, h, spec.width, 3)))
+    frames = background if len(background) == spec.frames else np.repeat(background, spec.frames, axis=0)
     alpha, r_px = _composite_subject(spec, track, frames)
 
     weight = alpha.sum(axis=(1, 2)) + 1e-6
@@ -94,7 +94,9 @@ def render_clip(spec: ClipSpec | None = None, *, audio: bool = True, **fields) -
 
     text = make_caption(spec.attributes(), rng)
     sound = synthesize_soundtrack(spec.shape, spec.scene, track.events, spec.duration, rng) if audio else None
-    frames_u8 = (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    frames *= 255.0
+    frames += 0.5
+    frames_u8 = np.clip(frames, 0.0, 255.0, out=frames).astype(np.uint8)
     return WorldClip(spec=spec, frames=frames_u8, caption=text, mask=alpha > 0.5,
                      centroid=centroid, size=(2.0 * r_px / h).astype(np.float32),
                      layout=track.layout().astype(np.float32), events=list(track.events), audio=sound)
