@@ -114,8 +114,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _writable_dir(out.parent if str(out.parent) else Path("."))
 
+    from engine.ncr import NCRConfig
+
+    ncr = NCRConfig(enabled=args.ncr == "on", token_ratio=args.ncr_tokens, refresh_every=args.ncr_refresh,
+                    skip_below=args.ncr_skip_below)
     t0 = time.perf_counter()
-    pipe = load_pipeline(args.weights or SHIPPED_WEIGHTS)
+    pipe = load_pipeline(args.weights or SHIPPED_WEIGHTS, ncr=ncr)
     t_load = time.perf_counter() - t0
     attributes = attributes_from_text(args.prompt)
     progress = None if args.json else _step_printer()
@@ -126,6 +130,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     report = {"file": str(out), "prompt": args.prompt, "attributes": attributes, "mode": args.mode,
               "seed": args.seed, "frames": len(result.frames), "steps": args.steps, "guidance": args.guidance,
               "strength": args.strength if args.mode == "v2v" else None,
+              "ncr": {"enabled": ncr.active, "token_ratio": ncr.token_ratio, "refresh_every": ncr.refresh_every,
+                      "skip_below": ncr.skip_below},
               "compute_fraction": result.compute_fraction,
               "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}
     if args.json:
@@ -133,7 +139,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         t = report["timings"]
         print(f"\nwrote {out} ({len(result.frames)} frames, seed {args.seed}) in {t['sampling'] + t['decoding']:.2f}s "
-              f"(model load {t_load:.2f}s)")
+              f"(model load {t_load:.2f}s, block compute spent {result.compute_fraction:.0%})")
     return EXIT_OK
 
 
@@ -213,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--guidance", type=float, default=3.0)
     gen.add_argument("--scale", type=int, default=4, help="pixel enlargement of the written video")
     gen.add_argument("--weights", help="weights folder (default: the shipped model)")
+    gen.add_argument("--ncr", choices=["on", "off"], default="on", help="noise-aware compute redistribution")
+    gen.add_argument("--ncr-tokens", type=float, default=0.35, help="share of noisy tokens recomputed per step")
+    gen.add_argument("--ncr-refresh", type=int, default=3, help="a full step every N steps")
+    gen.add_argument("--ncr-skip-below", type=float, default=0.0, help="skip middle blocks below this noise")
     gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
     gen.set_defaults(func=cmd_generate)
 

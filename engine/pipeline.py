@@ -23,6 +23,7 @@ from PIL import Image
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import VideoDiT
 from engine.layout import layout_for
+from engine.ncr import NCRConfig, apply_ncr, reset_ncr
 from engine.text import TextEncoder
 from engine.world.vocab import AXES, TRAIN_FPS
 
@@ -147,6 +148,7 @@ class ReelPipeline(DiffusionPipeline):
             layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
             has_layout = torch.tensor([True, False], device=device)
 
+        reset_ncr(dit)  # a new trajectory: nothing cached from an earlier generation applies
         generator = torch.Generator("cpu").manual_seed(seed)
         noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
         latents = start_sigma * noise + (1.0 - start_sigma) * clean if mode == "v2v" else noise
@@ -185,8 +187,12 @@ def make_scheduler() -> FlowMatchEulerDiscreteScheduler:
     return FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
 
 
-def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu") -> ReelPipeline:
-    """Load the shipped (or any exported) weights folder: ``transformer/`` and ``autoencoder/`` inside."""
+def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", ncr: NCRConfig | None = None
+                  ) -> ReelPipeline:
+    """Load the shipped (or any exported) weights folder: ``transformer/`` and ``autoencoder/`` inside.
+
+    ``ncr``: compute redistribution settings; None keeps the plain sampler.
+    """
     weights = Path(weights)
     for part in ("transformer", "autoencoder"):
         if not (weights / part / "config.json").exists():
@@ -194,4 +200,6 @@ def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu") ->
                                     f"or train them with `reelwright train`")
     dit = VideoDiT.from_pretrained(weights / "transformer", low_cpu_mem_usage=False).to(device).eval()
     vae = VideoAutoencoder.from_pretrained(weights / "autoencoder", low_cpu_mem_usage=False).to(device).eval()
+    if ncr is not None:
+        apply_ncr(dit, ncr)
     return ReelPipeline(transformer=dit, vae=vae, scheduler=make_scheduler())
