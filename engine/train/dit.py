@@ -34,13 +34,19 @@ def build_model(cfg: dict) -> VideoDiT:
                            patch=cfg["patch"], frames=cfg["frames"])
 
 
-def make_batch(step: int, cfg: dict, vae: VideoAutoencoder, text: TextEncoder, model: VideoDiT, device):
-    """Render, encode and mask one training batch."""
-    rng = np.random.default_rng([cfg["seed"], step, 0xD17])
-    clips = [render_clip(sample_spec(step * cfg["batch"] + i, seed=cfg["seed"], split="train", frames=cfg["frames"],
+def render_and_encode(index: int, cfg: dict, vae: VideoAutoencoder, device) -> tuple[list, torch.Tensor]:
+    """The ``index``-th batch of training clips and their latents (B, T, C, h, w)."""
+    clips = [render_clip(sample_spec(index * cfg["batch"] + i, seed=cfg["seed"], split="train", frames=cfg["frames"],
                                      height=cfg["size"], width=cfg["size"]), audio=False) for i in range(cfg["batch"])]
     with torch.no_grad():
-        x0 = vae.encode(frames_to_tensor(np.stack([c.frames for c in clips]), device))  # (B, T, C, h, w)
+        x0 = vae.encode(frames_to_tensor(np.stack([c.frames for c in clips]), device))
+    return clips, x0
+
+
+def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: TextEncoder, model: VideoDiT, device):
+    """Draw noise levels, conditioning masks and condition drops for one step over rendered clips."""
+    rng = np.random.default_rng([cfg["seed"], step, 0xD17])
+    clips, x0 = data
     b, t = x0.shape[:2]
 
     captions, ids, has_layout = [], [], []
@@ -124,11 +130,17 @@ def train(cfg: dict, run: str, steps: int | None = None) -> Path:
     log = RunLog(folder)
     total = steps or cfg["steps"]
     started, seen = time.time(), 0
+    data, data_index = None, None
     while step < total:
         lr = cfg["lr"] * min(1.0, (step + 1) / cfg["warmup"])
         for group in opt.param_groups:
             group["lr"] = lr
-        batch = make_batch(step, cfg, vae, text, model, device)
+        # Rendering and encoding cost a third of a step, so each batch of clips serves ``reuse`` steps,
+        # every time with fresh noise, masks and condition drops.
+        if data_index != step // cfg["reuse"]:
+            data_index = step // cfg["reuse"]
+            data = render_and_encode(data_index, cfg, vae, device)
+        batch = make_batch(step, cfg, data, text, model, device)
         pred = model(batch["xt"], batch["sigmas"], batch["tokens"], batch["mask"], batch["pooled"], batch["ids"],
                      batch["layout"], batch["has_layout"])
         per_frame = F.mse_loss(pred, batch["target"], reduction="none").mean(dim=(2, 3, 4))  # (B, T)
