@@ -75,7 +75,7 @@ def render_clip(spec: ClipSpec | None = None, *, audio: bool = True, **fields) -
     h = spec.height
     rng = np.random.default_rng([spec.seed, 0x5EED])
     track = plan_track(spec.motion, spec.camera, spec.scene, spec.frames, spec.fps, spec.width / h, rng)
-    phase = rng.uniform(0.0, 1.0, size=4)
+    phase = rng.uniform(0.0, 1.0, size=4).astype(np.float32)  # float64 here would promote every pixel
 
     u, v = _axes(h, spec.width)
     zoom = track.zoom.astype(np.float32)[:, None, None]
