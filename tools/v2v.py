@@ -1,0 +1,26 @@
+"""Video to video: restyle or edit a clip while keeping its motion (SDEdit at a strength)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.common import EngineSession, SamplingSettings, ShotAttributes, ShotResult, default_session, read_video_file
+
+
+class VideoToVideoArgs(BaseModel):
+    """Change a clip (a new colour, a new scene) and keep how things move."""
+
+    model_config = ConfigDict(extra="forbid")
+    prompt: str = Field(min_length=1, description="the clip as it should become")
+    video_path: str = Field(description="the source clip (mp4, or a shot's frames .npy)")
+    strength: float = Field(0.6, gt=0.0, le=1.0, description="how much to change: near 0 keeps, 1 redraws")
+    anchor_every: int = Field(0, ge=0, description="keep every Nth source frame exactly (0: none)")
+    attributes: ShotAttributes = Field(default_factory=ShotAttributes)
+    settings: SamplingSettings = Field(default_factory=SamplingSettings)
+
+
+def video_to_video(args: VideoToVideoArgs, session: EngineSession | None = None, progress=None) -> ShotResult:
+    video = read_video_file(args.video_path)
+    return (session or default_session()).render(
+        "v2v", args.prompt, args.attributes, args.settings, inputs={"video": video},
+        options={"strength": args.strength, "anchor_every": args.anchor_every}, progress=progress)
