@@ -36,8 +36,8 @@ def test_load_and_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("bad,line,field", [
-    (GOOD.replace("colour: red\n    scene: meadow\n    motion: moves", "colour: teal\n    scene: meadow\n    motion: moves"),
-     14, "shots.1.colour"),
+    (GOOD.replace("colour: red\n    scene: meadow\n    motion: moves",
+                  "colour: teal\n    scene: meadow\n    motion: moves"), 14, "shots.1.colour"),
     (GOOD.replace("motion: bounces", "motion: flies"), 9, "shots.0.motion"),
     (GOOD.replace("    source: previous\n", ""), 10, "shots.1"),
 ])

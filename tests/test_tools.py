@@ -1,13 +1,24 @@
 """The video tools on a tiny random model: files, caching, chaining inputs, clear errors, tool schemas."""
 
-import numpy as np
 import pytest
 from PIL import Image
 from pydantic import ValidationError
 
-from tools import (VIDEO_TOOLS, EngineSession, ExtendArgs, ImageToVideoArgs, SamplingSettings, ShotAttributes,
-                   TextToVideoArgs, ToolError, VideoToVideoArgs, extend_video, image_to_video, text_to_video,
-                   video_to_video)
+from tools import (
+    VIDEO_TOOLS,
+    EngineSession,
+    ExtendArgs,
+    ImageToVideoArgs,
+    SamplingSettings,
+    ShotAttributes,
+    TextToVideoArgs,
+    ToolError,
+    VideoToVideoArgs,
+    extend_video,
+    image_to_video,
+    text_to_video,
+    video_to_video,
+)
 
 FAST = SamplingSettings(frames=8, steps=2, seed=1)
 
