@@ -1,0 +1,196 @@
+"""Conversational edits to a storyboard, read without a language model.
+
+Each edit returns the new storyboard, the ids of shots whose inputs changed (only those are rendered
+again; the shot cache makes every other shot free) and a sentence for the person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agent import lexicon
+from agent.offline_planner import OfflinePlanner, PlannerError, _norm
+from agent.storyboard import Shot, Storyboard
+from engine.world.captions import canonical_caption
+
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+class EditError(ValueError):
+    """An edit that cannot be applied; the message says what would work."""
+
+
+@dataclass
+class EditOutcome:
+    board: Storyboard
+    changed: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def _shot_numbers(norm: str, count: int) -> list[int]:
+    """1-based shot numbers mentioned: 'shot 2', 'shots 1 and 3', 'the second shot', 'the last shot'."""
+    found: list[tuple[int, int]] = []
+    number = r"(?:\d+|one|two|three|four|five|six)"
+    for m in re.finditer(rf" shots? ({number}(?: (?:and|to|,) {number})*) ", norm):
+        for tok in re.findall(number, m.group(1)):
+            found.append((m.start(), int(tok) if tok.isdigit() else ORDINALS[tok]))
+    for word, n in ORDINALS.items():
+        for m in re.finditer(rf" (?:the )?{word} (?:shot|one|clip) ", norm):
+            found.append((m.start(), n))
+    for m in re.finditer(r" (?:the )?last (?:shot|one|clip) ", norm):
+        found.append((m.start(), count))
+    numbers = [n for _, n in sorted(found)]
+    for n in numbers:
+        if not 1 <= n <= count:
+            raise EditError(f"there is no shot {n}: the storyboard has {count} shot{'s' * (count != 1)}")
+    return list(dict.fromkeys(numbers))
+
+
+def rechain(board: Storyboard) -> list[str]:
+    """Re-derive continuity after shots moved: a shot continues the previous one only if it shows the same
+    subject in the same place. Returns ids whose mode or source changed."""
+    changed = []
+    for i, shot in enumerate(board.shots):
+        previous = board.shots[i - 1] if i else None
+        if shot.mode in ("t2v", "i2v") and (shot.source in (None, "previous")):
+            chained = previous is not None and previous.subject == shot.subject and previous.scene == shot.scene
+            mode, source = ("i2v", "previous") if chained else ("t2v", None)
+            if (shot.mode, shot.source) != (mode, source):
+                # Each assignment is validated, so go through a state where mode and source agree.
+                if chained:
+                    shot.source, shot.mode = source, mode
+                else:
+                    shot.mode, shot.source = mode, source
+                changed.append(shot.id)
+    return changed
+
+
+def _downstream(board: Storyboard, index: int) -> list[int]:
+    """Indices of the shots that continue, frame to frame, from shot ``index``."""
+    chain = []
+    for j in range(index + 1, len(board.shots)):
+        if board.shots[j].source == "previous" and board.shots[j].subject == board.shots[index].subject:
+            chain.append(j)
+        else:
+            break
+    return chain
+
+
+def _set_attributes(board: Storyboard, indices: list[int], changes: dict[str, str]) -> list[str]:
+    changed = []
+    for i in indices:
+        shot = board.shots[i]
+        new = {**shot.attributes, **changes}
+        if new == shot.attributes:
+            continue
+        if "shape" in changes or "colour" in changes:
+            shot.subject = board.ledger.add(new["shape"], new["colour"]).id
+        for axis, value in changes.items():
+            setattr(shot, axis, value)
+        shot.prompt = canonical_caption(shot.attributes)
+        changed.append(shot.id)
+    return changed
+
+
+def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None = None) -> EditOutcome:
+    """Apply one conversational edit. Raises EditError when the request is not an edit it understands."""
+    board = board.model_copy(deep=True)
+    norm = _norm(request)
+    count = len(board.shots)
+    numbers = _shot_numbers(norm, count) if count else []
+    planner = planner or OfflinePlanner()
+
+    if re.search(r" (remove|delete|drop|cut|lose) ", norm):
+        if not numbers:
+            raise EditError("which shot should go? say e.g. 'remove shot 2' or 'remove the last shot'")
+        removed = [board.shots[n - 1].id for n in numbers]
+        board.shots = [s for s in board.shots if s.id not in removed]
+        changed = rechain(board)
+        board.ledger.changes.append(f"removed {', '.join(removed)}")
+        return EditOutcome(board, changed, f"Removed {', '.join(removed)}; {len(board.shots)} shots left.")
+
+    if re.search(r" (swap|switch|exchange) ", norm):
+        if len(numbers) != 2:
+            raise EditError("say which two shots to swap, e.g. 'swap shots 1 and 2'")
+        a, b = numbers[0] - 1, numbers[1] - 1
+        board.shots[a], board.shots[b] = board.shots[b], board.shots[a]
+        changed = rechain(board)
+        board.ledger.changes.append(f"swapped shots {a + 1} and {b + 1}")
+        return EditOutcome(board, changed, f"Swapped shots {a + 1} and {b + 1}.")
+
+    if re.search(r" (retake|redo|reshoot|re render|rerender|again) ", norm):
+        targets = numbers or list(range(1, count + 1))
+        changed = []
+        for n in targets:
+            shot = board.shots[n - 1]
+            shot.seed += 1000  # a new seed gives a new take; the old takes stay in the shot's history
+            changed.append(shot.id)
+        return EditOutcome(board, changed, f"Retaking {', '.join(changed)} with a new seed.")
+
+    transition = None
+    if re.search(r" (crossfade|cross fade|dissolve) ", norm):
+        transition = "crossfade"
+    elif re.search(r" fade", norm):
+        transition = "fade"
+    elif re.search(r" (hard )?cuts? ", norm) and " use " in norm:
+        transition = "cut"
+    if transition:
+        targets = [n for n in numbers if n > 1] or list(range(2, count + 1))
+        for n in targets:
+            board.shots[n - 1].transition = transition
+        return EditOutcome(board, [], f"Using a {transition} into shot{'s' * (len(targets) != 1)} "
+                                      f"{', '.join(str(n) for n in targets)}.")
+
+    if re.search(r" (add|append|insert|another|one more|new shot) ", norm):
+        text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?: (?:where|in which|that|with|showing))?", "", request,
+                      count=1, flags=re.I).strip(" ,.") or request
+        last = board.shots[-1] if board.shots else None
+        clause = planner.read_clause(text)
+        if not clause.recognised:
+            raise EditError("what should the new shot show? e.g. 'add a shot where it falls into the sea'")
+        subject = planner._resolve_subject(board, board.ledger.subjects.get(last.subject) if last else None,
+                                           clause.found, clause.refers_back or "shape" not in clause.found)
+        attrs = {"shape": subject.shape, "colour": subject.colour,
+                 "scene": clause.found.get("scene") or (last.scene if last else "meadow"),
+                 "motion": clause.found.get("motion", "still"), "camera": clause.found.get("camera", "static")}
+        shot = Shot(id=board.next_id(), prompt=canonical_caption(attrs), subject=subject.id, **attrs,
+                    seed=(last.seed + 1) if last else 0, duration=clause.duration or 2.0,
+                    transition=clause.transition or "cut")
+        board.shots.append(shot)
+        rechain(board)
+        board.notes.extend(n for n in clause.notes if n not in board.notes)
+        return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
+
+    # Attribute changes: "make the second shot blue", "make it a cube", "set it at night", "make shot 2 4 seconds".
+    changes: dict[str, str] = {}
+    clause = planner.read_clause(request)
+    for axis in ("colour", "shape", "scene", "motion", "camera"):
+        if axis in clause.found:
+            changes[axis] = clause.found[axis]
+    seconds = re.search(r" (\d+(?:\.\d+)?) (?:seconds?|secs?) ", norm)
+    if not changes and not seconds:
+        raise EditError("I didn't understand that edit. Try 'make the second shot blue', 'add a shot where it "
+                        "falls into the sea', 'remove the last shot', 'swap shots 1 and 2', 'retake shot 3' or "
+                        "'use a crossfade'")
+    if numbers:
+        indices = [n - 1 for n in numbers]
+        for i in list(indices):
+            indices += [j for j in _downstream(board, i) if j not in indices]  # keep the chain continuous
+    else:
+        # No shot named: the whole film changes (e.g. 'make it blue' means the subject everywhere).
+        indices = list(range(count))
+    changed = _set_attributes(board, sorted(indices), changes)
+    if seconds:
+        for i in indices:
+            board.shots[i].duration = min(8.0, float(seconds.group(1)))
+            if board.shots[i].id not in changed:
+                changed.append(board.shots[i].id)
+    changed += [c for c in rechain(board) if c not in changed]
+    what = ", ".join(f"{k} {v}" for k, v in changes.items()) or f"{seconds.group(1)} seconds"
+    board.ledger.changes.append(f"{', '.join(changed) or 'nothing'}: {what}")
+    return EditOutcome(board, changed, f"Changed {', '.join(changed) or 'nothing'} ({what}).")
+
+
+__all__ = ["EditError", "EditOutcome", "apply_edit", "rechain", "PlannerError", "lexicon"]
