@@ -176,8 +176,11 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
                         "'use a crossfade'")
     if numbers:
         indices = [n - 1 for n in numbers]
-        for i in list(indices):
-            indices += [j for j in _downstream(board, i) if j not in indices]  # keep the chain continuous
+        if {"shape", "colour", "scene"} & set(changes):
+            # The subject's look and place carry along a chain of continuing shots; motion and camera
+            # belong to one shot.
+            for i in list(indices):
+                indices += [j for j in _downstream(board, i) if j not in indices]
     else:
         # No shot named: the whole film changes (e.g. 'make it blue' means the subject everywhere).
         indices = list(range(count))

@@ -51,3 +51,8 @@ def test_remove_swap_retake_and_transitions(board, planner):
 def test_bad_edits_say_what_works(board, planner, text, match):
     with pytest.raises(EditError, match=match):
         apply_edit(board, text, planner)
+
+
+def test_camera_change_stays_on_its_shot(board, planner):
+    out = apply_edit(board, "make the first shot zoom in", planner)
+    assert [s.camera for s in out.board.shots] == ["zoom in", "static", "static"] and out.changed == ["s1"]
