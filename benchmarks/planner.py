@@ -44,7 +44,8 @@ def main() -> None:
     lines = [f"{n} requests ({sum('edits' in c for c in cases)} with conversational edits), expected storyboards "
              f"in `benchmarks/planner_cases.yaml`:", "", "| measure | right |", "| --- | --- |"]
     lines += [f"| {k} | {v}/{n} ({v / n:.0%}) |" for k, v in counts.items()]
-    lines += ["", f"Median planning time {sorted(seconds)[n // 2] * 1000:.1f} ms per request (sentence encoder loaded once)."]
+    median_ms = sorted(seconds)[n // 2] * 1000
+    lines += ["", f"Median planning time {median_ms:.1f} ms per request (sentence encoder loaded once)."]
     if failures:
         lines += ["", "Misses:"]
         for request, edits, want, got in failures:
