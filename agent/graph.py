@@ -1,0 +1,207 @@
+"""The director: a LangGraph graph that plans, asks for approval, renders with a consistency gate, answers.
+
+    plan -> review (interrupt) -> render waves (one Send per ready shot) -> answer
+
+A shot that continues the previous one (image-to-video from its last frame) waits for it; every other
+shot is sent at once. Each take is scored by the evaluator against the shot and the continuity ledger;
+a failing take is retaken with a new seed up to ``max_takes`` times, and every take's scores are kept.
+The graph is checkpointed (SQLite), and shots are cached on disk by the hash of their inputs, so a
+session killed mid-render resumes without rendering a finished shot again.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, TypedDict
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, Send, interrupt
+from pydantic import BaseModel, Field
+
+from agent.edits import EditError, apply_edit
+from agent.offline_planner import OfflinePlanner, PlannerError
+from agent.storyboard import Shot, Storyboard, Take
+from engine.eval.video import read_clip
+from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
+from tools.common import EngineSession
+from tools.i2v import image_to_video
+from tools.t2v import text_to_video
+
+GATED_AXES = ("colour", "shape", "scene", "motion")  # a take must get these right to pass
+APPROVE_WORDS = {"yes", "y", "ok", "okay", "approve", "approved", "go", "render", "looks good", "lgtm", "do it"}
+
+
+class DirectorSettings(BaseModel):
+    auto_approve: bool = False
+    max_takes: int = Field(3, ge=1, le=10)
+    steps: int = Field(16, ge=1, le=100)
+    guidance: float = 3.0
+
+
+def _merge_takes(old: dict, new: dict) -> dict:
+    merged = dict(old or {})
+    merged.update(new or {})
+    return merged
+
+
+def _append(old: list, new: list) -> list:
+    return (old or []) + (new or [])
+
+
+class DirectorState(TypedDict, total=False):
+    request: str
+    storyboard: dict  # Storyboard.model_dump(): plain data, so checkpoints stay portable
+    approved: bool
+    takes: Annotated[dict[str, list[dict]], _merge_takes]  # shot id -> takes, newest last
+    messages: Annotated[list[dict], _append]  # {"role": "assistant"|"user", "content": str}
+    error: str
+
+
+def score_take(frames, shot: Shot) -> tuple[dict[str, float], dict[str, str], bool]:
+    """Evaluator scores of a take against its shot (whose subject is the ledger's)."""
+    seen = read_clip(frames).attributes
+    want = shot.attributes
+    scores = {f"{axis}_ok": float(seen[axis] == want[axis]) for axis in want}
+    scores["alignment"] = sum(scores.values()) / len(want)
+    passed = all(seen[axis] == want[axis] for axis in GATED_AXES)
+    return scores, seen, passed
+
+
+def storyboard_summary(board: Storyboard) -> str:
+    lines = [f"**{board.title}**: {len(board.shots)} shot{'s' * (len(board.shots) != 1)}, {board.duration:g} s"]
+    for i, s in enumerate(board.shots, 1):
+        how = "continues the previous shot" if s.source == "previous" else s.mode
+        lines.append(f"{i}. {s.prompt} ({s.duration:g} s, {how})")
+    lines += [f"- {note}" for note in board.notes]
+    return "\n".join(lines)
+
+
+def build_director(session: EngineSession, settings: DirectorSettings | None = None,
+                   planner: OfflinePlanner | None = None, checkpointer=None):
+    settings = settings or DirectorSettings()
+    planner = planner or OfflinePlanner()
+
+    def plan(state: DirectorState) -> dict:
+        if state.get("storyboard"):
+            return {}  # a storyboard given directly (a file) needs no planning
+        try:
+            board = planner.plan(state["request"])
+        except PlannerError as exc:
+            return {"error": str(exc), "messages": [{"role": "assistant", "content": str(exc)}]}
+        return {"storyboard": board.model_dump(), "messages": [{"role": "assistant",
+                                                              "content": storyboard_summary(board)}]}
+
+    def after_plan(state: DirectorState) -> str:
+        return END if state.get("error") else "review"
+
+    def review(state: DirectorState) -> Command:
+        if settings.auto_approve or state.get("approved"):
+            return Command(goto="dispatch", update={"approved": True})
+        board = Storyboard.model_validate(state["storyboard"])
+        answer = interrupt({"question": "Render this storyboard? Answer yes, or describe a change.",
+                            "storyboard": board.model_dump(), "summary": storyboard_summary(board)})
+        text = str(answer).strip()
+        if text.lower().strip(" .!") in APPROVE_WORDS:
+            return Command(goto="dispatch", update={"approved": True, "messages": [{"role": "user", "content": text}]})
+        try:
+            outcome = apply_edit(board, text, planner)
+        except (EditError, ValueError) as exc:
+            reply = str(exc)
+            update = {}
+        else:
+            reply = outcome.message + "\n\n" + storyboard_summary(outcome.board)
+            update = {"storyboard": outcome.board.model_dump()}
+        return Command(goto="review", update={**update, "messages": [{"role": "user", "content": text},
+                                                                     {"role": "assistant", "content": reply}]})
+
+    def dispatch(state: DirectorState) -> dict:
+        return {}
+
+    def ready_shots(state: DirectorState):
+        board = Storyboard.model_validate(state["storyboard"])
+        done = state.get("takes") or {}
+        sends = []
+        for i, shot in enumerate(board.shots):
+            if shot.id in done:
+                continue
+            start_image = None
+            if shot.source == "previous":
+                previous = board.shots[i - 1]
+                if previous.id not in done:
+                    continue  # waits for the shot it continues
+                best = _best(done[previous.id])
+                start_image = best["last_frame_path"] if best else None
+            sends.append(Send("render_shot", {"shot": shot.model_dump(), "start_image": start_image}))
+        return sends or ["answer"]
+
+    def render_shot(task: dict) -> dict:
+        shot = Shot.model_validate(task["shot"])
+        write = get_stream_writer()
+        takes: list[dict] = []
+        for attempt in range(settings.max_takes):
+            seed = shot.seed + 7919 * attempt
+            sampling = SamplingSettings(frames=shot.frames, steps=settings.steps, guidance=settings.guidance,
+                                        seed=seed)
+            attrs = ShotAttributes(**shot.attributes)
+
+            def progress(info, attempt=attempt):
+                write({"shot": shot.id, "take": attempt + 1, "step": info.step, "steps": info.total,
+                       "compute": info.compute_fraction})
+
+            started = time.perf_counter()
+            try:
+                if task["start_image"]:
+                    result = image_to_video(ImageToVideoArgs(prompt=shot.prompt, image_path=task["start_image"],
+                                                             attributes=attrs, settings=sampling), session, progress)
+                else:
+                    result = text_to_video(TextToVideoArgs(prompt=shot.prompt, attributes=attrs, settings=sampling),
+                                           session, progress)
+            except ToolError as exc:
+                write({"shot": shot.id, "error": str(exc)})
+                takes.append(Take(seed=seed, scores={"alignment": 0.0}, passed=False).model_dump())
+                break
+            scores, seen, passed = score_take(result.frames(), shot)
+            take = Take(seed=seed, key=result.key, frames_path=result.frames_path, video_path=result.video_path,
+                        last_frame_path=result.last_frame_path, scores=scores, seen=seen, passed=passed,
+                        seconds=time.perf_counter() - started)
+            takes.append(take.model_dump())
+            write({"shot": shot.id, "take": attempt + 1, "passed": passed, "alignment": scores["alignment"],
+                   "cached": result.cached})
+            if passed:
+                break
+        return {"takes": {shot.id: takes}}
+
+    def answer(state: DirectorState) -> dict:
+        board = Storyboard.model_validate(state["storyboard"])
+        takes = state.get("takes") or {}
+        lines = [f"Rendered {len(board.shots)} shot{'s' * (len(board.shots) != 1)}:"]
+        for i, shot in enumerate(board.shots, 1):
+            shot_takes = takes.get(shot.id, [])
+            best = _best(shot_takes)
+            verdict = "passed" if best and best["passed"] else "best take kept, below the gate"
+            scores = ", ".join(f"{t['scores'].get('alignment', 0):.0%}" for t in shot_takes)
+            lines.append(f"{i}. {shot.prompt}: {len(shot_takes)} take(s) [{scores}], {verdict}")
+        return {"messages": [{"role": "assistant", "content": "\n".join(lines)}]}
+
+    graph = StateGraph(DirectorState)
+    graph.add_node("plan", plan)
+    graph.add_node("review", review)
+    graph.add_node("dispatch", dispatch)
+    graph.add_node("render_shot", render_shot)
+    graph.add_node("collect", dispatch)
+    graph.add_node("answer", answer)
+    graph.add_edge(START, "plan")
+    graph.add_conditional_edges("plan", after_plan, ["review", END])
+    graph.add_conditional_edges("dispatch", ready_shots, ["render_shot", "answer"])
+    graph.add_edge("render_shot", "collect")
+    graph.add_conditional_edges("collect", ready_shots, ["render_shot", "answer"])
+    graph.add_edge("answer", END)
+    return graph.compile(checkpointer=checkpointer)
+
+
+def _best(takes: list[dict]) -> dict | None:
+    if not takes:
+        return None
+    passing = [t for t in takes if t["passed"]]
+    return max(passing or takes, key=lambda t: t["scores"].get("alignment", 0.0))
