@@ -165,6 +165,66 @@ def _step_printer():
     return show
 
 
+def _film_output(args: argparse.Namespace, request: str) -> Path:
+    from agent.film import film_folder
+
+    out = Path(args.out) if args.out else film_folder(request)
+    if out.exists() and any(out.iterdir()) and not (out / "session.sqlite").exists() and not args.force:
+        raise FileExistsError(f"{out} exists and holds other files: choose another --out or pass --force")
+    return _writable_dir(out)
+
+
+def _film_progress(json_mode: bool):
+    def show(kind: str, event: dict) -> None:
+        if json_mode or kind != "custom":
+            return
+        if "step" in event:
+            bar = "#" * int(20 * event["step"] / event["steps"])
+            print(f"\r  {event['shot']} take {event['take']} [{bar:<20}] {event['step']}/{event['steps']} "
+                  f"compute {event['compute']:.0%}", end="", flush=True)
+        elif "passed" in event:
+            verdict = "passed" if event["passed"] else "below the gate"
+            print(f"\r  {event['shot']} take {event['take']}: alignment {event['alignment']:.0%}, {verdict}"
+                  f"{' (cached)' if event['cached'] else ''}" + " " * 20)
+        elif "error" in event:
+            print(f"\n  {event['shot']}: {event['error']}")
+
+    return show
+
+
+def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
+    from agent.film import make_film
+    from agent.graph import DirectorSettings, storyboard_summary
+    from agent.offline_planner import OfflinePlanner
+    from engine.ncr import NCRConfig
+    from tools.common import EngineSession
+
+    out = _film_output(args, request or (storyboard.title if storyboard else "film"))
+    session = EngineSession(weights=args.weights or EngineSession().weights,
+                            ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
+    if storyboard is None and not args.json:
+        print(storyboard_summary(OfflinePlanner().plan(request)))
+    settings = DirectorSettings(max_takes=args.takes, steps=args.steps)
+    report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
+                       on_event=_film_progress(args.json))
+    if args.json:
+        print(json.dumps(report, indent=2, default=float))
+    else:
+        print(f"\nFilm: {report['film']} ({len(report['shots'])} shots, {report['seconds']:.1f}s). "
+              f"Storyboard, report and shots are in {out}/")
+    return EXIT_OK
+
+
+def cmd_make(args: argparse.Namespace) -> int:
+    return _run_film(args, args.request)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from agent.storyboard import load_storyboard
+
+    return _run_film(args, None, storyboard=load_storyboard(args.storyboard))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.train.common import load_config
 
@@ -226,6 +286,22 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
     gen.set_defaults(func=cmd_generate)
 
+    for name, helptext in (("make", "plan, render and cut a film from one request (no questions asked)"),
+                           ("render", "render a storyboard YAML file to a film (no language model)")):
+        film = sub.add_parser(name, help=helptext)
+        if name == "make":
+            film.add_argument("request", help='e.g. "a red ball bounces on the beach, then it rolls right"')
+        else:
+            film.add_argument("storyboard", help="storyboard YAML file")
+        film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
+        film.add_argument("--takes", type=int, default=3, help="most takes per shot at the consistency gate")
+        film.add_argument("--steps", type=int, default=16)
+        film.add_argument("--ncr", choices=["on", "off"], default="on")
+        film.add_argument("--weights", help="weights folder (default: the shipped model)")
+        film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
+        film.add_argument("--json", action="store_true")
+        film.set_defaults(func=cmd_make if name == "make" else cmd_render)
+
     train = sub.add_parser("train", help="train the engine's models on the world (resumable)")
     train.add_argument("model", choices=["autoencoder", "dit"])
     train.add_argument("--config", help="YAML config (default: engine/configs/MODEL.yaml)")
@@ -240,13 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from agent.offline_planner import PlannerError
+    from agent.storyboard import StoryboardError
     from engine.media import MediaError
     from engine.pipeline import GenerationError
     from engine.world.vocab import VocabularyError
+    from tools.common import ToolError
 
     try:
         return args.func(args)
-    except (VocabularyError, MediaError, GenerationError, FileNotFoundError, ValueError) as exc:
+    except (VocabularyError, MediaError, GenerationError, PlannerError, StoryboardError, ToolError, FileNotFoundError,
+            FileExistsError, ValueError) as exc:
         return _fail(EXIT_BAD_INPUT, str(exc).splitlines()[0])
     except PermissionError as exc:
         return _fail(EXIT_OUTPUT, str(exc))

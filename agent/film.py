@@ -1,0 +1,92 @@
+"""One request (or storyboard) to a film folder: the director graph run to the end, then the cut.
+
+The folder holds ``film.mp4``, each shot as ``shots/NN_<id>.mp4``, ``storyboard.yaml``, ``report.json``
+and ``session.sqlite`` (the graph's checkpoints: running the same command again resumes, and renders
+nothing that is already finished).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent.graph import DirectorSettings, build_director
+from agent.storyboard import Storyboard, save_storyboard
+from tools.common import EngineSession
+from tools.edit import CutArgs, CutShot, cut_film
+
+
+def film_folder(request: str, root: Path = Path("films")) -> Path:
+    slug = "-".join(re.findall(r"[a-z0-9]+", request.lower())[:6]) or "film"
+    return root / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
+
+
+def make_film(out_dir: Path, session: EngineSession, request: str | None = None, storyboard: Storyboard | None = None,
+              settings: DirectorSettings | None = None, on_event: Callable[[str, dict], None] | None = None
+              ) -> dict:
+    """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON)."""
+    settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
+    try:
+        app = build_director(session, settings, checkpointer=SqliteSaver(conn))
+        cfg = {"configurable": {"thread_id": "film"}}
+        pending = app.get_state(cfg).next
+        initial = None if pending else {"request": request or "", **(
+            {"storyboard": storyboard.model_dump()} if storyboard is not None else {})}
+        for kind, event in app.stream(initial, cfg, stream_mode=["updates", "custom"]):
+            if on_event is not None:
+                on_event(kind, event)
+        values = app.get_state(cfg).values
+    finally:
+        conn.close()
+    if values.get("error"):
+        raise ValueError(values["error"])
+
+    board = Storyboard.model_validate(values["storyboard"])
+    takes = values.get("takes") or {}
+    shots_dir = out_dir / "shots"
+    shots_dir.mkdir(exist_ok=True)
+    cut, shot_reports = [], []
+    for i, shot in enumerate(board.shots, 1):
+        shot.takes = [_take(t) for t in takes.get(shot.id, [])]
+        best = shot.best_take()
+        if best is None or not best.frames_path:
+            raise RuntimeError(f"shot {shot.id} has no rendered take; run the command again to retry it")
+        shutil.copyfile(best.video_path, shots_dir / f"{i:02d}_{shot.id}.mp4")
+        cut.append(CutShot(frames_path=best.frames_path, transition=shot.transition))
+        shot_reports.append({"id": shot.id, "prompt": shot.prompt, "attributes": shot.attributes, "mode": shot.mode,
+                             "source": shot.source, "duration": shot.duration, "transition": shot.transition,
+                             "takes": [t.model_dump(include={"seed", "scores", "seen", "passed", "seconds"})
+                                       for t in shot.takes],
+                             "chosen_seed": best.seed})
+    # The folder is this film's own: a rerun (resume) rewrites its cut.
+    film = cut_film(CutArgs(shots=cut, out_path=str(out_dir / "film.mp4"), force=True))
+    save_storyboard(board, out_dir / "storyboard.yaml")
+    report = {
+        "film": str(film), "title": board.title, "request": request, "notes": board.notes,
+        "shots": shot_reports, "ledger": board.ledger.model_dump(),
+        "settings": settings.model_dump(), "ncr": session.ncr.__dict__,
+        "versions": {"reelwright": version("reelwright"), "torch": version("torch"),
+                     "python": platform.python_version(), "weights": session.weights_id},
+        "seconds": time.perf_counter() - started,
+    }
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    return report
+
+
+def _take(data: dict):
+    from agent.storyboard import Take
+
+    return Take.model_validate(data)
