@@ -63,8 +63,8 @@ def test_cut_transitions_and_lengths(tmp_path):
         paths.append(str(p))
     cut = assemble(CutArgs(shots=[CutShot(frames_path=paths[0]), CutShot(frames_path=paths[1])], out_path="x"))
     assert cut.shape == (48, 256, 256, 3) and cut[23].mean() == 0 and cut[24].mean() == 200
-    fade = assemble(CutArgs(shots=[CutShot(frames_path=paths[0]), CutShot(frames_path=paths[1], transition="crossfade")],
-                            out_path="x"))
+    shots = [CutShot(frames_path=paths[0]), CutShot(frames_path=paths[1], transition="crossfade")]
+    fade = assemble(CutArgs(shots=shots, out_path="x"))
     assert len(fade) == 48 - 12 and 0 < fade[24 - 6].mean() < 200
     out = cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(tmp_path / "f.mp4")))
     with pytest.raises(ToolError, match="already exists"):
