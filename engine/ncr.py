@@ -156,9 +156,10 @@ def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_p
     if state.key != key or (state.last_input is not None and state.last_input.shape[0] != b):
         state.reset()
         state.key = key
-    if len(clean_idx) and not cfg.frame_cache:
-        # Given frames without the frame cache: their tokens must be recomputed under the model's
-        # attention mask every step, which is the model's own forward.
+    no_saving = not len(clean_idx) and cfg.token_ratio >= 1.0 and cfg.skip_below <= 0.0
+    if no_saving or (len(clean_idx) and not cfg.frame_cache):
+        # Nothing to save (no given frames, other levels off), or given frames without the frame cache
+        # (their tokens must then be recomputed under the model's attention mask): the model's own forward.
         self.last_compute_fraction = 1.0
         state.step += 1
         return VideoDiT.forward(self, latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
