@@ -219,6 +219,38 @@ def cmd_make(args: argparse.Namespace) -> int:
     return _run_film(args, args.request)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from agent.film import run_conversation
+    from agent.graph import DirectorSettings
+    from engine.ncr import NCRConfig
+    from tools.common import EngineSession
+
+    path = Path(args.conversation)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such conversation file: {path}")
+    try:
+        data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # every turn stays text ("yes" is no bool)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({exc})".splitlines()[0]) from None
+    turns = data.get("turns") if isinstance(data, dict) else data
+    if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
+        raise ValueError(f"{path}: expected 'turns:' followed by a list of sentences")
+    out = _film_output(args, turns[0] if turns else "film")
+    session = EngineSession(weights=args.weights or EngineSession().weights,
+                            ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
+    report = run_conversation(out, session, turns, DirectorSettings(max_takes=args.takes, steps=args.steps),
+                              on_event=_film_progress(args.json))
+    if args.json:
+        print(json.dumps(report, indent=2, default=float))
+    else:
+        for line in report["transcript"]:
+            print(f"you: {line['you']}\ndirector: {line['director']}\n")
+        print(f"Film: {report['film']}")
+    return EXIT_OK
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from agent.storyboard import load_storyboard
 
@@ -287,12 +319,15 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     for name, helptext in (("make", "plan, render and cut a film from one request (no questions asked)"),
-                           ("render", "render a storyboard YAML file to a film (no language model)")):
+                           ("render", "render a storyboard YAML file to a film (no language model)"),
+                           ("run", "play a scripted conversation (YAML list of turns) and make its film")):
         film = sub.add_parser(name, help=helptext)
         if name == "make":
             film.add_argument("request", help='e.g. "a red ball bounces on the beach, then it rolls right"')
-        else:
+        elif name == "render":
             film.add_argument("storyboard", help="storyboard YAML file")
+        else:
+            film.add_argument("conversation", help="YAML file with 'turns:', a list of sentences")
         film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
         film.add_argument("--takes", type=int, default=3, help="most takes per shot at the consistency gate")
         film.add_argument("--steps", type=int, default=16)
@@ -300,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--weights", help="weights folder (default: the shipped model)")
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
         film.add_argument("--json", action="store_true")
-        film.set_defaults(func=cmd_make if name == "make" else cmd_render)
+        film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run}[name])
 
     train = sub.add_parser("train", help="train the engine's models on the world (resumable)")
     train.add_argument("model", choices=["autoencoder", "dit"])

@@ -53,7 +53,12 @@ def make_film(out_dir: Path, session: EngineSession, request: str | None = None,
         conn.close()
     if values.get("error"):
         raise ValueError(values["error"])
+    return write_film(out_dir, values, session, settings, request, started)
 
+
+def write_film(out_dir: Path, values: dict, session: EngineSession, settings: DirectorSettings,
+               request: str | None, started: float) -> dict:
+    """Shots, the cut, the storyboard and the report from a finished director session's state."""
     board = Storyboard.model_validate(values["storyboard"])
     takes = values.get("takes") or {}
     shots_dir = out_dir / "shots"
@@ -82,6 +87,45 @@ def make_film(out_dir: Path, session: EngineSession, request: str | None = None,
                      "python": platform.python_version(), "weights": session.weights_id},
         "seconds": time.perf_counter() - started,
     }
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    return report
+
+
+def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
+                     settings: DirectorSettings | None = None,
+                     on_event: Callable[[str, dict], None] | None = None) -> dict:
+    """Scripted turns: the first is the request, each later one answers the director's question."""
+    from langgraph.types import Command
+
+    if not turns:
+        raise ValueError("the conversation has no turns: give at least the request")
+    settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": False})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
+    try:
+        app = build_director(session, settings, checkpointer=SqliteSaver(conn))
+        cfg = {"configurable": {"thread_id": "film"}}
+        transcript = []
+        for i, turn in enumerate(turns):
+            inputs = {"request": turn} if i == 0 else Command(resume=turn)
+            for kind, event in app.stream(inputs, cfg, stream_mode=["updates", "custom"]):
+                if on_event is not None:
+                    on_event(kind, event)
+            state = app.get_state(cfg)
+            transcript.append({"you": turn, "director": (state.values.get("messages") or [{}])[-1].get("content", "")})
+            if not state.next:
+                break
+        values = app.get_state(cfg).values
+        finished = not app.get_state(cfg).next
+    finally:
+        conn.close()
+    if values.get("error"):
+        raise ValueError(values["error"])
+    if not finished:
+        raise ValueError("the conversation ended before the storyboard was approved: add a turn such as 'yes'")
+    report = write_film(out_dir, values, session, settings, turns[0], started)
+    report["transcript"] = transcript
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
     return report
 

@@ -71,3 +71,19 @@ def test_cut_transitions_and_lengths(tmp_path):
         cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(out)))
     with pytest.raises(ToolError, match="render the shot again"):
         assemble(CutArgs(shots=[CutShot(frames_path=str(tmp_path / "gone.npy"))], out_path="x"))
+
+
+def test_run_a_scripted_conversation(tiny_weights, tmp_path, capsys):
+    convo = tmp_path / "talk.yaml"
+    convo.write_text("turns:\n  - A green cube rises in the snow. Then it falls.\n  - make the first shot red\n"
+                     "  - yes\n")
+    assert main(["run", str(convo), "--out", str(tmp_path / "f"), "--steps", "1", "--takes", "1",
+                 "--weights", str(tiny_weights), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [s["attributes"]["colour"] for s in report["shots"]] == ["red", "red"]
+    assert len(report["transcript"]) == 3 and (tmp_path / "f" / "film.mp4").exists()
+    unfinished = tmp_path / "short.yaml"
+    unfinished.write_text("turns:\n  - a red ball bounces\n")
+    code = main(["run", str(unfinished), "--out", str(tmp_path / "g"), "--weights", str(tiny_weights)])
+    assert code == EXIT_BAD_INPUT
+    assert "add a turn such as 'yes'" in capsys.readouterr().err
