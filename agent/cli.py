@@ -176,7 +176,11 @@ def _film_output(args: argparse.Namespace, request: str) -> Path:
 
 def _film_progress(json_mode: bool):
     def show(kind: str, event: dict) -> None:
-        if json_mode or kind != "custom":
+        if json_mode:
+            return
+        if kind == "updates":
+            for message in ((event.get("plan") or {}).get("messages") or []):
+                print(message["content"])  # the storyboard the director is about to render
             return
         if "step" in event:
             bar = "#" * int(20 * event["step"] / event["steps"])
@@ -194,16 +198,13 @@ def _film_progress(json_mode: bool):
 
 def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
     from agent.film import make_film
-    from agent.graph import DirectorSettings, storyboard_summary
-    from agent.offline_planner import OfflinePlanner
+    from agent.graph import DirectorSettings
     from engine.ncr import NCRConfig
     from tools.common import EngineSession
 
     out = _film_output(args, request or (storyboard.title if storyboard else "film"))
     session = EngineSession(weights=args.weights or EngineSession().weights,
                             ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
-    if storyboard is None and not args.json:
-        print(storyboard_summary(OfflinePlanner().plan(request)))
     settings = DirectorSettings(max_takes=args.takes, steps=args.steps)
     report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
                        on_event=_film_progress(args.json))

@@ -21,6 +21,7 @@ from pathlib import Path
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent.graph import DirectorSettings, build_director
+from agent.llm import make_planner
 from agent.storyboard import Storyboard, save_storyboard
 from tools.common import EngineSession
 from tools.edit import CutArgs, CutShot, cut_film
@@ -40,7 +41,7 @@ def make_film(out_dir: Path, session: EngineSession, request: str | None = None,
     started = time.perf_counter()
     conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
     try:
-        app = build_director(session, settings, checkpointer=SqliteSaver(conn))
+        app = build_director(session, settings, planner=make_planner(), checkpointer=SqliteSaver(conn))
         cfg = {"configurable": {"thread_id": "film"}}
         pending = app.get_state(cfg).next
         initial = None if pending else {"request": request or "", **(
@@ -104,7 +105,7 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     started = time.perf_counter()
     conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
     try:
-        app = build_director(session, settings, checkpointer=SqliteSaver(conn))
+        app = build_director(session, settings, planner=make_planner(), checkpointer=SqliteSaver(conn))
         cfg = {"configurable": {"thread_id": "film"}}
         transcript = []
         for i, turn in enumerate(turns):

@@ -1,0 +1,168 @@
+"""Planning with any OpenAI-compatible endpoint, through the ``openai`` SDK.
+
+Tool calling with a strict pydantic schema first; where the server has no tool support, plain JSON with
+validation. A malformed answer gets one corrective retry. An endpoint that is down, slow, or answers
+garbage twice hands the request to the offline planner, and the storyboard says so in its notes: the
+person always gets a plan and nothing already made is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Literal
+
+import openai
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.offline_planner import OfflinePlanner
+from agent.storyboard import Shot, Storyboard
+from engine.world.captions import canonical_caption
+from prompts import load_prompt
+
+Colour = Literal["red", "orange", "yellow", "green", "blue", "purple", "white", "black"]
+ShapeWord = Literal["ball", "cube", "triangle", "ring"]
+Scene = Literal["meadow", "beach", "desert", "snowfield", "night"]
+Motion = Literal["still", "moves left", "moves right", "rises", "falls", "bounces", "grows", "shrinks"]
+Camera = Literal["static", "pan left", "pan right", "zoom in", "zoom out"]
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = Field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL"))
+    api_key: str = Field(default_factory=lambda: os.environ.get("OPENAI_API_KEY", "not-needed"))
+    model: str = Field(default_factory=lambda: os.environ.get("REELWRIGHT_MODEL", "gpt-4o-mini"))
+    timeout: float = 30.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+
+class ShotDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shape: ShapeWord
+    colour: Colour
+    scene: Scene
+    motion: Motion
+    camera: Camera
+    duration: float = Field(description="seconds, 0.5 to 8")
+    continues_previous: bool
+    transition: Literal["cut", "crossfade", "fade"]
+
+
+class StoryboardDraft(BaseModel):
+    """A storyboard in the built-in model's vocabulary."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    shots: list[ShotDraft]
+    notes: list[str]
+
+
+class LLMError(RuntimeError):
+    pass
+
+
+def draft_to_storyboard(draft: StoryboardDraft, request: str) -> Storyboard:
+    if not draft.shots:
+        raise ValueError("the storyboard has no shots")
+    board = Storyboard(title=draft.title or "Untitled film", notes=list(draft.notes))
+    for i, d in enumerate(draft.shots):
+        subject = board.ledger.add(d.shape, d.colour)
+        attrs = {"shape": d.shape, "colour": d.colour, "scene": d.scene, "motion": d.motion, "camera": d.camera}
+        chained = d.continues_previous and i > 0
+        board.shots.append(Shot(id=f"s{i + 1}", prompt=canonical_caption(attrs), subject=subject.id, **attrs,
+                                duration=min(8.0, max(0.5, d.duration)), mode="i2v" if chained else "t2v",
+                                source="previous" if chained else None, seed=abs(hash((request, i))) % 100_000,
+                                transition=d.transition))
+    return board
+
+
+class LLMPlanner:
+    """Plans through an OpenAI-compatible endpoint; falls back to the offline planner when it must."""
+
+    def __init__(self, settings: LLMSettings | None = None, fallback: OfflinePlanner | None = None):
+        self.settings = settings or LLMSettings()
+        self.fallback = fallback or OfflinePlanner()
+        self.client = openai.OpenAI(base_url=self.settings.base_url, api_key=self.settings.api_key,
+                                    timeout=self.settings.timeout, max_retries=0)
+        self.last_error: str | None = None
+
+    # The edit and clause helpers are the offline planner's: edits are read locally either way.
+    def read_clause(self, text: str):
+        return self.fallback.read_clause(text)
+
+    def _resolve_subject(self, *args, **kwargs):
+        return self.fallback._resolve_subject(*args, **kwargs)
+
+    def plan(self, request: str) -> Storyboard:
+        try:
+            return self._plan_remote(request)
+        except LLMError as exc:
+            self.last_error = str(exc)
+            board = self.fallback.plan(request)
+            board.notes.insert(0, f"The language model at {self.settings.base_url} {exc}; the offline planner made "
+                                  f"this plan instead.")
+            return board
+
+    def _plan_remote(self, request: str) -> Storyboard:
+        messages = [{"role": "system", "content": load_prompt("planner")}, {"role": "user", "content": request}]
+        tool = openai.pydantic_function_tool(StoryboardDraft, name="submit_storyboard",
+                                             description=StoryboardDraft.__doc__)
+        use_tools = True
+        error = None
+        for attempt in range(2):
+            try:
+                if use_tools:
+                    reply = self.client.chat.completions.create(
+                        model=self.settings.model, messages=messages, tools=[tool],
+                        tool_choice={"type": "function", "function": {"name": "submit_storyboard"}})
+                    message = reply.choices[0].message
+                    calls = message.tool_calls or []
+                    if not calls:
+                        raise ValueError("the answer did not call submit_storyboard")
+                    raw = calls[0].function.arguments
+                else:
+                    reply = self.client.chat.completions.create(model=self.settings.model, messages=messages)
+                    message = reply.choices[0].message
+                    raw = _json_part(message.content or "")
+                draft = StoryboardDraft.model_validate(json.loads(raw))
+                return draft_to_storyboard(draft, request)
+            except openai.BadRequestError as exc:
+                if use_tools and attempt == 0:
+                    # No tool support on this server: ask for plain JSON against the same schema.
+                    use_tools = False
+                    schema = json.dumps(StoryboardDraft.model_json_schema())
+                    messages = [*messages[:1], {"role": "system",
+                                                "content": load_prompt("planner_json").format(schema=schema)},
+                                *messages[1:]]
+                    continue
+                raise LLMError(f"refused the request ({_short(exc)})") from None
+            except openai.APITimeoutError:
+                raise LLMError(f"did not answer within {self.settings.timeout:g} s") from None
+            except openai.APIConnectionError:
+                raise LLMError("could not be reached") from None
+            except openai.APIStatusError as exc:
+                raise LLMError(f"answered with an error ({exc.status_code})") from None
+            except (json.JSONDecodeError, ValidationError, ValueError, IndexError, AttributeError) as exc:
+                error = _short(exc)
+                messages = [*messages, {"role": "assistant", "content": str(getattr(message, "content", "") or "")},
+                            {"role": "user", "content": load_prompt("planner_retry").format(error=error)}]
+        raise LLMError(f"answered twice with an unusable storyboard ({error})")
+
+
+def _json_part(text: str) -> str:
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("the answer holds no JSON object")
+    return text[start:end + 1]
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:160]
+
+
+def make_planner(settings: LLMSettings | None = None):
+    """The LLM planner when an endpoint is configured, the offline planner otherwise."""
+    settings = settings or LLMSettings()
+    return LLMPlanner(settings) if settings.configured else OfflinePlanner()

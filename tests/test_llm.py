@@ -1,0 +1,86 @@
+"""The LLM path through the real openai client against a local scripted server."""
+
+import json
+import sqlite3
+
+import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent.graph import DirectorSettings, build_director
+from agent.llm import LLMPlanner, LLMSettings, make_planner
+from agent.offline_planner import OfflinePlanner
+from tests.fake_openai import FakeOpenAI
+from tools.common import EngineSession
+
+GOOD = json.dumps({"title": "Beach day", "notes": [], "shots": [
+    {"shape": "ball", "colour": "red", "scene": "beach", "motion": "bounces", "camera": "static", "duration": 2,
+     "continues_previous": False, "transition": "cut"},
+    {"shape": "ball", "colour": "red", "scene": "beach", "motion": "moves right", "camera": "pan left",
+     "duration": 3, "continues_previous": True, "transition": "cut"}]})
+REQUEST = "A red ball bounces on the beach, then it rolls right."
+
+
+@pytest.fixture(scope="module")
+def offline():
+    return OfflinePlanner()
+
+
+def _planner(server, offline, timeout=5.0):
+    return LLMPlanner(LLMSettings(base_url=server.base_url, api_key="test", model="fake", timeout=timeout), offline)
+
+
+def test_tool_call_becomes_a_storyboard(offline):
+    with FakeOpenAI([("tool", GOOD)]) as server:
+        board = _planner(server, offline).plan(REQUEST)
+    assert [(s.motion, s.mode) for s in board.shots] == [("bounces", "t2v"), ("moves right", "i2v")]
+    assert board.shots[1].duration == 3 and board.title == "Beach day"
+    sent = server.requests[0]
+    assert sent["tools"][0]["function"]["name"] == "submit_storyboard"
+    assert "ball, cube, triangle, ring" in sent["messages"][0]["content"], "the prompt comes from prompts/"
+
+
+def test_malformed_arguments_get_one_corrective_retry(offline):
+    bad = GOOD.replace('"bounces"', '"flies"')
+    with FakeOpenAI([("tool", "{not json"), ("tool", GOOD)]) as server:
+        board = _planner(server, offline).plan(REQUEST)
+    assert len(board.shots) == 2 and len(server.requests) == 2
+    assert "not a valid storyboard" in server.requests[1]["messages"][-1]["content"]
+    with FakeOpenAI([("tool", bad), ("tool", bad)]) as server:
+        board = _planner(server, offline).plan(REQUEST)
+    assert "unusable storyboard" in board.notes[0] and "offline planner" in board.notes[0]
+    assert [s.motion for s in board.shots] == ["bounces", "moves right"]
+
+
+def test_server_without_tools_gets_plain_json(offline):
+    with FakeOpenAI([("status", 400), ("text", "Here you go: " + GOOD)]) as server:
+        board = _planner(server, offline).plan(REQUEST)
+    assert len(board.shots) == 2 and "tools" not in server.requests[1]
+
+
+@pytest.mark.parametrize("script,needle", [([("status", 500)], "answered with an error (500)"),
+                                           ([("sleep", 2.0)], "did not answer within 0.5 s")])
+def test_errors_and_timeouts_fall_back_with_a_clear_note(offline, script, needle):
+    with FakeOpenAI(script) as server:
+        planner = _planner(server, offline, timeout=0.5)
+        board = planner.plan(REQUEST)
+    assert needle in board.notes[0] and "offline planner" in board.notes[0]
+    assert [s.motion for s in board.shots] == ["bounces", "moves right"], "a plan is made all the same"
+
+
+def test_endpoint_down_and_default_is_offline(offline):
+    planner = LLMPlanner(LLMSettings(base_url="http://127.0.0.1:9/v1", timeout=1.0), offline)
+    assert "could not be reached" in planner.plan(REQUEST).notes[0]
+    assert isinstance(make_planner(LLMSettings(base_url=None)), OfflinePlanner)
+
+
+def test_graph_recovers_from_a_failing_endpoint_and_loses_nothing(tiny_weights, tmp_path, offline):
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    with FakeOpenAI([("status", 500)]) as server:
+        app = build_director(session, DirectorSettings(auto_approve=True, max_takes=1, steps=1),
+                             planner=_planner(server, offline),
+                             checkpointer=SqliteSaver(sqlite3.connect(str(tmp_path / "s.db"), check_same_thread=False)))
+        cfg = {"configurable": {"thread_id": "t"}}
+        list(app.stream({"request": REQUEST}, cfg))
+    values = app.get_state(cfg).values
+    assert set(values["takes"]) == {"s1", "s2"}
+    assert "answered with an error (500)" in values["messages"][0]["content"]
