@@ -8,6 +8,7 @@ track with the camera taken out gives its motion.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -143,7 +144,9 @@ def _scene_prototypes() -> dict[str, np.ndarray]:
 def classify_scene(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
     f = _as_float(frames)
     masked = np.where(masks[..., None], np.nan, f)
-    rows = np.nanmedian(masked, axis=2)  # (T, H, 3) each row's background colour
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row the subject fills has no background: NaN
+        rows = np.nanmedian(masked, axis=2)  # (T, H, 3) each row's background colour
     rows = np.where(np.isnan(rows), np.nanmedian(f, axis=2), rows)
     feat = _band_features(rows)
     dists = {s: float(np.linalg.norm(feat - p)) for s, p in _scene_prototypes().items()}
