@@ -18,13 +18,15 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent.graph import DirectorSettings, build_director
 from agent.llm import make_planner
 from agent.storyboard import Storyboard, save_storyboard
 from tools.common import EngineSession
-from tools.edit import CutArgs, CutShot, cut_film
+from tools.edit import CutArgs, CutShot, assemble, cut_film
+from tools.pages import contact_sheet, gif_preview, storyboard_page
 
 
 def film_folder(request: str, root: Path = Path("films")) -> Path:
@@ -78,7 +80,8 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
                                        for t in shot.takes],
                              "chosen_seed": best.seed})
     # The folder is this film's own: a rerun (resume) rewrites its cut.
-    film = cut_film(CutArgs(shots=cut, out_path=str(out_dir / "film.mp4"), force=True))
+    cut_args = CutArgs(shots=cut, out_path=str(out_dir / "film.mp4"), force=True)
+    film = cut_film(cut_args)
     save_storyboard(board, out_dir / "storyboard.yaml")
     report = {
         "film": str(film), "title": board.title, "request": request, "notes": board.notes,
@@ -89,6 +92,10 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
         "seconds": time.perf_counter() - started,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    shot_frames = [np.load(c.frames_path) for c in cut]
+    contact_sheet(shot_frames, out_dir / "contact_sheet.png")
+    gif_preview(assemble(cut_args.model_copy(update={"size": 160})), out_dir / "preview.gif")
+    storyboard_page(report, shot_frames, film, out_dir / "storyboard.html")
     return report
 
 

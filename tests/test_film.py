@@ -18,8 +18,12 @@ def test_make_writes_a_film_folder(tiny_weights, tmp_path, capsys):
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert len(report["shots"]) == 2 and report["shots"][1]["mode"] == "i2v"
-    for name in ("film.mp4", "storyboard.yaml", "report.json", "session.sqlite"):
+    for name in ("film.mp4", "storyboard.yaml", "report.json", "session.sqlite", "contact_sheet.png",
+                 "preview.gif", "storyboard.html"):
         assert (out / name).exists(), name
+    page = (out / "storyboard.html").read_text()
+    assert "data:video/mp4;base64," in page and page.count("data:image/png;base64,") == 6
+    assert "http://" not in page and "https://" not in page and "<script" not in page, "self-contained"
     assert len(list((out / "shots").glob("*.mp4"))) == 2
     info = probe(out / "film.mp4")
     assert info["video"]["codec"] == "h264" and info["video"]["width"] == 256 and info["video"]["fps"] == 24

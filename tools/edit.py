@@ -33,7 +33,7 @@ class CutArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shots: list[CutShot] = Field(min_length=1)
     out_path: str
-    size: int = Field(256, ge=64, le=1024, description="export side in pixels")
+    size: int = Field(256, ge=16, le=1024, description="export side in pixels")
     force: bool = Field(False, description="overwrite an existing file")
 
 
