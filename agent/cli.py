@@ -175,6 +175,8 @@ def _film_output(args: argparse.Namespace, request: str) -> Path:
 
 
 def _film_progress(json_mode: bool):
+    live = sys.stdout.isatty()  # a redrawn bar on a terminal; only finished takes in a log or a pipe
+
     def show(kind: str, event: dict) -> None:
         if json_mode:
             return
@@ -183,6 +185,8 @@ def _film_progress(json_mode: bool):
                 print(message["content"])  # the storyboard the director is about to render
             return
         if "step" in event:
+            if not live:
+                return
             bar = "#" * int(20 * event["step"] / event["steps"])
             print(f"\r  {event['shot']} take {event['take']} [{bar:<20}] {event['step']}/{event['steps']} "
                   f"compute {event['compute']:.0%}", end="", flush=True)
