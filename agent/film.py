@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -34,26 +35,38 @@ def film_folder(request: str, root: Path = Path("films")) -> Path:
     return root / f"{datetime.now():%Y%m%d-%H%M%S}-{slug}"
 
 
+FILM_THREAD = {"configurable": {"thread_id": "film"}}  # one director session per film folder
+
+
+@contextmanager
+def director_session(out_dir: Path, session: EngineSession, settings: DirectorSettings):
+    """The director graph checkpointed in the film folder's ``session.sqlite``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
+    try:
+        yield build_director(session, settings, planner=make_planner(), checkpointer=SqliteSaver(conn))
+    finally:
+        conn.close()
+
+
+def _stream(app, inputs, on_event) -> None:
+    for kind, event in app.stream(inputs, FILM_THREAD, stream_mode=["updates", "custom"]):
+        if on_event is not None:
+            on_event(kind, event)
+
+
 def make_film(out_dir: Path, session: EngineSession, request: str | None = None, storyboard: Storyboard | None = None,
               settings: DirectorSettings | None = None, on_event: Callable[[str, dict], None] | None = None
               ) -> dict:
     """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON)."""
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True})
-    out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
-    try:
-        app = build_director(session, settings, planner=make_planner(), checkpointer=SqliteSaver(conn))
-        cfg = {"configurable": {"thread_id": "film"}}
-        pending = app.get_state(cfg).next
+    with director_session(out_dir, session, settings) as app:
+        pending = app.get_state(FILM_THREAD).next  # a killed run: carry on from its checkpoint
         initial = None if pending else {"request": request or "", **(
             {"storyboard": storyboard.model_dump()} if storyboard is not None else {})}
-        for kind, event in app.stream(initial, cfg, stream_mode=["updates", "custom"]):
-            if on_event is not None:
-                on_event(kind, event)
-        values = app.get_state(cfg).values
-    finally:
-        conn.close()
+        _stream(app, initial, on_event)
+        values = app.get_state(FILM_THREAD).values
     if values.get("error"):
         raise ValueError(values["error"])
     return write_film(out_dir, values, session, settings, request, started)
@@ -108,26 +121,17 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     if not turns:
         raise ValueError("the conversation has no turns: give at least the request")
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": False})
-    out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
-    try:
-        app = build_director(session, settings, planner=make_planner(), checkpointer=SqliteSaver(conn))
-        cfg = {"configurable": {"thread_id": "film"}}
-        transcript = []
+    transcript = []
+    with director_session(out_dir, session, settings) as app:
         for i, turn in enumerate(turns):
-            inputs = {"request": turn} if i == 0 else Command(resume=turn)
-            for kind, event in app.stream(inputs, cfg, stream_mode=["updates", "custom"]):
-                if on_event is not None:
-                    on_event(kind, event)
-            state = app.get_state(cfg)
+            _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)
+            state = app.get_state(FILM_THREAD)
             transcript.append({"you": turn, "director": (state.values.get("messages") or [{}])[-1].get("content", "")})
             if not state.next:
                 break
-        values = app.get_state(cfg).values
-        finished = not app.get_state(cfg).next
-    finally:
-        conn.close()
+        values = app.get_state(FILM_THREAD).values
+        finished = not app.get_state(FILM_THREAD).next
     if values.get("error"):
         raise ValueError(values["error"])
     if not finished:
