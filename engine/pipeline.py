@@ -89,9 +89,12 @@ class ReelPipeline(DiffusionPipeline):
     def frame_size(self) -> int:
         return self.transformer.config.latent_size * self.vae.config.downsample
 
-    def encode_frames(self, frames: np.ndarray) -> torch.Tensor:
-        """uint8 (T, H, W, 3) of any size -> latents (1, T, C, h, w)."""
-        fitted = np.stack([_fit_image(f, self.frame_size) for f in frames])
+    def fit_frames(self, frames: np.ndarray) -> np.ndarray:
+        """uint8 (T, H, W, 3) of any size -> (T, S, S, 3) at the engine's frame size."""
+        return np.stack([_fit_image(f, self.frame_size) for f in frames])
+
+    def encode_frames(self, fitted: np.ndarray) -> torch.Tensor:
+        """Frames already at the engine's size -> latents (1, T, C, h, w)."""
         return self.vae.encode(frames_to_tensor(fitted, self.transformer.device)[None])
 
     @torch.no_grad()
@@ -115,17 +118,20 @@ class ReelPipeline(DiffusionPipeline):
         # Which frames are given, and their clean latents.
         given = torch.zeros(num_frames, dtype=torch.bool, device=device)
         clean = torch.zeros(1, num_frames, c, s, s, device=device)
+        given_pixels = np.zeros((num_frames, self.frame_size, self.frame_size, 3), np.uint8)
         start_sigma = 1.0
         if mode == "i2v":
             if image is None:
                 raise GenerationError("image-to-video needs a start image (--image FILE)")
-            clean[:, :1] = self.encode_frames(np.asarray(image)[None])
+            given_pixels[:1] = self.fit_frames(np.asarray(image)[None])
+            clean[:, :1] = self.encode_frames(given_pixels[:1])
             given[0] = True
         elif mode == "extend":
             if video is None or len(video) == 0:
                 raise GenerationError("extend needs the clip to continue (--video FILE)")
             k = max(1, min(context_frames, len(video), num_frames - 1))
-            clean[:, :k] = self.encode_frames(np.asarray(video)[-k:])
+            given_pixels[:k] = self.fit_frames(np.asarray(video)[-k:])
+            clean[:, :k] = self.encode_frames(given_pixels[:k])
             given[:k] = True
         elif mode == "v2v":
             if video is None or len(video) == 0:
@@ -134,7 +140,8 @@ class ReelPipeline(DiffusionPipeline):
                 raise GenerationError(f"strength must be in (0, 1], got {strength}")
             source = np.asarray(video)
             idx = np.linspace(0, len(source) - 1, num_frames).round().astype(int)  # retime to num_frames
-            clean = self.encode_frames(source[idx])
+            given_pixels = self.fit_frames(source[idx])
+            clean = self.encode_frames(given_pixels)
             start_sigma = strength
             if anchor_every > 0:
                 given[::anchor_every] = True
@@ -173,6 +180,10 @@ class ReelPipeline(DiffusionPipeline):
         t_sampled = time.perf_counter()
 
         frames = tensor_to_frames(self.vae.decode(latents))[0]
+        # Given frames come out as they went in (not re-decoded), so a chained shot starts exactly on the
+        # frame it continues from.
+        keep = given.cpu().numpy()
+        frames[keep] = given_pixels[keep]
         t_decoded = time.perf_counter()
         return Generation(
             frames=frames, fps=TRAIN_FPS, latents=latents,

@@ -116,3 +116,9 @@ def test_given_frames_ignore_noisy_frames():
     a, b = dit(x, sig, *args), dit(y, sig, *args)
     assert torch.allclose(a[:, :2], b[:, :2], atol=1e-6)
     assert not torch.allclose(a[:, 2:], b[:, 2:])
+
+
+def test_given_frames_come_out_as_given(pipe):
+    image = np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    out = pipe("a ring", mode="i2v", image=image, num_frames=4, num_inference_steps=2)
+    assert np.array_equal(out.frames[0], image)
