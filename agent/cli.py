@@ -262,6 +262,32 @@ def cmd_render(args: argparse.Namespace) -> int:
     return _run_film(args, None, storyboard=load_storyboard(args.storyboard))
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from agent.score import score_film
+    from agent.storyboard import load_storyboard
+
+    board = load_storyboard(args.storyboard) if args.storyboard else None
+    report = score_film(args.film, board)
+    if args.json:
+        print(json.dumps(report, indent=2, default=float))
+        return EXIT_OK
+    print(f"{report['file']}: {len(report['shots'])} shots, {report['frames']} frames at {report['fps']:g} fps")
+    for s in report["shots"]:
+        seen = s["seen"]
+        line = (f"  {s['shot']}. {s['start']:.1f}-{s['end']:.1f}s  {seen['colour']} {seen['shape']}, {seen['motion']}, "
+                f"{seen['scene']}, camera {seen['camera']}")
+        if "alignment" in s:
+            line += f"  | alignment {s['alignment']:.0%}"
+        if s.get("join_psnr") is not None:
+            line += f"  | join {s['join_psnr']:.1f} dB"
+        print(line)
+    if "alignment" in report:
+        print(f"  film alignment {report['alignment']:.0%}")
+    if report.get("warning"):
+        print(f"  note: {report['warning']}")
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.train.common import load_config
 
@@ -341,6 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
         film.add_argument("--json", action="store_true")
         film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run}[name])
+
+    score = sub.add_parser("score", help="score a film per shot (alignment, continuity, sound onsets)")
+    score.add_argument("film", help="a film (ours or any mp4)")
+    score.add_argument("--storyboard", help="the storyboard it was made from (storyboard.yaml)")
+    score.add_argument("--json", action="store_true")
+    score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the engine's models on the world (resumable)")
     train.add_argument("model", choices=["autoencoder", "dit"])

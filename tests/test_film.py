@@ -91,3 +91,30 @@ def test_run_a_scripted_conversation(tiny_weights, tmp_path, capsys):
     code = main(["run", str(unfinished), "--out", str(tmp_path / "g"), "--weights", str(tiny_weights)])
     assert code == EXIT_BAD_INPUT
     assert "add a turn such as 'yes'" in capsys.readouterr().err
+
+
+def test_score_a_film_with_and_without_its_storyboard(tmp_path, capsys):
+    from agent.score import score_film
+    from agent.storyboard import load_storyboard
+    from engine.world import render_clip
+
+    # A film cut from two world clips, so the right answer is known.
+    paths = []
+    specs = [dict(shape="ball", colour="red", scene="beach", motion="bounces"),
+             dict(shape="cube", colour="blue", scene="snowfield", motion="moves left")]
+    for i, spec in enumerate(specs):
+        p = tmp_path / f"s{i}.npy"
+        np.save(p, render_clip(**spec, seed=i, audio=False).frames)
+        paths.append(str(p))
+    film = cut_film(CutArgs(shots=[CutShot(frames_path=p) for p in paths], out_path=str(tmp_path / "film.mp4")))
+    board_yaml = tmp_path / "board.yaml"
+    board_yaml.write_text("shots:\n" + "".join(
+        f"  - {{id: s{i + 1}, prompt: x, subject: x{i}, shape: {s['shape']}, colour: {s['colour']}, "
+        f"scene: {s['scene']}, motion: {s['motion']}}}\n" for i, s in enumerate(specs)))
+    report = score_film(film, load_storyboard(board_yaml))
+    assert [s["alignment"] for s in report["shots"]] == [1.0, 1.0]
+    assert report["shots"][1]["same_subject_as_previous"] is False
+    blind = score_film(film)
+    assert len(blind["shots"]) == 2 and blind["shots"][1]["seen"]["colour"] == "blue"
+    assert main(["score", str(film), "--storyboard", str(board_yaml)]) == 0
+    assert "alignment 100%" in capsys.readouterr().out
