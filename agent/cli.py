@@ -262,6 +262,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     return _run_film(args, None, storyboard=load_storyboard(args.storyboard))
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from engine.ncr import NCRConfig
+    from tools.common import EngineSession
+    from tui.app import ReelwrightApp
+
+    session = EngineSession(weights=args.weights or EngineSession().weights,
+                            ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
+    ReelwrightApp(session, films_root=Path(args.films)).run()
+    return EXIT_OK
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from agent.score import score_film
     from agent.storyboard import load_storyboard
@@ -367,6 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
         film.add_argument("--json", action="store_true")
         film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run}[name])
+
+    chat = sub.add_parser("chat", help="open the conversational terminal UI")
+    chat.add_argument("--films", default="films", help="where film folders go (default: ./films)")
+    chat.add_argument("--weights", help="weights folder (default: the shipped model)")
+    chat.add_argument("--ncr", choices=["on", "off"], default="on")
+    chat.set_defaults(func=cmd_chat)
 
     score = sub.add_parser("score", help="score a film per shot (alignment, continuity, sound onsets)")
     score.add_argument("film", help="a film (ours or any mp4)")

@@ -89,8 +89,8 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             board = planner.plan(state["request"])
         except PlannerError as exc:
             return {"error": str(exc), "messages": [{"role": "assistant", "content": str(exc)}]}
-        return {"storyboard": board.model_dump(), "messages": [{"role": "assistant",
-                                                              "content": storyboard_summary(board)}]}
+        return {"storyboard": board.model_dump(), "error": "",
+                "messages": [{"role": "assistant", "content": storyboard_summary(board)}]}
 
     def after_plan(state: DirectorState) -> str:
         return END if state.get("error") else "review"
@@ -123,12 +123,12 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         done = state.get("takes") or {}
         sends = []
         for i, shot in enumerate(board.shots):
-            if shot.id in done:
+            if done.get(shot.id):  # an emptied take list means "render again" (a retake)
                 continue
             start_image = None
             if shot.source == "previous":
                 previous = board.shots[i - 1]
-                if previous.id not in done:
+                if not done.get(previous.id):
                     continue  # waits for the shot it continues
                 best = _best(done[previous.id])
                 start_image = best["last_frame_path"] if best else None

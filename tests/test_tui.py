@@ -1,0 +1,76 @@
+"""The terminal UI driven with Textual's Pilot: plan, approve, watch progress, rows done, retake."""
+
+import asyncio
+import time
+
+from textual.widgets import DataTable, Markdown, ProgressBar
+
+from agent.graph import DirectorSettings
+from tools.common import EngineSession
+from tui.app import ReelwrightApp
+
+
+def _chat_text(app) -> str:
+    return "\n".join(str(m._markdown) for m in app.query(Markdown))
+
+
+def _cells(app, column: str) -> list[str]:
+    table = app.query_one(DataTable)
+    return [str(table.get_cell(row, column)) for row in table.rows]
+
+
+async def _until(pilot, condition, timeout=60.0):
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout, "timed out waiting for the UI"
+        await pilot.pause(0.1)
+
+
+async def _type(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+    await pilot.press("enter")
+
+
+def test_plan_approve_render_and_retake(tiny_weights, tmp_path):
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=3), films_root=tmp_path / "films")
+
+    async def scenario():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, "a red ball bounces then it rises")
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            assert _cells(app, "status") == ["planned", "planned"]
+            assert "continues" in _cells(app, "mode")[1]
+
+            await _type(pilot, "make the second shot blue")
+            await _until(pilot, lambda: "Changed s2" in _chat_text(app))
+            assert "blue" in _cells(app, "shot")[1]
+
+            await _type(pilot, "yes")
+            await _until(pilot, lambda: app.query_one(ProgressBar).progress > 0)
+            await _until(pilot, lambda: all(s.startswith("done") for s in _cells(app, "status")))
+            await _until(pilot, lambda: "The film is ready" in _chat_text(app))
+            assert (app.film_dir / "film.mp4").exists()
+
+            await _type(pilot, "/retake 1")
+            await _until(pilot, lambda: "Retaking s1" in _chat_text(app))
+            await _until(pilot, lambda: _chat_text(app).count("The film is ready") == 2)
+            assert all(s.startswith("done") for s in _cells(app, "status"))
+
+    asyncio.run(scenario())
+
+
+def test_narrow_terminal_shows_chat_and_storyboard(tiny_weights, tmp_path):
+    app = ReelwrightApp(EngineSession(weights=tiny_weights, cache_dir=tmp_path), films_root=tmp_path)
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            chat, board = app.query_one("#chat"), app.query_one("#board")
+            assert chat.region.width >= 30 and board.region.width >= 30
+            assert chat.region.height >= 10 and board.region.height >= 10
+            await _type(pilot, "/help")
+            await _until(pilot, lambda: "/retake N" in _chat_text(app))
+
+    asyncio.run(scenario())

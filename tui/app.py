@@ -1,0 +1,215 @@
+"""The conversational terminal UI: direct a film from a chat, watch it render, approve, retake.
+
+The director graph runs in a worker thread; every event it streams is handed to the UI thread, so typing
+stays responsive while shots render.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langgraph.types import Command
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Markdown, ProgressBar, Static
+
+from agent.film import FILM_THREAD, director_session, film_folder, write_film
+from agent.graph import DirectorSettings
+from agent.storyboard import Storyboard
+from tools.common import EngineSession
+
+HELP = """**Commands**: describe a film to plan it; answer **yes** to render, or ask for a change
+("make the second shot blue", "add a shot where it falls into the sea", "swap shots 1 and 2").
+`/retake N` renders shot N again with a new seed, `/open` shows where the film is, `/help` this text."""
+
+
+class ReelwrightApp(App):
+    TITLE = "reelwright"
+    CSS = """
+    #panes { height: 1fr; }
+    #chat { width: 1fr; min-width: 30; border: round $primary; }
+    #board { width: 1fr; min-width: 30; height: 1fr; border: round $secondary; }
+    #progress { height: 1; }
+    """
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("f1", "help", "Help")]
+
+    def __init__(self, session: EngineSession | None = None, settings: DirectorSettings | None = None,
+                 films_root: Path = Path("films")):
+        super().__init__()
+        self.session = session or EngineSession()
+        self.settings = settings or DirectorSettings()
+        self.films_root = films_root
+        self.film_dir: Path | None = None
+        self.awaiting_approval = False
+        self.busy = False
+        self.board: Storyboard | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="panes"):
+            yield VerticalScroll(Markdown("Describe a film, e.g. *a red ball bounces on the beach, then it rolls "
+                                          "to the right*. `/help` for commands."), id="chat")
+            yield DataTable(id="board", cursor_type="row")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Static(self._status(), id="status")
+        yield Input(placeholder="Say what should happen…", id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("#", "shot", "mode", "status", "takes"):
+            table.add_column(label, key=label)
+        self.query_one(Input).focus()
+
+    def _status(self) -> str:
+        from agent.llm import LLMSettings
+
+        llm = LLMSettings()
+        planner = f"LLM {llm.model} at {llm.base_url}" if llm.configured else "offline planner"
+        return f"model: {self.session.weights.name} · {planner} · {self.film_dir or 'no film yet'}"
+
+    # -- chat ---------------------------------------------------------------------------------------
+    def say(self, text: str, who: str = "director") -> None:
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.mount(Markdown(f"**{who}:** {text}" if who == "you" else text))
+        chat.scroll_end(animate=False)
+
+    def action_help(self) -> None:
+        self.say(HELP)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        event.input.value = ""
+        if not text:
+            return
+        self.say(text, who="you")
+        if text == "/help":
+            self.action_help()
+        elif text == "/open":
+            film = self.film_dir / "film.mp4" if self.film_dir else None
+            self.say(f"The film is at `{film}`." if film and film.exists() else "No film yet.")
+        elif text.startswith("/retake"):
+            number = text.split()[1] if len(text.split()) > 1 else ""
+            self.talk(f"retake shot {number}", retake=True)
+        elif self.busy:
+            self.notify("Still working on the last request…", severity="warning")
+        else:
+            self.talk(text)
+
+    # -- the director, in a worker thread ---------------------------------------------------------------
+    @work(thread=True, exclusive=True)
+    def talk(self, text: str, retake: bool = False) -> None:
+        self.busy = True
+        try:
+            if self.film_dir is None or (not retake and not self.awaiting_approval and self.board is not None):
+                self.film_dir = film_folder(text, self.films_root)  # a new request starts a new film
+                self.board = None
+                self.call_from_thread(self.query_one("#status", Static).update, self._status())
+            with director_session(self.film_dir, self.session, self.settings) as app:
+                state = app.get_state(FILM_THREAD)
+                if retake:
+                    inputs = self._retake(app, state, text)
+                    if inputs is False:
+                        return
+                elif state.next:
+                    inputs = Command(resume=text)  # the answer to the director's question
+                else:
+                    inputs = {"request": text}
+                for kind, event in app.stream(inputs, FILM_THREAD, stream_mode=["updates", "custom"]):
+                    self.call_from_thread(self.on_director_event, kind, event)
+                state = app.get_state(FILM_THREAD)
+            self.awaiting_approval = bool(state.next)
+            values = state.values
+            if values.get("storyboard"):
+                self.board = Storyboard.model_validate(values["storyboard"])
+            if values.get("error"):
+                self.call_from_thread(self.say, values["error"])
+            elif not state.next and values.get("takes"):
+                report = write_film(self.film_dir, values, self.session, self.settings, None, 0.0)
+                self.call_from_thread(self.on_film_done, report)
+        except Exception as exc:  # any layer's failure is a notice; the session continues
+            self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", severity="error")
+        finally:
+            self.busy = False
+
+    def _retake(self, app, state, text: str):
+        """Mark the shot (and the shots continuing from it) not done, with a new seed; None resumes."""
+        from agent.edits import EditError, apply_edit
+
+        if not state.values.get("takes") or state.next:
+            self.call_from_thread(self.say, "Nothing is rendered yet: approve the storyboard first.")
+            return False
+        board = Storyboard.model_validate(state.values["storyboard"])
+        try:
+            outcome = apply_edit(board, text)
+        except EditError as exc:
+            self.call_from_thread(self.say, str(exc))
+            return False
+        again = list(outcome.changed)
+        for i, shot in enumerate(outcome.board.shots):
+            if i and shot.source == "previous" and outcome.board.shots[i - 1].id in again:
+                again.append(shot.id)
+        app.update_state(FILM_THREAD, {"storyboard": outcome.board.model_dump(), "takes": {s: [] for s in again}},
+                         as_node="collect")
+        kept = {k: v for k, v in state.values["takes"].items() if k not in again}
+        self.call_from_thread(self.show_board, outcome.board, kept)
+        self.call_from_thread(self.say, outcome.message)
+        return None
+
+    def on_director_event(self, kind: str, event: dict) -> None:
+        if kind == "updates":
+            for node, update in event.items():
+                if node == "__interrupt__":
+                    payload = update[0].value
+                    self.show_board(Storyboard.model_validate(payload["storyboard"]))
+                    self.say(payload["summary"] + "\n\n" + payload["question"])
+                elif isinstance(update, dict):
+                    if update.get("storyboard"):
+                        self.show_board(Storyboard.model_validate(update["storyboard"]))
+                    for message in update.get("messages") or []:
+                        if message["role"] == "assistant" and node != "plan":
+                            self.say(message["content"])
+                    for shot_id, takes in (update.get("takes") or {}).items():
+                        if takes:
+                            self._show_takes(shot_id, takes)
+        elif kind == "custom" and "step" in event:
+            bar = self.query_one(ProgressBar)
+            bar.update(total=event["steps"], progress=event["step"])
+            self.set_row(event["shot"], status=f"rendering {event['step']}/{event['steps']} "
+                                               f"(compute {event['compute']:.0%})")
+
+    def show_board(self, board: Storyboard, takes: dict | None = None) -> None:
+        """The storyboard as rows; shots that already have takes show them."""
+        self.board = board
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, shot in enumerate(board.shots, 1):
+            mode = "continues" if shot.source == "previous" else shot.mode
+            table.add_row(str(i), shot.prompt, mode, "planned", "", key=shot.id)
+            if (takes or {}).get(shot.id):
+                self._show_takes(shot.id, takes[shot.id])
+
+    def _show_takes(self, shot_id: str, takes: list[dict]) -> None:
+        best = max(t["scores"].get("alignment", 0.0) for t in takes)
+        verdict = "done" if any(t["passed"] for t in takes) else "done (below gate)"
+        self.set_row(shot_id, status=verdict, takes=f"{len(takes)} · best {best:.0%}")
+
+    def set_row(self, shot_id: str, status: str | None = None, takes: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        try:
+            if status is not None:
+                table.update_cell(shot_id, "status", status)
+            if takes is not None:
+                table.update_cell(shot_id, "takes", takes)
+        except Exception:  # a row from an older storyboard: nothing to update
+            pass
+
+    def on_film_done(self, report: dict) -> None:
+        self.say(f"The film is ready: `{report['film']}` (`/open` shows it again).")
+        self.query_one("#status", Static).update(self._status())
+
+
+def run(session: EngineSession | None = None) -> None:
+    ReelwrightApp(session).run()
