@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent import lexicon
-from agent.offline_planner import OfflinePlanner, PlannerError, _norm
+from agent.offline_planner import OfflinePlanner, _norm
 from agent.storyboard import Shot, Storyboard
 from engine.world.captions import canonical_caption
 
@@ -196,4 +195,4 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
     return EditOutcome(board, changed, f"Changed {', '.join(changed) or 'nothing'} ({what}).")
 
 
-__all__ = ["EditError", "EditOutcome", "apply_edit", "rechain", "PlannerError", "lexicon"]
+__all__ = ["EditError", "EditOutcome", "apply_edit", "rechain"]

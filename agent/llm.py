@@ -8,6 +8,7 @@ person always gets a plan and nothing already made is lost.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from typing import Literal
@@ -73,7 +74,7 @@ def draft_to_storyboard(draft: StoryboardDraft, request: str) -> Storyboard:
         chained = d.continues_previous and i > 0
         board.shots.append(Shot(id=f"s{i + 1}", prompt=canonical_caption(attrs), subject=subject.id, **attrs,
                                 duration=min(8.0, max(0.5, d.duration)), mode="i2v" if chained else "t2v",
-                                source="previous" if chained else None, seed=abs(hash((request, i))) % 100_000,
+                                source="previous" if chained else None, seed=_seed(request, i),
                                 transition=d.transition))
     return board
 
@@ -149,6 +150,11 @@ class LLMPlanner:
                 messages = [*messages, {"role": "assistant", "content": str(getattr(message, "content", "") or "")},
                             {"role": "user", "content": load_prompt("planner_retry").format(error=error)}]
         raise LLMError(f"answered twice with an unusable storyboard ({error})")
+
+
+def _seed(request: str, index: int) -> int:
+    """Stable across processes (unlike hash()), so the same request always renders the same takes."""
+    return int(hashlib.sha256(f"{request}|{index}".encode()).hexdigest()[:8], 16) % 100_000
 
 
 def _json_part(text: str) -> str:

@@ -84,3 +84,14 @@ def test_graph_recovers_from_a_failing_endpoint_and_loses_nothing(tiny_weights, 
     values = app.get_state(cfg).values
     assert set(values["takes"]) == {"s1", "s2"}
     assert "answered with an error (500)" in values["messages"][0]["content"]
+
+
+def test_llm_plans_have_stable_seeds(offline):
+    import subprocess
+    import sys
+
+    code = ("from agent.llm import draft_to_storyboard, StoryboardDraft; import json, sys; "
+            f"d = StoryboardDraft.model_validate(json.loads({GOOD!r})); "
+            "print([s.seed for s in draft_to_storyboard(d, 'same request').shots])")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout for _ in range(2)}
+    assert len(runs) == 1 and runs != {""}
