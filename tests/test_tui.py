@@ -74,3 +74,36 @@ def test_narrow_terminal_shows_chat_and_storyboard(tiny_weights, tmp_path):
             await _until(pilot, lambda: "/retake N" in _chat_text(app))
 
     asyncio.run(scenario())
+
+
+def test_keys_are_handled_quickly_while_rendering(tiny_weights, tmp_path):
+    """Time from a key press to the input field's change message, measured inside the app, mid-render."""
+    from textual.widgets import Input
+
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=100), films_root=tmp_path / "films")
+    changed: list[float] = []
+    delays = []
+
+    def hook(message):
+        if isinstance(message, Input.Changed):
+            changed.append(time.perf_counter())
+
+    async def scenario():
+        async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
+            await _type(pilot, "a red ball bounces then it rises")
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            await _type(pilot, "yes")
+            await _until(pilot, lambda: app.query_one(ProgressBar).progress > 2)
+            for ch in "hello":
+                assert app.busy, "the render is still going"
+                seen = len(changed)
+                start = time.perf_counter()
+                await pilot.press(ch)
+                while len(changed) == seen:
+                    await asyncio.sleep(0.005)
+                delays.append(changed[seen] - start)
+            await _until(pilot, lambda: not app.busy, timeout=300)
+
+    asyncio.run(scenario())
+    assert max(delays) < 0.2, delays

@@ -1,0 +1,42 @@
+"""`reelwright chat` in a real terminal (tmux): keys in, screen text out."""
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
+
+
+def _pane(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True).stdout
+
+
+def _wait_for(session: str, text: str, timeout: float = 60.0) -> str:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        screen = _pane(session)
+        if text in screen:
+            return screen
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} never appeared; the screen was:\n{_pane(session)}")
+
+
+def test_chat_in_tmux(tiny_weights, tmp_path):
+    session = f"rw-test-{time.monotonic_ns()}"
+    script = Path(sys.executable).with_name("reelwright")
+    command = f"{script} chat --weights {tiny_weights} --films {tmp_path / 'films'}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
+    try:
+        _wait_for(session, "Describe a film")
+        _wait_for(session, "Help")  # the footer shows the keys
+        subprocess.run(["tmux", "send-keys", "-t", session, "/help", "Enter"], check=True)
+        _wait_for(session, "/retake N")
+        subprocess.run(["tmux", "send-keys", "-t", session, "a blue cube falls in the snow", "Enter"], check=True)
+        screen = _wait_for(session, "Render this storyboard")
+        assert "blue cube falls in a snowfield" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
