@@ -311,7 +311,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from engine.train import dit as trainer
     run = args.run or args.model
     if not args.export_only:
-        trainer.train(cfg, run, steps=args.steps)
+        trainer.train(cfg, run, steps=args.steps, init_from=args.init_from)
     if args.export:
         trainer.export(cfg, run, Path(args.export))
     return EXIT_OK
@@ -398,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=int, help="stop at this step (default: the config's steps)")
     train.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override config values")
     train.add_argument("--export", metavar="DIR", help="after training, write save_pretrained weights to DIR")
+    train.add_argument("--init-from", metavar="DIR", help="start a new run from these weights (e.g. engine/weights)")
     train.add_argument("--export-only", action="store_true", help="skip training, only export")
     train.set_defaults(func=cmd_train)
     return parser

@@ -55,7 +55,7 @@ def validate(model: VideoAutoencoder, cfg: dict, device: torch.device, count: in
     return float(np.mean(scores))
 
 
-def train(cfg: dict, run: str, steps: int | None = None) -> Path:
+def train(cfg: dict, run: str, steps: int | None = None, init_from=None) -> Path:
     folder = DEFAULT_RUNS / run
     folder.mkdir(parents=True, exist_ok=True)
     device = pick_device(cfg["device"])
@@ -64,6 +64,8 @@ def train(cfg: dict, run: str, steps: int | None = None) -> Path:
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     step = 0
     state = load_checkpoint(folder)
+    if state is None and init_from is not None:
+        model.load_state_dict(VideoAutoencoder.from_pretrained(init_from, low_cpu_mem_usage=False).state_dict())
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])

@@ -107,7 +107,9 @@ def evaluate(model: VideoDiT, vae: VideoAutoencoder, cfg: dict, count: int, step
     return {f"eval_{axis}": hits[axis] / count for axis in AXES} | {"eval_all4": together / count}
 
 
-def train(cfg: dict, run: str, steps: int | None = None) -> Path:
+def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path | None = None) -> Path:
+    """Train (or resume) the run ``run``. ``init_from``: a weights folder to start a fresh run from, e.g. the
+    shipped ``engine/weights`` when the run's checkpoint is gone (optimizer state starts anew)."""
     folder = DEFAULT_RUNS / run
     folder.mkdir(parents=True, exist_ok=True)
     device = pick_device(cfg["device"])
@@ -126,6 +128,11 @@ def train(cfg: dict, run: str, steps: int | None = None) -> Path:
         ema.shadow = state["ema"]
         step = state["step"]
         print(f"resuming {folder} at step {step}")
+    elif init_from is not None:
+        start = VideoDiT.from_pretrained(Path(init_from) / "transformer", low_cpu_mem_usage=False)
+        model.load_state_dict(start.state_dict())
+        ema = EMA(model, cfg["ema"])
+        print(f"starting from the weights in {init_from}")
     print(f"DiT {cfg['preset']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters on {device}")
     log = RunLog(folder)
     total = steps or cfg["steps"]
