@@ -6,6 +6,7 @@ seed and i), so a training run that resumes at step k sees exactly what it would
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Iterator
 from functools import partial
@@ -43,7 +44,7 @@ def stream_clips(seed: int = 0, start: int = 0, count: int | None = None, split:
     With ``workers`` > 1 clips are rendered by a process pool, in order, so the stream is the same.
     """
     stop = None if count is None else start + count
-    indices = iter(range(start, stop)) if stop is not None else _count_from(start)
+    indices = iter(range(start, stop)) if stop is not None else itertools.count(start)
     render = partial(_render_index, seed=seed, split=split, audio=audio, size=size)
     if workers <= 1:
         yield from map(render, indices)
@@ -51,11 +52,6 @@ def stream_clips(seed: int = 0, start: int = 0, count: int | None = None, split:
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap(render, indices, chunksize=64)
 
-
-def _count_from(start: int) -> Iterator[int]:
-    while True:
-        yield start
-        start += 1
 
 
 def batch_arrays(clips: list[WorldClip]) -> dict[str, np.ndarray | list]:
