@@ -24,7 +24,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent.graph import DirectorSettings, build_director
 from agent.llm import make_planner
-from agent.storyboard import Storyboard, save_storyboard
+from agent.storyboard import Storyboard, Take, save_storyboard
 from tools.common import EngineSession
 from tools.edit import CutArgs, CutShot, assemble, cut_film
 from tools.pages import contact_sheet, gif_preview, storyboard_page
@@ -81,7 +81,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     shots_dir.mkdir(exist_ok=True)
     cut, shot_reports = [], []
     for i, shot in enumerate(board.shots, 1):
-        shot.takes = [_take(t) for t in takes.get(shot.id, [])]
+        shot.takes = [Take.model_validate(t) for t in takes.get(shot.id, [])]
         best = shot.best_take()
         if best is None or not best.frames_path:
             raise RuntimeError(f"shot {shot.id} has no rendered take; run the command again to retry it")
@@ -141,8 +141,3 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
     return report
 
-
-def _take(data: dict):
-    from agent.storyboard import Take
-
-    return Take.model_validate(data)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from agent.edits import EditError, apply_edit
 from agent.offline_planner import OfflinePlanner, PlannerError
-from agent.storyboard import Shot, Storyboard, Take
+from agent.storyboard import Shot, Storyboard, Take, best_take
 from engine.eval.video import read_clip
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
 from tools.common import EngineSession
@@ -131,7 +131,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                 if not done.get(previous.id):
                     continue  # waits for the shot it continues
                 best = _best(done[previous.id])
-                start_image = best["last_frame_path"] if best else None
+                start_image = best.last_frame_path if best else None
             sends.append(Send("render_shot", {"shot": shot.model_dump(), "start_image": start_image}))
         return sends or ["answer"]
 
@@ -179,7 +179,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         for i, shot in enumerate(board.shots, 1):
             shot_takes = takes.get(shot.id, [])
             best = _best(shot_takes)
-            verdict = "passed" if best and best["passed"] else "best take kept, below the gate"
+            verdict = "passed" if best and best.passed else "best take kept, below the gate"
             scores = ", ".join(f"{t['scores'].get('alignment', 0):.0%}" for t in shot_takes)
             lines.append(f"{i}. {shot.prompt}: {len(shot_takes)} take(s) [{scores}], {verdict}")
         return {"messages": [{"role": "assistant", "content": "\n".join(lines)}]}
@@ -200,8 +200,5 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
     return graph.compile(checkpointer=checkpointer)
 
 
-def _best(takes: list[dict]) -> dict | None:
-    if not takes:
-        return None
-    passing = [t for t in takes if t["passed"]]
-    return max(passing or takes, key=lambda t: t["scores"].get("alignment", 0.0))
+def _best(takes: list[dict]) -> Take | None:
+    return best_take([Take.model_validate(t) for t in takes])

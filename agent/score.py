@@ -16,8 +16,8 @@ from engine.eval.metrics import psnr
 from engine.eval.sync import detect_onsets
 from engine.eval.video import read_clip
 from engine.media import read_video
+from tools.edit import TRANSITION_SECONDS
 
-TRANSITION_SECONDS = 0.5  # as the cut makes them
 ENGINE_FPS = 8
 
 

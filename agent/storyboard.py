@@ -37,6 +37,14 @@ class Take(BaseModel):
     seconds: float = 0.0
 
 
+def best_take(takes: list[Take]) -> Take | None:
+    """The best passing take, else the best-scoring one."""
+    if not takes:
+        return None
+    passing = [t for t in takes if t.passed]
+    return max(passing or takes, key=lambda t: t.scores.get("alignment", 0.0))
+
+
 class Subject(BaseModel):
     """Someone (something) the film follows; its look stays the same unless the person changes it."""
 
@@ -94,12 +102,7 @@ class Shot(BaseModel):
                 "camera": self.camera}
 
     def best_take(self) -> Take | None:
-        """The passing take, else the best-scoring one."""
-        if not self.takes:
-            return None
-        passing = [t for t in self.takes if t.passed]
-        pool = passing or self.takes
-        return max(pool, key=lambda t: t.scores.get("alignment", 0.0))
+        return best_take(self.takes)
 
 
 class ContinuityLedger(BaseModel):
