@@ -154,21 +154,26 @@ def classify_scene(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
     return scene, dists[scene]
 
 
-def _camera_error(f0: np.ndarray, f1: np.ndarray, bg0: np.ndarray, bg1: np.ndarray, shift: float, zoom: float
-                  ) -> tuple[float, float]:
-    """Mean absolute difference between the last frame and the first one moved by (shift px, zoom)."""
+def _camera_errors(f0: np.ndarray, f1: np.ndarray, bg0: np.ndarray, bg1: np.ndarray, moves: np.ndarray,
+                   stride: int = 1) -> np.ndarray:
+    """(K,) mean absolute difference between ``f1`` and ``f0`` moved by each (shift px, zoom) in ``moves``
+    (K, 2), over background pixels seen in both; inf where under a quarter of the frame is comparable.
+    All candidate moves are warped in one gather, which is what makes this cheap enough to run per shot;
+    ``stride`` compares every stride-th row and column only."""
     h, w = f0.shape[:2]
-    cols = w / 2 + shift + (np.arange(w) + 0.5 - w / 2) / zoom - 0.5
-    rows = ZOOM_CENTRE * h + (np.arange(h) + 0.5 - ZOOM_CENTRE * h) / zoom - 0.5
-    ci, ri = np.rint(cols).astype(int), np.rint(rows).astype(int)
+    shift, zoom = moves[:, :1], moves[:, 1:]  # (K, 1)
+    ci = np.rint(w / 2 + shift + (np.arange(w) + 0.5 - w / 2) / zoom - 0.5).astype(int)  # (K, W)
+    ri = np.rint(ZOOM_CENTRE * h + (np.arange(h) + 0.5 - ZOOM_CENTRE * h) / zoom - 0.5).astype(int)  # (K, H)
+    ci, ri, f1, bg1 = ci[:, ::stride], ri[:, ::stride], f1[::stride, ::stride], bg1[::stride, ::stride]
     ok_c, ok_r = (ci >= 0) & (ci < w), (ri >= 0) & (ri < h)
     ci, ri = np.clip(ci, 0, w - 1), np.clip(ri, 0, h - 1)
-    warped = f0[np.ix_(ri, ci)]
-    valid = ok_r[:, None] & ok_c[None, :] & bg0[np.ix_(ri, ci)] & bg1
-    share = valid.mean()
-    if share < 0.25:
-        return float("inf"), share
-    return float(np.abs(warped - f1)[valid].mean()), share
+    flat = (ri[:, :, None] * w + ci[:, None, :]).reshape(-1)  # (K*H*W,) source pixel of every warped pixel
+    hs, ws = f1.shape[:2]
+    valid = ok_r[:, :, None] & ok_c[:, None, :] & bg0.reshape(-1)[flat].reshape(-1, hs, ws) & bg1[None]  # (K, h, w)
+    diff = np.abs(f0.reshape(-1, f0.shape[-1])[flat].reshape(-1, hs, ws, f0.shape[-1]) - f1[None])  # (K, h, w, 3)
+    count = valid.sum(axis=(1, 2))
+    error = (diff.sum(axis=-1) * valid).sum(axis=(1, 2)) / (f0.shape[-1] * np.maximum(count, 1))
+    return np.where(count / (hs * ws) < 0.25, np.inf, error)
 
 
 def estimate_camera(frames: np.ndarray, masks: np.ndarray) -> tuple[float, float]:
@@ -186,10 +191,13 @@ def estimate_camera(frames: np.ndarray, masks: np.ndarray) -> tuple[float, float
     candidates = [(float(s), 1.0) for s in range(-int(0.3 * w), int(0.3 * w) + 1)]
     candidates += [(0.0, float(z)) for z in np.geomspace(0.8, 1.25, 19) if abs(z - 1.0) > 1e-6]
     candidates.sort(key=lambda c: abs(c[0]) + abs(np.log(c[1])) * w)  # on a tie, the smaller move wins
+    moves = np.array(candidates)  # (K, 2)
     shift, zoom = 0.0, 1.0
     for a, b in zip(cuts[:-1], cuts[1:]):
-        errors = [_camera_error(f[a], f[b], background[a], background[b], s, z)[0] for s, z in candidates]
-        s, z = candidates[int(np.argmin(errors))]
+        # Coarse to fine: every candidate on a quarter of the pixels, the few best on all of them.
+        coarse = _camera_errors(f[a], f[b], background[a], background[b], moves, stride=2)
+        best = np.sort(np.argsort(coarse, kind="stable")[:6])  # kept in candidate order, so ties still go small
+        s, z = candidates[int(best[np.argmin(_camera_errors(f[a], f[b], background[a], background[b], moves[best]))])]
         shift, zoom = shift + s, zoom * z
     return shift, zoom
 

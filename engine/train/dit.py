@@ -81,8 +81,13 @@ def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: Text
     noise = torch.as_tensor(rng.standard_normal(x0.shape), dtype=torch.float32, device=device)
     s = sigmas[:, :, None, None, None]
     xt = (1 - s) * x0 + s * noise
+    # The subject covers a few latent cells, so an unweighted loss is mostly background; weighting its cells
+    # is what makes shape and motion worth learning (the scene and colour are learned either way).
+    subject = np.stack([c.mask for c in clips]).astype(np.float32)  # (B, T, H, W)
+    cells = F.adaptive_avg_pool2d(torch.as_tensor(subject, device=device), x0.shape[-2:])  # (B, T, h, w)
+    weight = 1.0 + cfg.get("subject_weight", 0.0) * (cells > 0).float()
     return {
-        "xt": xt, "sigmas": sigmas, "target": noise - x0, "loss_mask": (~given).float(),
+        "xt": xt, "sigmas": sigmas, "target": noise - x0, "loss_mask": (~given).float(), "weight": weight,
         "tokens": tokens.to(device), "mask": mask.to(device), "pooled": pooled.to(device),
         "ids": torch.stack(ids).to(device), "layout": layout, "has_layout": torch.tensor(has_layout, device=device),
     }
@@ -150,7 +155,8 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         batch = make_batch(step, cfg, data, text, model, device)
         pred = model(batch["xt"], batch["sigmas"], batch["tokens"], batch["mask"], batch["pooled"], batch["ids"],
                      batch["layout"], batch["has_layout"])
-        per_frame = F.mse_loss(pred, batch["target"], reduction="none").mean(dim=(2, 3, 4))  # (B, T)
+        error = F.mse_loss(pred, batch["target"], reduction="none").mean(dim=2)  # (B, T, h, w)
+        per_frame = (error * batch["weight"]).sum(dim=(2, 3)) / batch["weight"].sum(dim=(2, 3))  # (B, T)
         loss = (per_frame * batch["loss_mask"]).sum() / batch["loss_mask"].sum().clamp(min=1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
