@@ -126,13 +126,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     result = pipe(args.prompt, attributes=attributes, mode=args.mode, image=image, video=video,
                   strength=args.strength, num_frames=args.frames, num_inference_steps=args.steps,
                   guidance_scale=args.guidance, seed=args.seed, callback=progress)
-    write_video(out, result.frames, result.fps, scale=max(1, args.scale))
+    sound = None
+    if args.audio:
+        from tools.v2a import default_sound_session
+
+        sound = default_sound_session().soundtrack(result.frames, result.fps, seed=args.seed)
+    write_video(out, result.frames, result.fps, audio=None if sound is None else sound.audio,
+                sample_rate=16000 if sound is None else sound.sample_rate, scale=max(1, args.scale))
     report = {"file": str(out), "prompt": args.prompt, "attributes": attributes, "mode": args.mode,
               "seed": args.seed, "frames": len(result.frames), "steps": args.steps, "guidance": args.guidance,
               "strength": args.strength if args.mode == "v2v" else None,
               "ncr": {"enabled": ncr.active, "token_ratio": ncr.token_ratio, "refresh_every": ncr.refresh_every,
                       "skip_below": ncr.skip_below},
               "compute_fraction": result.compute_fraction,
+              "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
+                                                   "loudness_db": sound.loudness_db, "timings": sound.timings},
               "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}
     if args.json:
         print(json.dumps(report, indent=2))
@@ -140,6 +148,29 @@ def cmd_generate(args: argparse.Namespace) -> int:
         t = report["timings"]
         print(f"\nwrote {out} ({len(result.frames)} frames, seed {args.seed}) in {t['sampling'] + t['decoding']:.2f}s "
               f"(model load {t_load:.2f}s, block compute spent {result.compute_fraction:.0%})")
+        if sound is not None:
+            print(f"sound: {_sound_summary(sound.onsets, sound.scenes)} in {sound.timings['total'] * 1000:.0f} ms")
+    return EXIT_OK
+
+
+def _sound_summary(onsets: list[float], scenes: list[str]) -> str:
+    hits = f"{len(onsets)} sound events at {', '.join(f'{t:.2f}s' for t in onsets)}" if onsets else "no sound events"
+    return f"{hits}; {' / '.join(dict.fromkeys(scenes))} ambience"
+
+
+def cmd_sound(args: argparse.Namespace) -> int:
+    from tools.v2a import sound_video_file
+
+    source = Path(args.video)
+    out = Path(args.out) if args.out else source.with_name(f"{source.stem}.sound.mp4")
+    _writable_dir(out.parent if str(out.parent) else Path("."))
+    result = sound_video_file(source, out, seed=args.seed, force=args.force)
+    if args.json:
+        print(json.dumps({"file": str(out), **result.model_dump(exclude={"audio_path", "key"})}, indent=2))
+    else:
+        speed = result.duration / max(result.timings.get("total", 0.0), 1e-9)
+        print(f"wrote {out}: {result.duration:.1f}s of sound, {_sound_summary(result.onsets, result.scenes)}"
+              + ("" if result.cached else f" ({speed:.0f}x real time)"))
     return EXIT_OK
 
 
@@ -194,22 +225,37 @@ def _film_progress(json_mode: bool):
             verdict = "passed" if event["passed"] else "below the gate"
             print(f"\r  {event['shot']} take {event['take']}: alignment {event['alignment']:.0%}, {verdict}"
                   f"{' (cached)' if event['cached'] else ''}" + " " * 20)
+        elif "sound" in event:
+            print(f"  {event['shot']} sound: {event['sound']} event(s){' (cached)' if event['cached'] else ''}")
         elif "error" in event:
             print(f"\n  {event['shot']}: {event['error']}")
 
     return show
 
 
+def _director_settings(args: argparse.Namespace):
+    """Director and cut settings from a film command's flags; a bad music file fails before any rendering."""
+    from agent.graph import DirectorSettings
+    from tools.edit import FILM_AUDIO_RATE, CutOptions
+    from tools.music import load_music
+
+    if args.music:
+        load_music(args.music, FILM_AUDIO_RATE)
+    cut = CutOptions(title_card=args.title_card, captions=args.captions,
+                     music_path=str(Path(args.music).resolve()) if args.music else None,
+                     snap_to_beats=not args.no_beat_snap)
+    return DirectorSettings(max_takes=args.takes, steps=args.steps, sound=not args.no_sound, cut=cut)
+
+
 def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
     from agent.film import make_film
-    from agent.graph import DirectorSettings
     from engine.ncr import NCRConfig
     from tools.common import EngineSession
 
+    settings = _director_settings(args)
     out = _film_output(args, request or (storyboard.title if storyboard else "film"))
     session = EngineSession(weights=args.weights or EngineSession().weights,
                             ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
-    settings = DirectorSettings(max_takes=args.takes, steps=args.steps)
     report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
                        on_event=_film_progress(args.json))
     if args.json:
@@ -228,7 +274,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     import yaml
 
     from agent.film import run_conversation
-    from agent.graph import DirectorSettings
     from engine.ncr import NCRConfig
     from tools.common import EngineSession
 
@@ -245,8 +290,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = _film_output(args, turns[0] if turns else "film")
     session = EngineSession(weights=args.weights or EngineSession().weights,
                             ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
-    report = run_conversation(out, session, turns, DirectorSettings(max_takes=args.takes, steps=args.steps),
-                              on_event=_film_progress(args.json))
+    report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json))
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -307,6 +351,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = load_config(config_path, overrides)
     if args.model == "autoencoder":
         from engine.train import autoencoder as trainer
+    elif args.model == "v2a":
+        from engine.train import v2a as trainer
     else:
         from engine.train import dit as trainer
     run = args.run or args.model
@@ -357,8 +403,17 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--ncr-tokens", type=float, default=0.35, help="share of noisy tokens recomputed per step")
     gen.add_argument("--ncr-refresh", type=int, default=3, help="a full step every N steps")
     gen.add_argument("--ncr-skip-below", type=float, default=0.0, help="skip middle blocks below this noise")
+    gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")
     gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
     gen.set_defaults(func=cmd_generate)
+
+    snd = sub.add_parser("sound", help="give any video synchronized sound made from its picture (V2A)")
+    snd.add_argument("video", help="a video file (mp4, mov, webm, ...); it is not changed")
+    snd.add_argument("--out", help="mp4 to write (default: VIDEO.sound.mp4 beside it)")
+    snd.add_argument("--seed", type=int, default=0)
+    snd.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    snd.add_argument("--json", action="store_true")
+    snd.set_defaults(func=cmd_sound)
 
     for name, helptext in (("make", "plan, render and cut a film from one request (no questions asked)"),
                            ("render", "render a storyboard YAML file to a film (no language model)"),
@@ -376,6 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--ncr", choices=["on", "off"], default="on")
         film.add_argument("--weights", help="weights folder (default: the shipped model)")
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
+        film.add_argument("--music", metavar="FILE", help="an audio file under the film, ducked under the shots' sound")
+        film.add_argument("--no-beat-snap", action="store_true", help="with --music: keep shot lengths as rendered")
+        film.add_argument("--title-card", action="store_true", help="open with a card showing the film's title")
+        film.add_argument("--captions", action="store_true", help="burn each shot's prompt into the film")
+        film.add_argument("--no-sound", action="store_true", help="skip V2A: a silent film (or music only)")
         film.add_argument("--json", action="store_true")
         film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run}[name])
 
@@ -392,7 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=cmd_score)
 
     train = sub.add_parser("train", help="train the engine's models on the world (resumable)")
-    train.add_argument("model", choices=["autoencoder", "dit"])
+    train.add_argument("model", choices=["autoencoder", "dit", "v2a"])
     train.add_argument("--config", help="YAML config (default: engine/configs/MODEL.yaml)")
     train.add_argument("--run", help="run name under ~/.cache/reelwright/runs (default: the model name)")
     train.add_argument("--steps", type=int, help="stop at this step (default: the config's steps)")

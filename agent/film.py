@@ -26,7 +26,7 @@ from agent.graph import DirectorSettings, build_director
 from agent.llm import make_planner
 from agent.storyboard import Storyboard, Take, save_storyboard
 from tools.common import EngineSession
-from tools.edit import CutArgs, CutShot, assemble, cut_film
+from tools.edit import CutShot, assemble, cut_film
 from tools.pages import contact_sheet, gif_preview, storyboard_page
 
 
@@ -77,6 +77,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     """Shots, the cut, the storyboard and the report from a finished director session's state."""
     board = Storyboard.model_validate(values["storyboard"])
     takes = values.get("takes") or {}
+    sounds = values.get("sounds") or {}
     shots_dir = out_dir / "shots"
     shots_dir.mkdir(exist_ok=True)
     cut, shot_reports = [], []
@@ -86,14 +87,18 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
         if best is None or not best.frames_path:
             raise RuntimeError(f"shot {shot.id} has no rendered take; run the command again to retry it")
         shutil.copyfile(best.video_path, shots_dir / f"{i:02d}_{shot.id}.mp4")
-        cut.append(CutShot(frames_path=best.frames_path, transition=shot.transition))
+        sound = sounds.get(shot.id)
+        cut.append(CutShot(frames_path=best.frames_path, transition=shot.transition,
+                           audio_path=sound["audio_path"] if sound else None, caption=shot.prompt))
         shot_reports.append({"id": shot.id, "prompt": shot.prompt, "attributes": shot.attributes, "mode": shot.mode,
                              "source": shot.source, "duration": shot.duration, "transition": shot.transition,
                              "takes": [t.model_dump(include={"seed", "scores", "seen", "passed", "seconds"})
                                        for t in shot.takes],
-                             "chosen_seed": best.seed})
+                             "chosen_seed": best.seed,
+                             "sound": {k: sound[k] for k in ("onsets", "impacts", "scenes", "loudness_db")}
+                             if sound else None})
     # The folder is this film's own: a rerun (resume) rewrites its cut.
-    cut_args = CutArgs(shots=cut, out_path=str(out_dir / "film.mp4"), force=True)
+    cut_args = settings.cut.cut_args(cut, str(out_dir / "film.mp4"), board.title)
     film = cut_film(cut_args)
     save_storyboard(board, out_dir / "storyboard.yaml")
     report = {

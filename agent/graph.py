@@ -1,12 +1,13 @@
 """The director: a LangGraph graph that plans, asks for approval, renders with a consistency gate, answers.
 
-    plan -> review (interrupt) -> render waves (one Send per ready shot) -> answer
+    plan -> review (interrupt) -> render waves (one Send per ready shot) -> sound -> answer
 
 A shot that continues the previous one (image-to-video from its last frame) waits for it; every other
 shot is sent at once. Each take is scored by the evaluator against the shot and the continuity ledger;
 a failing take is retaken with a new seed up to ``max_takes`` times, and every take's scores are kept.
-The graph is checkpointed (SQLite), and shots are cached on disk by the hash of their inputs, so a
-session killed mid-render resumes without rendering a finished shot again.
+Every chosen take then gets V2A sound made from its picture. The graph is checkpointed (SQLite), and
+shots and sounds are cached on disk by the hash of their inputs, so a session killed mid-render resumes
+without rendering a finished shot again.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from agent.edits import EditError, apply_edit
 from agent.offline_planner import OfflinePlanner, PlannerError
 from agent.storyboard import Shot, Storyboard, Take, best_take
 from engine.eval.video import read_clip
+from engine.world.vocab import TRAIN_FPS
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
 from tools.common import EngineSession
+from tools.edit import CutOptions
 from tools.i2v import image_to_video
 from tools.t2v import text_to_video
+from tools.v2a import SoundArgs, SoundSession, sound_session_for
 
 GATED_AXES = ("colour", "shape", "scene", "motion")  # a take must get these right to pass
 APPROVE_WORDS = {"yes", "y", "ok", "okay", "approve", "approved", "go", "render", "looks good", "lgtm", "do it"}
@@ -37,6 +41,8 @@ class DirectorSettings(BaseModel):
     max_takes: int = Field(3, ge=1, le=10)
     steps: int = Field(16, ge=1, le=100)
     guidance: float = 3.0
+    sound: bool = Field(True, description="give every shot V2A sound made from its picture")
+    cut: CutOptions = Field(default_factory=CutOptions)
 
 
 def _merge_takes(old: dict, new: dict) -> dict:
@@ -55,6 +61,7 @@ class DirectorState(TypedDict, total=False):
     approved: bool
     takes: Annotated[dict[str, list[dict]], _merge_takes]  # shot id -> takes, newest last
     messages: Annotated[list[dict], _append]  # {"role": "assistant"|"user", "content": str}
+    sounds: dict[str, dict]  # shot id -> SoundResult.model_dump() for its chosen take
     error: str
 
 
@@ -78,9 +85,10 @@ def storyboard_summary(board: Storyboard) -> str:
 
 
 def build_director(session: EngineSession, settings: DirectorSettings | None = None,
-                   planner: OfflinePlanner | None = None, checkpointer=None):
+                   planner: OfflinePlanner | None = None, checkpointer=None, sound: SoundSession | None = None):
     settings = settings or DirectorSettings()
     planner = planner or OfflinePlanner()
+    sounder = sound or sound_session_for(session)
 
     def plan(state: DirectorState) -> dict:
         if state.get("storyboard"):
@@ -133,7 +141,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                 best = _best(done[previous.id])
                 start_image = best.last_frame_path if best else None
             sends.append(Send("render_shot", {"shot": shot.model_dump(), "start_image": start_image}))
-        return sends or ["answer"]
+        return sends or ["sound"]
 
     def render_shot(task: dict) -> dict:
         shot = Shot.model_validate(task["shot"])
@@ -172,6 +180,27 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                 break
         return {"takes": {shot.id: takes}}
 
+    def sound(state: DirectorState) -> dict:
+        """V2A sound for each shot's chosen take (cached by its frames, so only new takes cost anything)."""
+        if not settings.sound:
+            return {"sounds": {}}
+        board = Storyboard.model_validate(state["storyboard"])
+        takes = state.get("takes") or {}
+        write = get_stream_writer()
+        sounds = {}
+        for shot in board.shots:
+            best = _best(takes.get(shot.id, []))
+            if best is None or not best.frames_path:
+                continue
+            try:
+                result = sounder.sound_for(SoundArgs(frames_path=best.frames_path, fps=TRAIN_FPS, seed=shot.seed))
+            except ToolError as exc:  # a shot without sound is still a shot: say so and carry on
+                write({"shot": shot.id, "error": f"no sound: {exc}"})
+                continue
+            sounds[shot.id] = result.model_dump()
+            write({"shot": shot.id, "sound": len(result.onsets), "cached": result.cached})
+        return {"sounds": sounds}
+
     def answer(state: DirectorState) -> dict:
         board = Storyboard.model_validate(state["storyboard"])
         takes = state.get("takes") or {}
@@ -190,12 +219,14 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
     graph.add_node("dispatch", dispatch)
     graph.add_node("render_shot", render_shot)
     graph.add_node("collect", dispatch)
+    graph.add_node("sound", sound)
     graph.add_node("answer", answer)
     graph.add_edge(START, "plan")
     graph.add_conditional_edges("plan", after_plan, ["review", END])
-    graph.add_conditional_edges("dispatch", ready_shots, ["render_shot", "answer"])
+    graph.add_conditional_edges("dispatch", ready_shots, ["render_shot", "sound"])
     graph.add_edge("render_shot", "collect")
-    graph.add_conditional_edges("collect", ready_shots, ["render_shot", "answer"])
+    graph.add_conditional_edges("collect", ready_shots, ["render_shot", "sound"])
+    graph.add_edge("sound", "answer")
     graph.add_edge("answer", END)
     return graph.compile(checkpointer=checkpointer)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -97,18 +98,36 @@ def probe(path: str | Path) -> dict:
     return {"video": video, "audio": "Audio:" in text, "info": text}
 
 
-def read_video(path: str | Path, with_audio: bool = True, sample_rate: int = AUDIO_RATE) -> Clip:
-    """Decode a video file into a Clip (uint8 RGB frames, fps, mono float audio if present)."""
+def _fit_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """Width and height scaled down so the longer side is at most ``max_side`` (even numbers)."""
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+def read_video(path: str | Path, with_audio: bool = True, sample_rate: int = AUDIO_RATE,
+               max_side: int | None = None) -> Clip:
+    """Decode a video file into a Clip (uint8 RGB frames, fps, mono float audio if present).
+
+    ``max_side`` has ffmpeg shrink frames while decoding, so a long high-resolution video can be read
+    for analysis without holding its full-size frames in memory.
+    """
     info = probe(path)
     if info["video"] is None:
         raise MediaError(f"{path} has no video stream: give a video file (mp4, mov, webm, ...)")
+    w, h = _fit_size(info["video"]["width"], info["video"]["height"], max_side)
+    params = ["-vf", f"scale={w}:{h}:flags=area"] if (w, h) != (info["video"]["width"], info["video"]["height"]) \
+        else None
     try:
-        reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+        reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24", output_params=params)
         meta = next(reader)
-        w, h = meta["size"]
+        if params is None:
+            w, h = meta["size"]
         frames = [np.frombuffer(buf, np.uint8).reshape(h, w, 3) for buf in reader]
-    except (RuntimeError, OSError, StopIteration) as exc:
-        raise MediaError(f"cannot decode {path}: {exc}. Check the file is a complete video") from exc
+    except (RuntimeError, OSError, StopIteration, ValueError) as exc:
+        raise MediaError(f"cannot decode {path}: {str(exc).splitlines()[0] if str(exc) else exc!r}. "
+                         "Check the file is a complete video") from exc
     if not frames:
         raise MediaError(f"{path} has zero frames: the file is empty or truncated")
     fps = float(meta.get("fps") or info["video"]["fps"] or 24.0)
@@ -118,6 +137,21 @@ def read_video(path: str | Path, with_audio: bool = True, sample_rate: int = AUD
                    f"cannot decode the audio of {path}")
         audio = np.frombuffer(raw, np.int16).astype(np.float32) / 32768.0
     return Clip(frames=np.stack(frames), fps=fps, audio=audio, sample_rate=sample_rate)
+
+
+def mux_audio(video: str | Path, audio: np.ndarray, sample_rate: int, out: str | Path) -> Path:
+    """``out``: the picture of ``video`` untouched (stream copy) with ``audio`` as its only sound (AAC)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "audio.wav"
+        soundfile.write(wav, np.clip(np.asarray(audio, np.float32), -1, 1), sample_rate, subtype="PCM_16")
+        target = Path(tmp) / f"muxed{out.suffix or '.mp4'}"
+        _run(["-y", "-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+              "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-movflags", "+faststart", str(target)],
+             f"cannot write {out}")
+        shutil.move(target, out)
+    return out
 
 
 def write_json(path: str | Path, data: dict) -> Path:

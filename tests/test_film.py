@@ -4,11 +4,12 @@ import json
 
 import numpy as np
 import pytest
+import soundfile
 
 from agent.cli import EXIT_BAD_INPUT, main
 from engine.media import probe, read_video
 from tools.common import ToolError
-from tools.edit import CutArgs, CutShot, assemble, cut_film
+from tools.edit import CutArgs, CutShot, assemble, assemble_audio, cut_film
 
 
 def test_make_writes_a_film_folder(tiny_weights, tmp_path, capsys):
@@ -27,7 +28,10 @@ def test_make_writes_a_film_folder(tiny_weights, tmp_path, capsys):
     assert len(list((out / "shots").glob("*.mp4"))) == 2
     info = probe(out / "film.mp4")
     assert info["video"]["codec"] == "h264" and info["video"]["width"] == 256 and info["video"]["fps"] == 24
-    assert len(read_video(out / "film.mp4", with_audio=False).frames) == 2 * 16 * 3
+    assert info["audio"], "every shot gets V2A sound"
+    film = read_video(out / "film.mp4")
+    assert len(film.frames) == 2 * 16 * 3 and abs(len(film.audio) / film.sample_rate - 4.0) < 0.1
+    assert all(shot["sound"] and shot["sound"]["scenes"] for shot in report["shots"])
     # Running the same command again resumes the finished session: the same film, nothing re-rendered.
     assert main(["make", "A red ball bounces on the beach. Then it rolls to the right.", "--out", str(out),
                  "--steps", "2", "--takes", "1", "--weights", str(tiny_weights), "--json"]) == 0
@@ -37,10 +41,18 @@ def test_render_a_storyboard_file_and_bad_files(tiny_weights, tmp_path, capsys):
     board = tmp_path / "board.yaml"
     board.write_text("shots:\n  - id: s1\n    prompt: a cube\n    subject: a\n    shape: cube\n    colour: blue\n"
                      "    scene: desert\n    motion: grows\n    duration: 1\n")
+    click = _click_track(tmp_path / "click.wav", 0.25 + 0.5 * np.arange(8), 4)
     assert main(["render", str(board), "--out", str(tmp_path / "f"), "--steps", "1", "--takes", "1",
-                 "--weights", str(tiny_weights), "--json"]) == 0
-    assert (tmp_path / "f" / "film.mp4").exists()
+                 "--weights", str(tiny_weights), "--json", "--title-card", "--captions", "--music", str(click)]) == 0
+    film = read_video(tmp_path / "f" / "film.mp4")
+    # A 2-s title card crossfading into one 1-s shot: the shot would start at 1.5 s, the beat before is
+    # at 1.25 s, so the card is trimmed by 6 frames.
+    assert len(film.frames) == 48 - 6 + 24 - 12 and film.audio is not None
     capsys.readouterr()
+    (tmp_path / "notes.txt").write_text("no music here")
+    assert main(["render", str(board), "--out", str(tmp_path / "h"), "--music", str(tmp_path / "notes.txt"),
+                 "--weights", str(tiny_weights)]) == EXIT_BAD_INPUT
+    assert "not an audio file" in capsys.readouterr().err and not (tmp_path / "h").exists()
     board.write_text(board.read_text().replace("colour: blue", "colour: teal"))
     assert main(["render", str(board), "--out", str(tmp_path / "g"), "--weights", str(tiny_weights)]) == EXIT_BAD_INPUT
     assert f"{board}:6: shots.0.colour" in capsys.readouterr().err
@@ -70,7 +82,20 @@ def test_cut_transitions_and_lengths(tmp_path):
     shots = [CutShot(frames_path=paths[0]), CutShot(frames_path=paths[1], transition="crossfade")]
     fade = assemble(CutArgs(shots=shots, out_path="x"))
     assert len(fade) == 48 - 12 and 0 < fade[24 - 6].mean() < 200
-    out = cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(tmp_path / "f.mp4")))
+    assert assemble_audio(CutArgs(shots=shots, out_path="x")) is None  # no shot has sound: a silent film
+    # Sound follows the picture: a crossfade overlaps the two sounds by the same half second.
+    for i, level in enumerate((0.1, 0.4)):
+        soundfile.write(tmp_path / f"s{i}.wav", np.full(16000, level, np.float32), 16000)
+    voiced = [s.model_copy(update={"audio_path": str(tmp_path / f"s{i}.wav")}) for i, s in enumerate(shots)]
+    audio = assemble_audio(CutArgs(shots=voiced, out_path="x"))
+    assert len(audio) == 16000 * len(fade) // 24
+    assert audio[4000] == pytest.approx(0.1, abs=1e-3) and audio[-4000] == pytest.approx(0.4, abs=1e-3)  # 16-bit wav
+    assert 0.1 < audio[int(16000 * 0.75)] < 0.55  # in the middle of the crossfade both are heard
+    hard = assemble_audio(CutArgs(shots=[s.model_copy(update={"transition": "cut"}) for s in voiced], out_path="x"))
+    assert len(hard) == 32000 and abs(hard[16000 - 1]) < 0.01 and abs(hard[16000]) < 0.01  # no click at the cut
+    out = cut_film(CutArgs(shots=voiced, out_path=str(tmp_path / "f.mp4")))
+    assert probe(out)["audio"]
+    out = cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(tmp_path / "f1.mp4")))
     with pytest.raises(ToolError, match="already exists"):
         cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(out)))
     with pytest.raises(ToolError, match="render the shot again"):
@@ -118,3 +143,69 @@ def test_score_a_film_with_and_without_its_storyboard(tmp_path, capsys):
     assert len(blind["shots"]) == 2 and blind["shots"][1]["seen"]["colour"] == "blue"
     assert main(["score", str(film), "--storyboard", str(board_yaml)]) == 0
     assert "alignment 100%" in capsys.readouterr().out
+
+
+def _click_track(path, beats, seconds, rate=16000):
+    music = np.zeros(seconds * rate, np.float32)
+    t = np.arange(400) / rate
+    for b in beats:
+        i = int(round(b * rate))
+        music[i:i + 400] += 0.8 * np.exp(-t / 0.004) * np.sin(2 * np.pi * 1500 * t)
+    soundfile.write(path, music, rate)
+    return path
+
+
+def _flat_shots(tmp_path, values, frames=16):
+    paths = []
+    for i, value in enumerate(values):
+        p = tmp_path / f"flat{i}.npy"
+        np.save(p, np.full((frames, 32, 32, 3), value, np.uint8))
+        paths.append(str(p))
+    return paths
+
+
+def test_music_snaps_cuts_to_beats_and_ducks(tmp_path):
+    from tools.edit import timeline
+    from tools.music import load_music, mix_music
+
+    beats = 0.3 + 0.5 * np.arange(15)  # 120 bpm, off the shots' own 2-second boundaries
+    click = _click_track(tmp_path / "click.wav", beats, 8)
+    shots = [CutShot(frames_path=p) for p in _flat_shots(tmp_path, (0, 100, 200))]
+    args = CutArgs(shots=shots, out_path=str(tmp_path / "m.mp4"), size=32, music_path=str(click))
+    pieces = timeline(args)
+    starts = np.cumsum([0] + [p.length for p in pieces[:-1]])
+    for start in starts[1:]:
+        assert np.min(np.abs(start / 24 - beats)) <= 1 / 24, "each cut lands within a frame of a beat"
+    film = assemble(args, pieces)
+    assert len(film) == sum(p.length for p in pieces)
+    assert film[starts[1] - 1].mean() == 0 and film[starts[1]].mean() == 100 and film[starts[2]].mean() == 200
+    audio = assemble_audio(args, pieces)
+    assert len(audio) == round(len(film) / 24 * 16000) and np.abs(audio).max() > 0.05  # the music is there
+    unsnapped = timeline(args.model_copy(update={"snap_to_beats": False}))
+    assert [p.length for p in unsnapped] == [48, 48, 48]
+    out = cut_film(args)
+    assert probe(out)["audio"]
+    # Ducking: the music dips while the shots' own sound is loud, and comes back after.
+    effects = np.zeros(64000, np.float32)
+    effects[16000:16800] = 0.5
+    tone = np.full(64000, 0.5, np.float32)
+    music_only = mix_music(effects, tone, 16000, 0.0, -12.0) - effects
+    assert music_only[8000] == pytest.approx(0.5, rel=0.01) and music_only[16400] < 0.25
+    assert music_only[40000] == pytest.approx(0.5, rel=0.02)  # recovered (before the last second's fade-out)
+    assert music_only[-100] < 0.01
+    (tmp_path / "notes.txt").write_text("not music")
+    with pytest.raises(ToolError, match="not an audio file"):
+        load_music(tmp_path / "notes.txt", 16000)
+    with pytest.raises(ToolError, match="no music file"):
+        load_music(tmp_path / "gone.mp3", 16000)
+
+
+def test_title_card_and_captions(tmp_path):
+    shots = [CutShot(frames_path=p, caption="a red ball bounces") for p in _flat_shots(tmp_path, (90, 90))]
+    plain = assemble(CutArgs(shots=shots, out_path="x", size=128))
+    titled = assemble(CutArgs(shots=shots, out_path="x", size=128, title="The Ball", captions=True))
+    assert len(titled) == len(plain) + 48 - 12  # a 2-second card crossfading into the first shot
+    card = titled[10]
+    assert card.mean() < 30 and card.max() == 255, "white title on black"
+    shot = titled[48 + 20]
+    assert (shot[-10:] != 90).any() and (shot[:60] == 90).all(), "caption at the bottom only"

@@ -21,3 +21,19 @@ def test_dit_starts_from_weights_and_resumes(tiny_weights, tmp_path, monkeypatch
     assert torch.allclose(state["ema"][key], start.state_dict()[key], atol=1e-3)
     dit.train(cfg, "run", steps=2)
     assert load_checkpoint(tmp_path / "run")["step"] == 2
+
+
+def test_v2a_trains_resumes_and_exports(tmp_path, monkeypatch):
+    from engine.eval.audio import AudioSceneClassifier
+    from engine.train import v2a
+    from engine.v2a.pipeline import V2APipeline
+
+    monkeypatch.setattr(v2a, "DEFAULT_RUNS", tmp_path)
+    cfg = load_config("engine/configs/v2a.yaml", {"clips": 10, "batch": 4, "checkpoint_every": 1, "log_every": 1})
+    v2a.train(cfg, "run", steps=1)
+    assert load_checkpoint(tmp_path / "run")["step"] == 1
+    v2a.train(cfg, "run", steps=2)
+    assert load_checkpoint(tmp_path / "run")["step"] == 2
+    v2a.export(cfg, "run", tmp_path / "weights")
+    pipe = V2APipeline.from_pretrained(tmp_path / "weights" / "v2a")
+    assert isinstance(pipe.scene_classifier, AudioSceneClassifier)

@@ -52,6 +52,8 @@ def test_plan_approve_render_and_retake(tiny_weights, tmp_path):
             await _until(pilot, lambda: all(s.startswith("done") for s in _cells(app, "status")))
             await _until(pilot, lambda: "The film is ready" in _chat_text(app))
             assert (app.film_dir / "film.mp4").exists()
+            preview = app.query_one("#preview")
+            assert "▀" in str(preview.render()) and "keyframes · shot" in preview.border_title
 
             await _type(pilot, "/retake 1")
             await _until(pilot, lambda: "Retaking s1" in _chat_text(app))

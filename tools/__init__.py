@@ -7,6 +7,7 @@ from tools.common import EngineSession, SamplingSettings, ShotAttributes, ShotRe
 from tools.extend import ExtendArgs, extend_video
 from tools.i2v import ImageToVideoArgs, image_to_video
 from tools.t2v import TextToVideoArgs, text_to_video
+from tools.v2a import SoundArgs, SoundResult, SoundSession, sound_video_file
 from tools.v2v import VideoToVideoArgs, video_to_video
 
 VIDEO_TOOLS = {
@@ -17,5 +18,6 @@ VIDEO_TOOLS = {
 }
 
 __all__ = ["VIDEO_TOOLS", "EngineSession", "ExtendArgs", "ImageToVideoArgs", "SamplingSettings", "ShotAttributes",
-           "ShotResult", "TextToVideoArgs", "ToolError", "VideoToVideoArgs", "extend_video", "image_to_video",
-           "text_to_video", "video_to_video"]
+           "ShotResult", "SoundArgs", "SoundResult", "SoundSession", "TextToVideoArgs", "ToolError",
+           "VideoToVideoArgs", "extend_video", "image_to_video", "sound_video_file", "text_to_video",
+           "video_to_video"]

@@ -1,30 +1,42 @@
-"""The cut: shots in storyboard order, upscaled, at 24 fps, joined by cuts, crossfades or fades.
+"""The cut: shots in storyboard order, upscaled, at 24 fps, joined by cuts, crossfades or fades, with sound.
 
 Frames are repeated to reach 24 fps from the engine's 8 (each engine frame shows for three film frames,
 so motion keeps its timing). Upscaling uses a Lanczos filter. Transitions overlap the two shots by half
-a second (crossfade) or dip through black (fade); a cut just butts them together.
+a second (crossfade) or dip through black (fade); a cut just butts them together. Each shot's V2A sound
+sits under it and follows the same transitions. Optional: a title card, per-shot captions, and a
+person's music under everything, ducked under the effects, with each shot's start snapped to a beat
+(by trimming the end of the shot before it, never by stretching time).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import soundfile
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.media import write_video
+from tools.cards import caption, title_card
 from tools.common import ToolError
+from tools.music import beat_times, load_music, mix_music
 
 FILM_FPS = 24
 TRANSITION_SECONDS = 0.5
+FILM_AUDIO_RATE = 16000
+CLICK_GUARD = 0.005  # seconds of ramp at a hard cut, so the sound does not click
+MIN_KEEP = 0.5  # beat snapping keeps at least this share of a shot
 
 
 class CutShot(BaseModel):
     frames_path: str
     fps: int = 8
     transition: Literal["cut", "crossfade", "fade"] = "cut"  # into this shot
+    audio_path: str | None = None  # the shot's sound (wav); silence where missing
+    caption: str | None = None  # burnt in when the cut asks for captions
 
 
 class CutArgs(BaseModel):
@@ -35,6 +47,81 @@ class CutArgs(BaseModel):
     out_path: str
     size: int = Field(256, ge=16, le=1024, description="export side in pixels")
     force: bool = Field(False, description="overwrite an existing file")
+    title: str | None = Field(None, description="a title card before the first shot")
+    subtitle: str | None = None
+    title_seconds: float = Field(2.0, ge=0.5, le=10.0)
+    captions: bool = Field(False, description="burn each shot's caption into its frames")
+    music_path: str | None = Field(None, description="an audio file to play under the film")
+    music_volume_db: float = Field(-14.0, ge=-60.0, le=0.0)
+    duck_db: float = Field(-12.0, ge=-40.0, le=0.0, description="music dip under the shots' own sound")
+    snap_to_beats: bool = Field(True, description="with music: start each shot on a beat")
+
+
+class CutOptions(BaseModel):
+    """How a film is cut, beyond its shots: what a person sets with --title-card, --captions, --music."""
+
+    model_config = ConfigDict(extra="forbid")
+    title_card: bool = Field(False, description="open with a card showing the storyboard's title")
+    captions: bool = Field(False, description="burn each shot's prompt into it")
+    music_path: str | None = None
+    snap_to_beats: bool = True
+
+    def cut_args(self, shots: list[CutShot], out_path: str, title: str | None, force: bool = True) -> CutArgs:
+        return CutArgs(shots=shots, out_path=out_path, force=force,
+                       title=(title or "Untitled film") if self.title_card else None,
+                       subtitle="made with reelwright" if self.title_card else None, captions=self.captions,
+                       music_path=self.music_path, snap_to_beats=self.snap_to_beats)
+
+
+@dataclass
+class Piece:
+    """One item on the film's timeline: a shot (or the title card), how long it runs, how it joins."""
+
+    index: int  # into args.shots; -1 for the title card
+    length: int  # film frames after snapping
+    transition: str
+    overlap: int  # film frames shared with (crossfade) or dipped against (fade) the piece before
+
+
+def _source_frames(shot: CutShot) -> int:
+    path = Path(shot.frames_path)
+    if not path.is_file():
+        raise ToolError(f"shot frames missing at {path}: render the shot again (its cache entry was removed)")
+    if FILM_FPS % shot.fps:
+        raise ToolError(f"shots at {shot.fps} fps cannot be retimed to {FILM_FPS} fps by repetition")
+    return len(np.load(path, mmap_mode="r")) * (FILM_FPS // shot.fps)
+
+
+def timeline(args: CutArgs) -> list[Piece]:
+    """The pieces in order with their lengths; with music and ``snap_to_beats``, every piece after the
+    first starts on a beat where trimming the piece before it (keeping at least MIN_KEEP) allows."""
+    overlap = int(TRANSITION_SECONDS * FILM_FPS)
+    pieces = [Piece(-1, int(round(args.title_seconds * FILM_FPS)), "cut", 0)] if args.title else []
+    for i, shot in enumerate(args.shots):
+        transition = "crossfade" if (i == 0 and args.title) else shot.transition
+        pieces.append(Piece(i, _source_frames(shot), transition, 0))
+    beats = None
+    if args.music_path and args.snap_to_beats:
+        beats = np.round(beat_times(args.music_path, FILM_AUDIO_RATE) * FILM_FPS).astype(int)
+    end = 0  # film frame where the previous piece ends
+    for k, piece in enumerate(pieces):
+        if k == 0:
+            end = piece.length
+            continue
+        before = pieces[k - 1]
+        if piece.transition != "cut":
+            piece.overlap = min(overlap, before.length // 2, piece.length // 2)
+        start = end - piece.overlap if piece.transition == "crossfade" else end
+        if beats is not None:
+            shortest = max(int(np.ceil(MIN_KEEP * before.length)), 2 * piece.overlap + 1,
+                           before.overlap + piece.overlap + 1)
+            fits = beats[(beats <= start) & (beats >= start - (before.length - shortest))]
+            if len(fits):
+                trim = int(start - fits.max())
+                before.length -= trim
+                start -= trim
+        end = start + piece.length
+    return pieces
 
 
 def _upscale(frames: np.ndarray, size: int) -> np.ndarray:
@@ -43,39 +130,97 @@ def _upscale(frames: np.ndarray, size: int) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(f).resize((size, size), Image.LANCZOS)) for f in frames])
 
 
-def _retime(frames: np.ndarray, fps: int) -> np.ndarray:
-    if FILM_FPS % fps:
-        raise ToolError(f"shots at {fps} fps cannot be retimed to {FILM_FPS} fps by repetition")
-    return np.repeat(frames, FILM_FPS // fps, axis=0)
+def _piece_frames(args: CutArgs, piece: Piece) -> np.ndarray:
+    if piece.index < 0:
+        return title_card(args.title or "", args.size, piece.length, args.subtitle)
+    shot = args.shots[piece.index]
+    frames = _upscale(np.load(shot.frames_path), args.size)
+    if args.captions and shot.caption:
+        frames = caption(frames, shot.caption)
+    return np.repeat(frames, FILM_FPS // shot.fps, axis=0)[: piece.length]
 
 
-def assemble(args: CutArgs) -> np.ndarray:
+def _join(film: np.ndarray | None, part: np.ndarray, piece: Piece, fade_in: np.ndarray, fade_out: np.ndarray,
+          guard: int = 0) -> np.ndarray:
+    """Append ``part`` to ``film`` with the piece's transition; the ramps are shaped for the media type."""
+    if film is None:
+        return part
+    k = len(fade_in)
+    if piece.transition == "crossfade" and k > 0:
+        return np.concatenate([film[:-k], film[-k:] * fade_out + part[:k] * fade_in, part[k:]])
+    if piece.transition == "fade" and k > 0:
+        film, part = film.copy(), part.copy()
+        film[-k:] *= fade_out
+        part[:k] *= fade_in
+        return np.concatenate([film, part])
+    if guard:
+        film, part = film.copy(), part.copy()
+        ramp = np.linspace(0, 1, guard, dtype=np.float32)
+        film[-guard:] *= ramp[::-1]
+        part[:guard] *= ramp
+    return np.concatenate([film, part])
+
+
+def assemble(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarray:
     """The film's frames (N, size, size, 3) uint8."""
-    film: np.ndarray | None = None
-    overlap = int(TRANSITION_SECONDS * FILM_FPS)
-    for shot in args.shots:
-        path = Path(shot.frames_path)
-        if not path.is_file():
-            raise ToolError(f"shot frames missing at {path}: render the shot again (its cache entry was removed)")
-        clip = _retime(_upscale(np.load(path), args.size), shot.fps).astype(np.float32)
-        if film is None:
-            film = clip
-            continue
-        k = min(overlap, len(film) // 2, len(clip) // 2)
-        if shot.transition == "crossfade" and k > 0:
+    film = None
+    for piece in pieces or timeline(args):
+        part = _piece_frames(args, piece).astype(np.float32)
+        k = piece.overlap
+        if piece.transition == "crossfade":
             w = np.linspace(0, 1, k + 2, dtype=np.float32)[1:-1, None, None, None]
-            blended = film[-k:] * (1 - w) + clip[:k] * w
-            film = np.concatenate([film[:-k], blended, clip[k:]])
-        elif shot.transition == "fade" and k > 0:
-            down = np.linspace(1, 0, k, dtype=np.float32)[:, None, None, None]
-            film = np.concatenate([film[:-k], film[-k:] * down, clip[:k] * down[::-1], clip[k:]])
+            film = _join(film, part, piece, w, 1 - w)
         else:
-            film = np.concatenate([film, clip])
+            down = np.linspace(1, 0, k, dtype=np.float32)[:, None, None, None]
+            film = _join(film, part, piece, down[::-1], down)
     return np.clip(film + 0.5, 0, 255).astype(np.uint8)
+
+
+def _piece_audio(args: CutArgs, piece: Piece) -> np.ndarray:
+    n = int(round(piece.length / FILM_FPS * FILM_AUDIO_RATE))
+    path = None if piece.index < 0 else args.shots[piece.index].audio_path
+    if path is None:
+        return np.zeros(n, np.float32)
+    try:
+        audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (OSError, RuntimeError) as exc:
+        raise ToolError(f"cannot read the shot's sound {path}: make its sound again ({exc})") from None
+    audio = audio.mean(axis=1)
+    if rate != FILM_AUDIO_RATE:
+        import librosa
+
+        audio = librosa.resample(audio, orig_sr=rate, target_sr=FILM_AUDIO_RATE)
+    return np.pad(audio[:n], (0, max(0, n - len(audio))))
+
+
+def assemble_audio(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarray | None:
+    """The film's sound at FILM_AUDIO_RATE, laid out exactly as the picture: a crossfade overlaps the two
+    sounds with equal-power ramps, a fade dips both to silence, a cut butts them with a few milliseconds
+    of ramp; then the music, if any. None when there is neither shot sound nor music."""
+    if all(shot.audio_path is None for shot in args.shots) and not args.music_path:
+        return None
+    guard = int(CLICK_GUARD * FILM_AUDIO_RATE)
+    film = None
+    for piece in pieces or timeline(args):
+        part = _piece_audio(args, piece)
+        n = int(round(piece.overlap / FILM_FPS * FILM_AUDIO_RATE))
+        w = np.linspace(0, 1, n, dtype=np.float32)
+        if piece.transition == "crossfade":
+            film = _join(film, part, piece, np.sin(w * np.pi / 2), np.cos(w * np.pi / 2))
+        else:
+            film = _join(film, part, piece, w, w[::-1], guard=guard)
+    if args.music_path:
+        film = mix_music(film, load_music(args.music_path, FILM_AUDIO_RATE), FILM_AUDIO_RATE,
+                         args.music_volume_db, args.duck_db)
+    return np.clip(film, -1, 1)
 
 
 def cut_film(args: CutArgs) -> Path:
     out = Path(args.out_path)
     if out.exists() and not args.force:
         raise ToolError(f"{out} already exists: choose another name or pass --force to overwrite it")
-    return write_video(out, assemble(args), FILM_FPS)
+    if args.music_path:
+        load_music(args.music_path, FILM_AUDIO_RATE)  # a bad music file fails before any work
+    pieces = timeline(args)
+    return write_video(out, assemble(args, pieces), FILM_FPS, audio=assemble_audio(args, pieces),
+                       sample_rate=FILM_AUDIO_RATE)

@@ -12,7 +12,7 @@ from langgraph.types import Command
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, ProgressBar, Static
 
 from agent.film import FILM_THREAD, director_session, film_folder, write_film
@@ -30,7 +30,9 @@ class ReelwrightApp(App):
     CSS = """
     #panes { height: 1fr; }
     #chat { width: 1fr; min-width: 30; border: round $primary; }
-    #board { width: 1fr; min-width: 30; height: 1fr; border: round $secondary; }
+    #side { width: 1fr; min-width: 30; }
+    #board { height: 1fr; border: round $secondary; }
+    #preview { height: auto; max-height: 12; border: round $secondary; }
     #progress { height: 1; }
     """
     BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("f1", "help", "Help")]
@@ -51,7 +53,11 @@ class ReelwrightApp(App):
         with Horizontal(id="panes"):
             yield VerticalScroll(Markdown("Describe a film, e.g. *a red ball bounces on the beach, then it rolls "
                                           "to the right*. `/help` for commands."), id="chat")
-            yield DataTable(id="board", cursor_type="row")
+            with Vertical(id="side"):
+                yield DataTable(id="board", cursor_type="row")
+                preview = Static("Keyframes of finished shots appear here.", id="preview")
+                preview.border_title = "keyframes"
+                yield preview
         yield ProgressBar(id="progress", show_eta=False)
         yield Static(self._status(), id="status")
         yield Input(placeholder="Say what should happen…", id="prompt")
@@ -174,6 +180,12 @@ class ReelwrightApp(App):
                     for shot_id, takes in (update.get("takes") or {}).items():
                         if takes:
                             self._show_takes(shot_id, takes)
+        elif kind == "custom" and "sound" in event:
+            try:
+                status = str(self.query_one(DataTable).get_cell(event["shot"], "status")).split(" · ")[0]
+            except Exception:  # a row from an older storyboard
+                return
+            self.set_row(event["shot"], status=f"{status} · sound: {event['sound']} event(s)")
         elif kind == "custom" and "step" in event:
             bar = self.query_one(ProgressBar)
             bar.update(total=event["steps"], progress=event["step"])
@@ -195,6 +207,23 @@ class ReelwrightApp(App):
         best = max(t["scores"].get("alignment", 0.0) for t in takes)
         verdict = "done" if any(t["passed"] for t in takes) else "done (below gate)"
         self.set_row(shot_id, status=verdict, takes=f"{len(takes)} · best {best:.0%}")
+        self.show_keyframes(shot_id, takes)
+
+    def show_keyframes(self, shot_id: str, takes: list[dict]) -> None:
+        """First, middle and last frame of the shot's chosen take, drawn with half blocks."""
+        import numpy as np
+
+        from agent.storyboard import Take, best_take
+        from tui.preview import keyframes
+
+        chosen = best_take([Take.model_validate(t) for t in takes])
+        if chosen is None or not chosen.frames_path or not Path(chosen.frames_path).is_file():
+            return
+        preview = self.query_one("#preview", Static)
+        number = next((i for i, s in enumerate(self.board.shots, 1) if s.id == shot_id), "?") if self.board else "?"
+        columns = max(8, min(24, (preview.size.width - 4) // 3)) if preview.size.width else 16
+        preview.update(keyframes(np.load(chosen.frames_path), columns=columns))
+        preview.border_title = f"keyframes · shot {number} (seed {chosen.seed})"
 
     def set_row(self, shot_id: str, status: str | None = None, takes: str | None = None) -> None:
         table = self.query_one(DataTable)

@@ -118,11 +118,16 @@ def classify_shape(masks: np.ndarray) -> tuple[str, dict[str, float]]:
     return shape, {"hole": float(hole), "fill": float(fill)}
 
 
+BANDS = [(0.04, 0.2), (0.5, 0.6), (0.86, 0.97)]  # sky, just below the horizon, ground (frame heights)
+
+
+def _band_rows(h: int) -> list[tuple[int, int]]:
+    return [(int(a * h), max(int(b * h), int(a * h) + 1)) for a, b in BANDS]
+
+
 def _band_features(background_rows: np.ndarray) -> np.ndarray:
     """Mean colour of three bands (sky, just below the horizon, ground) from (T, H, 3) row colours."""
-    h = background_rows.shape[1]
-    bands = [(0.04, 0.2), (0.5, 0.6), (0.86, 0.97)]
-    feats = [background_rows[:, int(a * h):max(int(b * h), int(a * h) + 1)].mean(axis=(0, 1)) for a, b in bands]
+    feats = [background_rows[:, a:b].mean(axis=(0, 1)) for a, b in _band_rows(background_rows.shape[1])]
     return np.concatenate(feats)
 
 
@@ -143,12 +148,19 @@ def _scene_prototypes() -> dict[str, np.ndarray]:
 
 def classify_scene(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
     f = _as_float(frames)
+    h = f.shape[1]
+    used = np.zeros(h, bool)  # only the band rows enter the features: the others need no median
+    for a, b in _band_rows(h):
+        used[a:b] = True
+    f, masks = f[:, used], masks[:, used]
     masked = np.where(masks[..., None], np.nan, f)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a row the subject fills has no background: NaN
-        rows = np.nanmedian(masked, axis=2)  # (T, H, 3) each row's background colour
+        rows = np.nanmedian(masked, axis=2)  # (T, rows, 3) each row's background colour
     rows = np.where(np.isnan(rows), np.nanmedian(f, axis=2), rows)
-    feat = _band_features(rows)
+    full = np.zeros((f.shape[0], h, 3), np.float32)
+    full[:, used] = rows
+    feat = _band_features(full)
     dists = {s: float(np.linalg.norm(feat - p)) for s, p in _scene_prototypes().items()}
     scene = min(dists, key=dists.get)
     return scene, dists[scene]

