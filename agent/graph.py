@@ -33,6 +33,7 @@ from tools.t2v import text_to_video
 from tools.v2a import SoundArgs, SoundSession, sound_session_for
 
 GATED_AXES = ("colour", "shape", "scene", "motion")  # a take must get these right to pass
+UNDO_WORDS = {"undo", "/undo", "undo that", "go back", "revert"}
 APPROVE_WORDS = {"yes", "y", "ok", "okay", "approve", "approved", "go", "render", "looks good", "lgtm", "do it"}
 
 
@@ -62,6 +63,7 @@ class DirectorState(TypedDict, total=False):
     takes: Annotated[dict[str, list[dict]], _merge_takes]  # shot id -> takes, newest last
     messages: Annotated[list[dict], _append]  # {"role": "assistant"|"user", "content": str}
     sounds: dict[str, dict]  # shot id -> SoundResult.model_dump() for its chosen take
+    history: list[dict]  # storyboards before each change at review, newest last ("undo" pops one)
     error: str
 
 
@@ -112,6 +114,16 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         text = str(answer).strip()
         if text.lower().strip(" .!") in APPROVE_WORDS:
             return Command(goto="dispatch", update={"approved": True, "messages": [{"role": "user", "content": text}]})
+        history = list(state.get("history") or [])
+        if text.lower().strip(" .!") in UNDO_WORDS:
+            if history:
+                previous = Storyboard.model_validate(history.pop())
+                reply = "Undone: back to the storyboard before the last change.\n\n" + storyboard_summary(previous)
+                update = {"storyboard": previous.model_dump(), "history": history}
+            else:
+                reply, update = "Nothing to undo: the storyboard is as first planned.", {}
+            return Command(goto="review", update={**update, "messages": [{"role": "user", "content": text},
+                                                                         {"role": "assistant", "content": reply}]})
         try:
             outcome = apply_edit(board, text, planner)
         except (EditError, ValueError) as exc:
@@ -119,7 +131,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             update = {}
         else:
             reply = outcome.message + "\n\n" + storyboard_summary(outcome.board)
-            update = {"storyboard": outcome.board.model_dump()}
+            update = {"storyboard": outcome.board.model_dump(), "history": [*history, board.model_dump()]}
         return Command(goto="review", update={**update, "messages": [{"role": "user", "content": text},
                                                                      {"role": "assistant", "content": reply}]})
 

@@ -42,6 +42,11 @@ def test_review_edit_approve_and_gate(session, tmp_path):
     assert interrupts and "Render this storyboard" in interrupts[0]["__interrupt__"][0].value["question"]
     assert len(app.get_state(cfg).values["storyboard"]["shots"]) == 3
 
+    list(app.stream(Command(resume="make the second shot yellow"), cfg))
+    list(app.stream(Command(resume="undo"), cfg))
+    assert "Undone" in app.get_state(cfg).values["messages"][-1]["content"]
+    list(app.stream(Command(resume="undo"), cfg))
+    assert "Nothing to undo" in app.get_state(cfg).values["messages"][-1]["content"]
     list(app.stream(Command(resume="make the second shot green"), cfg))
     board = app.get_state(cfg).values["storyboard"]
     assert [s["colour"] for s in board["shots"]] == ["red", "green", "blue"]

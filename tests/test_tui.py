@@ -46,6 +46,12 @@ def test_plan_approve_render_and_retake(tiny_weights, tmp_path):
             await _type(pilot, "make the second shot blue")
             await _until(pilot, lambda: "Changed s2" in _chat_text(app))
             assert "blue" in _cells(app, "shot")[1]
+            await _type(pilot, "/undo")
+            await _until(pilot, lambda: "Undone" in _chat_text(app))
+            await _until(pilot, lambda: "blue" not in _cells(app, "shot")[1])
+            await _type(pilot, "make the second shot blue")
+            await _until(pilot, lambda: _chat_text(app).count("Changed s2") == 2)
+            assert "blue" in _cells(app, "shot")[1]
 
             await _type(pilot, "yes")
             await _until(pilot, lambda: app.query_one(ProgressBar).progress > 0)
@@ -109,3 +115,31 @@ def test_keys_are_handled_quickly_while_rendering(tiny_weights, tmp_path):
 
     asyncio.run(scenario())
     assert max(delays) < 0.2, delays
+
+
+def test_sessions_resume_after_a_restart(tiny_weights, tmp_path):
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    settings = DirectorSettings(max_takes=1, steps=1)
+    first = ReelwrightApp(session, settings, films_root=tmp_path / "films")
+
+    async def make_one():
+        async with first.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, "a blue cube falls in the desert")
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(first))
+
+    asyncio.run(make_one())  # the app is closed while the storyboard waits for approval
+    again = ReelwrightApp(session, settings, films_root=tmp_path / "films")
+
+    async def resume():
+        async with again.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, "/sessions")
+            await _until(pilot, lambda: "Earlier sessions" in _chat_text(again))
+            assert "1. `" in _chat_text(again)
+            await _type(pilot, "/sessions 1")
+            await _until(pilot, lambda: "Resumed" in _chat_text(again))
+            assert "waits for your approval" in _chat_text(again) and _cells(again, "status") == ["planned"]
+            await _type(pilot, "yes")
+            await _until(pilot, lambda: "The film is ready" in _chat_text(again))
+            assert again.film_dir == first.film_dir and (again.film_dir / "film.mp4").exists()
+
+    asyncio.run(resume())

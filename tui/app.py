@@ -22,7 +22,9 @@ from tools.common import EngineSession
 
 HELP = """**Commands**: describe a film to plan it; answer **yes** to render, or ask for a change
 ("make the second shot blue", "add a shot where it falls into the sea", "swap shots 1 and 2").
-`/retake N` renders shot N again with a new seed, `/open` shows where the film is, `/help` this text."""
+`/undo` takes back the last change while the storyboard waits for approval, `/retake N` renders shot N
+again with a new seed, `/sessions` lists earlier films and `/sessions N` resumes one, `/open` shows where
+the film is, `/help` this text."""
 
 
 class ReelwrightApp(App):
@@ -96,6 +98,14 @@ class ReelwrightApp(App):
         elif text == "/open":
             film = self.film_dir / "film.mp4" if self.film_dir else None
             self.say(f"The film is at `{film}`." if film and film.exists() else "No film yet.")
+        elif text == "/undo":
+            if self.awaiting_approval and not self.busy:
+                self.talk("undo")
+            else:
+                self.say("`/undo` works while a storyboard waits for approval; for a rendered film, describe the "
+                         "change or `/retake N`.")
+        elif text.startswith("/sessions"):
+            self.sessions(text.split()[1] if len(text.split()) > 1 else None)
         elif text.startswith("/retake"):
             number = text.split()[1] if len(text.split()) > 1 else ""
             self.talk(f"retake shot {number}", retake=True)
@@ -103,6 +113,48 @@ class ReelwrightApp(App):
             self.notify("Still working on the last request…", severity="warning")
         else:
             self.talk(text)
+
+    def earlier_films(self) -> list[Path]:
+        """Film folders with a director session, newest first."""
+        if not self.films_root.is_dir():
+            return []
+        found = [p.parent for p in self.films_root.glob("*/session.sqlite")]
+        return sorted(found, key=lambda p: (p / "session.sqlite").stat().st_mtime, reverse=True)
+
+    def sessions(self, choice: str | None) -> None:
+        films = self.earlier_films()
+        if not films:
+            self.say(f"No earlier sessions under `{self.films_root}`.")
+            return
+        if choice is None:
+            lines = [f"{i}. `{p.name}`{' (film made)' if (p / 'film.mp4').exists() else ''}"
+                     for i, p in enumerate(films, 1)]
+            self.say("**Earlier sessions** (`/sessions N` resumes one):\n\n" + "\n".join(lines))
+            return
+        if self.busy:
+            self.notify("Still working on the last request…", severity="warning")
+            return
+        if not choice.isdigit() or not 1 <= int(choice) <= len(films):
+            self.say(f"Choose a session between 1 and {len(films)} (`/sessions` lists them).")
+            return
+        self.resume(films[int(choice) - 1])
+
+    def resume(self, folder: Path) -> None:
+        """Make ``folder``'s session the current one and show where it stands."""
+        with director_session(folder, self.session, self.settings) as app:
+            state = app.get_state(FILM_THREAD)
+        values = state.values
+        if not values.get("storyboard"):
+            self.say(f"`{folder.name}` has no storyboard yet: describe a film to start.")
+            return
+        self.film_dir = folder
+        self.board = Storyboard.model_validate(values["storyboard"])
+        self.awaiting_approval = bool(state.next)
+        self.show_board(self.board, values.get("takes") or {})
+        self.query_one("#status", Static).update(self._status())
+        where = ("It waits for your approval: answer yes, or describe a change." if self.awaiting_approval
+                 else "Its film is made: describe a change, or `/retake N`.")
+        self.say(f"Resumed `{folder.name}` ({len(self.board.shots)} shots). {where}")
 
     # -- the director, in a worker thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True)
