@@ -72,8 +72,12 @@ def storyboard_page(report: dict, shot_frames: list[np.ndarray], film_path: Path
             f"{' — saw ' + esc(', '.join(t['seen'].values())) if t.get('seen') else ''}"
             for t in shot["takes"])
         how = "continues the previous shot" if shot.get("source") == "previous" else shot["mode"]
+        sound = shot.get("sound")
+        heard = (f"<br><small>sound: {len(sound['onsets'])} event(s)"
+                 f"{' at ' + ', '.join(f'{t:.2f} s' for t in sound['onsets']) if sound['onsets'] else ''}, "
+                 f"{esc(' / '.join(dict.fromkeys(sound['scenes'])))} ambience</small>") if sound else ""
         parts.append(f"<tr><td>{i}</td><td>{esc(shot['prompt'])}<br><small>{esc(how)}, {shot['duration']:g} s, "
-                     f"{esc(shot['transition'])} in</small></td><td>{thumbs}</td><td>{takes}</td></tr>")
+                     f"{esc(shot['transition'])} in</small>{heard}</td><td>{thumbs}</td><td>{takes}</td></tr>")
     parts.append("</table>")
     parts.append(f"<p><small>{len(report['shots'])} shots, made in {report.get('seconds', 0):.1f} s with reelwright "
                  f"{esc(report['versions']['reelwright'])}.</small></p></body></html>")
