@@ -142,7 +142,7 @@ def _piece_frames(args: CutArgs, piece: Piece) -> np.ndarray:
 
 def _join(film: np.ndarray | None, part: np.ndarray, piece: Piece, fade_in: np.ndarray, fade_out: np.ndarray,
           guard: int = 0) -> np.ndarray:
-    """Append ``part`` to ``film`` with the piece's transition; the ramps are shaped for the media type."""
+    """Append sound ``part`` to ``film`` with the piece's transition and the given ramps."""
     if film is None:
         return part
     k = len(fade_in)
@@ -161,19 +161,29 @@ def _join(film: np.ndarray | None, part: np.ndarray, piece: Piece, fade_in: np.n
     return np.concatenate([film, part])
 
 
+def _to_uint8(frames: np.ndarray) -> np.ndarray:
+    return np.clip(frames + 0.5, 0, 255).astype(np.uint8)
+
+
 def assemble(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarray:
-    """The film's frames (N, size, size, 3) uint8."""
-    film = None
+    """The film's frames (N, size, size, 3) uint8. Pieces stay uint8 and are joined once at the end; only
+    the frames of a transition are blended in floats, so a long film costs its own size and no more."""
+    parts: list[np.ndarray] = []
     for piece in pieces or timeline(args):
-        part = _piece_frames(args, piece).astype(np.float32)
+        part = _piece_frames(args, piece)
         k = piece.overlap
+        if not parts or k == 0 or piece.transition == "cut":
+            parts.append(part)
+            continue
+        previous = parts.pop()  # at least k frames long: the timeline keeps every piece longer than its joins
+        head, tail, incoming = previous[:-k], previous[-k:].astype(np.float32), part[:k].astype(np.float32)
         if piece.transition == "crossfade":
             w = np.linspace(0, 1, k + 2, dtype=np.float32)[1:-1, None, None, None]
-            film = _join(film, part, piece, w, 1 - w)
-        else:
+            parts += [head, _to_uint8(tail * (1 - w) + incoming * w), part[k:]]
+        else:  # fade through black
             down = np.linspace(1, 0, k, dtype=np.float32)[:, None, None, None]
-            film = _join(film, part, piece, down[::-1], down)
-    return np.clip(film + 0.5, 0, 255).astype(np.uint8)
+            parts += [head, _to_uint8(tail * down), _to_uint8(incoming * down[::-1]), part[k:]]
+    return np.concatenate(parts)
 
 
 def _piece_audio(args: CutArgs, piece: Piece) -> np.ndarray:
