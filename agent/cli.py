@@ -117,7 +117,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from engine.ncr import NCRConfig
 
     ncr = NCRConfig(enabled=args.ncr == "on", token_ratio=args.ncr_tokens, refresh_every=args.ncr_refresh,
-                    skip_below=args.ncr_skip_below)
+                    skip_below=args.ncr_skip_below, reuse_below=args.ncr_reuse_below, reuse_every=args.ncr_reuse_every)
     t0 = time.perf_counter()
     pipe = load_pipeline(args.weights or SHIPPED_WEIGHTS, ncr=ncr)
     t_load = time.perf_counter() - t0
@@ -164,7 +164,7 @@ def cmd_sound(args: argparse.Namespace) -> int:
     source = Path(args.video)
     out = Path(args.out) if args.out else source.with_name(f"{source.stem}.sound.mp4")
     _writable_dir(out.parent if str(out.parent) else Path("."))
-    result = sound_video_file(source, out, seed=args.seed, force=args.force)
+    result = sound_video_file(source, out, seed=args.seed, force=args.force, fps=args.fps)
     if args.json:
         print(json.dumps({"file": str(out), **result.model_dump(exclude={"audio_path", "key"})}, indent=2))
     else:
@@ -400,9 +400,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--scale", type=int, default=4, help="pixel enlargement of the written video")
     gen.add_argument("--weights", help="weights folder (default: the shipped model)")
     gen.add_argument("--ncr", choices=["on", "off"], default="on", help="noise-aware compute redistribution")
-    gen.add_argument("--ncr-tokens", type=float, default=0.35, help="share of noisy tokens recomputed per step")
-    gen.add_argument("--ncr-refresh", type=int, default=3, help="a full step every N steps")
-    gen.add_argument("--ncr-skip-below", type=float, default=0.0, help="skip middle blocks below this noise")
+    from engine.ncr import NCRConfig
+
+    defaults = NCRConfig()  # the settings benchmarks/ncr.py chose
+    gen.add_argument("--ncr-tokens", type=float, default=defaults.token_ratio,
+                     help="share of noisy tokens recomputed on partial steps (1 = every token)")
+    gen.add_argument("--ncr-refresh", type=int, default=defaults.refresh_every, help="a full step every N steps")
+    gen.add_argument("--ncr-skip-below", type=float, default=defaults.skip_below,
+                     help="skip the middle blocks below this noise level (0 = never)")
+    gen.add_argument("--ncr-reuse-below", type=float, default=defaults.reuse_below,
+                     help="below this noise level whole steps reuse the last velocity (0 = never)")
+    gen.add_argument("--ncr-reuse-every", type=int, default=defaults.reuse_every,
+                     help="... and only every Nth step there runs the model")
     gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")
     gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
     gen.set_defaults(func=cmd_generate)
@@ -411,6 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     snd.add_argument("video", help="a video file (mp4, mov, webm, ...); it is not changed")
     snd.add_argument("--out", help="mp4 to write (default: VIDEO.sound.mp4 beside it)")
     snd.add_argument("--seed", type=int, default=0)
+    snd.add_argument("--fps", type=float, help="frame rate, for bare frames (.npy) only")
     snd.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     snd.add_argument("--json", action="store_true")
     snd.set_defaults(func=cmd_sound)

@@ -206,8 +206,8 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                 continue
             try:
                 result = sounder.sound_for(SoundArgs(frames_path=best.frames_path, fps=TRAIN_FPS, seed=shot.seed))
-            except ToolError as exc:  # a shot without sound is still a shot: say so and carry on
-                write({"shot": shot.id, "error": f"no sound: {exc}"})
+            except (ToolError, OSError, ValueError) as exc:  # a shot without sound is still a shot: say so
+                write({"shot": shot.id, "error": f"no sound: {str(exc).splitlines()[0]}"})
                 continue
             sounds[shot.id] = result.model_dump()
             write({"shot": shot.id, "sound": len(result.onsets), "cached": result.cached})

@@ -35,7 +35,7 @@ def test_frame_level_is_exact_and_saves_the_given_frames(pipe):
     for mode, kw in [("i2v", {"image": image}), ("extend", {"video": video, "context_frames": 4})]:
         remove_ncr(pipe.transformer)
         plain, _ = _run(pipe, mode=mode, **kw)
-        apply_ncr(pipe.transformer, NCRConfig(token_ratio=1.0, skip_below=0.0))
+        apply_ncr(pipe.transformer, NCRConfig(token_ratio=1.0, skip_below=0.0, reuse_below=0.0))
         cached, fractions = _run(pipe, mode=mode, **kw)
         assert (plain.latents - cached.latents).abs().max() < 1e-4
         given = 1 if mode == "i2v" else 4
@@ -43,15 +43,26 @@ def test_frame_level_is_exact_and_saves_the_given_frames(pipe):
 
 
 def test_token_and_step_levels_spend_less(pipe):
-    apply_ncr(pipe.transformer, NCRConfig(token_ratio=0.25, refresh_every=3, full_steps=1, skip_below=0.6))
+    apply_ncr(pipe.transformer, NCRConfig(token_ratio=0.25, refresh_every=3, full_steps=1, skip_below=0.6,
+                                          reuse_below=0.0))
     out, fractions = _run(pipe)
     assert out.frames.shape == (8, 64, 64, 3)
     assert fractions[0] == 1.0 and min(fractions) < 0.3
     assert out.compute_fraction < 0.7
 
 
+def test_low_noise_steps_reuse_the_whole_velocity(pipe):
+    plain, _ = _run(pipe)
+    apply_ncr(pipe.transformer, NCRConfig(token_ratio=1.0, reuse_below=0.7, reuse_every=2))
+    out, fractions = _run(pipe)
+    # Six steps from noise 1 down: the ones under 0.7 alternate between running and reusing.
+    assert fractions[:2] == [1.0, 1.0] and 0.0 in fractions[2:] and fractions[-1] in (0.0, 1.0)
+    assert fractions.count(0.0) >= 2
+    assert not np.array_equal(plain.frames, out.frames) and out.frames.shape == plain.frames.shape
+
+
 @pytest.mark.parametrize("kwargs", [{"token_ratio": 0.0}, {"token_ratio": 1.5}, {"refresh_every": 0},
-                                    {"skip_blocks": 1.0}])
+                                    {"skip_blocks": 1.0}, {"reuse_below": 1.5}, {"reuse_every": 0}])
 def test_config_is_validated(kwargs):
     with pytest.raises(ValueError):
         NCRConfig(**kwargs)

@@ -16,7 +16,7 @@ DUCK_REFERENCE = 0.1  # effects RMS at which the full dip applies (a clear impac
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, rate: int) -> np.ndarray:
+def _load(path: str, mtime: float, size: int, rate: int) -> np.ndarray:
     import librosa
 
     file = Path(path)
@@ -33,9 +33,17 @@ def _load(path: str, rate: int) -> np.ndarray:
     return audio.astype(np.float32)
 
 
+def _stamp(path: str | Path) -> tuple[str, float, int]:
+    """The cache key of a music file: its path, and its modification time and size, so an edited file
+    is read again."""
+    file = Path(path)
+    info = file.stat() if file.is_file() else None
+    return str(file), info.st_mtime if info else 0.0, info.st_size if info else -1
+
+
 def load_music(path: str | Path, rate: int) -> np.ndarray:
     """Mono float32 music at ``rate``, or a ToolError that says what is wrong with the file."""
-    return _load(str(path), rate)
+    return _load(*_stamp(path), rate)
 
 
 BEAT_HOP = 128  # samples per onset-envelope frame (8 ms at 16 kHz)
@@ -83,10 +91,12 @@ def _track_beats(envelope: np.ndarray, period: int) -> list[int]:
 
 
 @lru_cache(maxsize=4)
-def _beats(path: str, rate: int) -> tuple[float, ...]:
+def _beats(path: str, mtime: float, size: int, rate: int) -> tuple[float, ...]:
     import librosa
 
-    audio = _load(path, rate)
+    audio = _load(path, mtime, size, rate)
+    if len(audio) < 2 * rate:  # too short to tell a tempo: no beats, so no snapping
+        return ()
     # Short windows (32 ms) keep the envelope sharp in time, so beats are not late by half a long window.
     envelope = librosa.onset.onset_strength(y=audio, sr=rate, hop_length=BEAT_HOP, n_fft=512)
     frame_rate = rate / BEAT_HOP
@@ -102,7 +112,7 @@ def _beats(path: str, rate: int) -> tuple[float, ...]:
 
 def beat_times(path: str | Path, rate: int) -> np.ndarray:
     """Seconds of each beat in the music."""
-    return np.array(_beats(str(path), rate))
+    return np.array(_beats(*_stamp(path), rate))
 
 
 def mix_music(effects: np.ndarray, music: np.ndarray, rate: int, volume_db: float, duck_db: float) -> np.ndarray:

@@ -15,7 +15,8 @@ import soundfile
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.media import MediaError, mux_audio, read_video
-from engine.v2a.pipeline import SHIPPED_V2A, Soundtrack, V2AError, V2APipeline
+from engine.v2a.features import FEATURES_VERSION
+from engine.v2a.pipeline import SHIPPED_V2A, V2A_VERSION, Soundtrack, V2AError, V2APipeline
 from tools.common import ToolError
 
 DEFAULT_SOUND_CACHE = Path.home() / ".cache" / "reelwright" / "sounds"
@@ -89,7 +90,7 @@ class SoundSession:
         """Sound for a shot's frames or a video file (cached)."""
         frames, fps = read_picture(args.frames_path, args.fps)
         h = hashlib.sha256(np.ascontiguousarray(frames).tobytes())
-        h.update(f"{frames.shape}|{fps}|{args.seed}|{self.weights_id}".encode())
+        h.update(f"{frames.shape}|{fps}|{args.seed}|{self.weights_id}|{V2A_VERSION}|{FEATURES_VERSION}".encode())
         key = h.hexdigest()[:24]
         folder = self.cache_dir / key
         meta = folder / "sound.json"
@@ -113,8 +114,11 @@ def read_picture(path: str | Path, fps: float | None = None) -> tuple[np.ndarray
         if not path.is_file():
             raise ToolError(f"shot frames missing at {path}: render the shot again")
         if fps is None:
-            raise ToolError(f"{path} holds bare frames: say their frame rate (fps)")
-        return np.load(path), float(fps)
+            raise ToolError(f"{path} holds bare frames: give their frame rate (--fps)")
+        try:
+            return np.load(path), float(fps)
+        except (OSError, ValueError, EOFError) as exc:
+            raise ToolError(f"cannot read the frames in {path}: render the shot again ({exc})") from None
     try:
         clip = read_video(path, with_audio=False, max_side=ANALYSIS_SIDE)
     except MediaError as exc:
@@ -123,15 +127,20 @@ def read_picture(path: str | Path, fps: float | None = None) -> tuple[np.ndarray
 
 
 def sound_video_file(video: str | Path, out: str | Path, seed: int = 0, force: bool = False,
-                     session: SoundSession | None = None) -> SoundResult:
+                     session: SoundSession | None = None, fps: float | None = None) -> SoundResult:
     """Write ``out``: the picture of ``video`` unchanged with V2A sound in place of any sound it had."""
     video, out = Path(video), Path(out)
-    if out.exists() and not force:
-        raise ToolError(f"{out} already exists: choose another --out or pass --force to overwrite it")
     if out.resolve() == video.resolve():
         raise ToolError("--out must differ from the input video: the input is kept as it is")
+    if out.exists() and not force:
+        raise ToolError(f"{out} already exists: choose another --out or pass --force to overwrite it")
     session = session or default_sound_session()
-    result = session.sound_for(SoundArgs(frames_path=str(video), seed=seed))
+    result = session.sound_for(SoundArgs(frames_path=str(video), seed=seed, fps=fps))
+    if video.suffix == ".npy":  # bare frames (their frame rate was given, or sound_for refused them)
+        from engine.media import write_video
+
+        write_video(out, np.load(video), fps, audio=result.audio(), sample_rate=result.sample_rate)
+        return result
     try:
         mux_audio(video, result.audio(), result.sample_rate, out)
     except MediaError as exc:

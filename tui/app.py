@@ -149,11 +149,15 @@ class ReelwrightApp(App):
             return
         self.film_dir = folder
         self.board = Storyboard.model_validate(values["storyboard"])
-        self.awaiting_approval = bool(state.next)
+        self.awaiting_approval = any(task.interrupts for task in state.tasks)  # not a render cut short
         self.show_board(self.board, values.get("takes") or {})
         self.query_one("#status", Static).update(self._status())
-        where = ("It waits for your approval: answer yes, or describe a change." if self.awaiting_approval
-                 else "Its film is made: describe a change, or `/retake N`.")
+        if self.awaiting_approval:
+            where = "It waits for your approval: answer yes, or describe a change."
+        elif state.next:
+            where = "Its render was cut short: `/retake N` or a change carries on from where it stopped."
+        else:
+            where = "Its film is made: describe a change, or `/retake N`."
         self.say(f"Resumed `{folder.name}` ({len(self.board.shots)} shots). {where}")
 
     # -- the director, in a worker thread ---------------------------------------------------------------
@@ -232,6 +236,8 @@ class ReelwrightApp(App):
                     for shot_id, takes in (update.get("takes") or {}).items():
                         if takes:
                             self._show_takes(shot_id, takes)
+        elif kind == "custom" and "error" in event and "shot" in event:
+            self.notify(f"{event['shot']}: {event['error']}", severity="warning")
         elif kind == "custom" and "sound" in event:
             try:
                 status = str(self.query_one(DataTable).get_cell(event["shot"], "status")).split(" · ")[0]

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from engine.eval.audio import AudioSceneClassifier, ambience_profile
 from engine.train.common import DEFAULT_RUNS, RunLog, load_checkpoint, pick_device, save_checkpoint
-from engine.v2a.features import visual_features
+from engine.v2a.features import CHANNELS, FEATURES_VERSION, visual_features
 from engine.v2a.mel import FRAME_RATE, log_mel
 from engine.v2a.model import V2AModel, v2a_from_preset
 from engine.world.dataset import sample_spec
@@ -39,9 +39,10 @@ def onset_target(times: list[float], frames: int) -> np.ndarray:
 
 def build_pairs(cfg: dict, folder: Path) -> dict[str, np.ndarray]:
     """Render ``clips`` training clips with sound; cache features, log-mels, onset targets and scenes."""
-    cache = folder / f"pairs_{cfg['clips']}_{cfg['frames']}_{cfg['seed']}.npz"
+    cache = folder / f"pairs_{cfg['clips']}_{cfg['frames']}_{cfg['seed']}_v{FEATURES_VERSION}_{len(CHANNELS)}.npz"
     if cache.exists():
-        return dict(np.load(cache))
+        with np.load(cache) as stored:
+            return dict(stored)
     features, mels, onsets, profiles, scenes = [], [], [], [], []
     started = time.time()
     for i in range(cfg["clips"]):
@@ -92,13 +93,14 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from=None) -> Path
         model.load_state_dict(V2AModel.from_pretrained(Path(init_from) / "v2a").state_dict())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     total = steps or cfg["steps"]
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=cfg["steps"], pct_start=0.05)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=total, pct_start=0.05)
     step = 0
     state = load_checkpoint(folder)
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
+        sched.total_steps = total  # a resumed run may be asked to go further than it first planned
         step = state["step"]
         print(f"resuming {folder} at step {step}")
     print(f"V2A {cfg['preset']}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters, "

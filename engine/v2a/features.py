@@ -21,8 +21,11 @@ from engine.world.vocab import SCENES, SHAPES
 CUT_RATIO = 3.0  # a frame change this many times its neighbours' is a cut between shots
 CUT_FLOOR = 0.1  # ... and it changes at least this share of the pixels
 PIXEL_CHANGE = 0.1  # a pixel has changed when a channel moved this much (0-1 units)
-WINDOW = 32  # video frames read together (4 s at 8 fps): long enough for a whole fall and its bounces
-OVERLAP = 8  # frames shared by neighbouring windows
+FEATURES_VERSION = 2  # bump when the features change: cached training pairs and sounds are then remade
+ANALYSIS_FPS = 8.0  # impacts are timed on frames at about this rate (the physics fit is tuned for it)
+WINDOW = 32  # analysis frames read together (4 s): long enough for a whole fall and its bounces
+OVERLAP = 8  # analysis frames shared by neighbouring windows
+SAME_IMPACT = 0.06  # seconds: two windows timing one contact this close are one impact
 PULSE_WIDTH = 0.008  # seconds (standard deviation of the impact pulse)
 RING_TIME = 0.12  # seconds: how fast the "just hit" channel fades after an impact
 
@@ -48,14 +51,15 @@ class VisualFeatures:
         return self.track.shape[1]
 
 
-def _windows(count: int) -> list[tuple[int, int, int, int]]:
-    """(start, stop, own_from, own_to) frame ranges: windows overlap, and each owns the frames up to the
-    middle of its overlaps with its neighbours."""
-    if count <= WINDOW:
+def _windows(count: int, stride: int = 1) -> list[tuple[int, int, int, int]]:
+    """(start, stop, own_from, own_to) frame ranges: windows of WINDOW analysis frames (``stride`` video
+    frames each) overlap, and each owns the frames up to the middle of its overlaps with its neighbours."""
+    window, overlap = WINDOW * stride, OVERLAP * stride
+    if count <= window:
         return [(0, count, 0, count)]
-    starts = list(range(0, count - WINDOW, WINDOW - OVERLAP)) + [count - WINDOW]
-    bounds = [0] + [(nxt + cur + WINDOW) // 2 for cur, nxt in zip(starts[:-1], starts[1:])] + [count]
-    return [(start, start + WINDOW, bounds[k], bounds[k + 1]) for k, start in enumerate(starts)]
+    starts = list(range(0, count - window, window - overlap)) + [count - window]
+    bounds = [0] + [(nxt + cur + window) // 2 for cur, nxt in zip(starts[:-1], starts[1:])] + [count]
+    return [(start, start + window, bounds[k], bounds[k + 1]) for k, start in enumerate(starts)]
 
 
 def frame_changes(frames: np.ndarray) -> np.ndarray:
@@ -108,7 +112,7 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
     duration = count / fps
     n = mel_frames(duration)
     times = np.arange(n) / FRAME_RATE  # (F,) seconds
-    video_times = (np.arange(count) + 0.5) / fps  # (T,) a frame shows the middle of its interval
+    video_times = np.arange(count) / fps  # (T,) the world renders frame i at time i / fps
     track = np.zeros((len(CHANNELS), n), np.float32)
 
     impacts: list[Impact] = []
@@ -118,9 +122,10 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
     # Every shot of an edited video is read on its own: a fall is never fitted across a cut.
     cuts = find_cuts(frames)
     bounds = [0, *cuts, count]
+    stride = max(1, int(round(fps / ANALYSIS_FPS)))  # a 24 or 30 fps video is timed on every 3rd/4th frame
     spans = [(shot, first + start, first + stop, first + own_from, first + own_to)
              for shot, (first, last) in enumerate(zip(bounds[:-1], bounds[1:]))
-             for start, stop, own_from, own_to in _windows(last - first)]
+             for start, stop, own_from, own_to in _windows(last - first, stride)]
     shot_of: list[int] = []  # the shot each impact is in: strengths are relative within a shot
     for shot, start, stop, own_from, own_to in spans:
         part = frames[start:stop]
@@ -130,10 +135,14 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
         material, _ = classify_shape(masks[::2])
         scenes.append(scene)
         materials.append(material)
-        for imp in (impacts_from_frames(part, fps, masks) if _may_fall(masks) else []):
+        seen = impacts_from_frames(part[::stride], fps / stride, masks[::stride]) if _may_fall(masks) else []
+        for imp in seen:
             at = imp.time + start / fps
-            if own_from / fps <= at < own_to / fps:
-                impacts.append(Impact(at, imp.speed, imp.frame + start))
+            # A window owns the impacts in its own frames; a contact timed by two windows either side of
+            # their boundary is kept once.
+            duplicate = any(abs(at - other.time) < SAME_IMPACT for other in impacts)
+            if own_from / fps - SAME_IMPACT <= at < own_to / fps + SAME_IMPACT and not duplicate:
+                impacts.append(Impact(at, imp.speed, imp.frame * stride + start))
                 shot_of.append(shot)
         visible[own_from:own_to] = masks[own_from - start:own_to - start].any(axis=(1, 2))
         # Where the window owns frames, the scene and material channels say what it recognised.
@@ -147,8 +156,10 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
         for cut in cuts:  # a cut is not motion: it makes no sound
             motion[cut] = motion[cut - 1]
 
-    track[CHANNELS.index("motion")] = np.interp(times, video_times, motion)
+    track[CHANNELS.index("motion")] = np.interp(times, video_times - 0.5 / fps, motion)  # change into frame i
     track[CHANNELS.index("visible")] = np.interp(times, video_times, visible)
+    order = np.argsort([imp.time for imp in impacts], kind="stable")
+    impacts, shot_of = [impacts[i] for i in order], [shot_of[i] for i in order]
     if impacts:
         strongest = {k: max(imp.speed for imp, s in zip(impacts, shot_of) if s == k) for k in set(shot_of)}
         since = np.full(n, np.inf)

@@ -7,6 +7,7 @@ result is loudness-normalized so the edit step can mix shots and music at known 
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,17 +31,22 @@ CEILING = 0.95
 ONSET_THRESHOLD = 0.5
 
 
+V2A_VERSION = 2  # bump when the sound for the same picture and weights changes (the sound cache keys on it)
+_THREADS = threading.Lock()  # torch's thread count is process-wide: one V2A call changes it at a time
+
+
 @contextmanager
 def _threads_for(frames: int):
     """A shot's tensors are small: there a second thread's hand-offs (and waking it after other work)
     cost more than it saves (17 against 8 ms for the model on a 2-s clip, measured); a long video keeps
-    every thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1 if frames <= VOCODER_WINDOW else before)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    every thread. V2A calls are serialized so the setting is always restored."""
+    with _THREADS:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1 if frames <= VOCODER_WINDOW else before)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 class V2AError(ValueError):
@@ -72,12 +78,17 @@ def normalize_loudness(audio: np.ndarray) -> tuple[np.ndarray, float]:
     return out.astype(np.float32), 20 * np.log10(float(np.sqrt(np.mean(np.square(out)))) + 1e-12)
 
 
-def _peaks(track: np.ndarray, threshold: float) -> list[int]:
-    """Indices of local maxima above ``threshold``."""
+def _peaks(track: np.ndarray, threshold: float, spacing: int = 8) -> list[int]:
+    """Indices of local maxima above ``threshold``, the strongest kept where several lie within
+    ``spacing`` frames (80 ms) of each other: one contact, one sound event."""
     above = track > threshold
     left = np.concatenate([[True], track[1:] > track[:-1]])
     right = np.concatenate([track[:-1] >= track[1:], [True]])
-    return [int(i) for i in np.flatnonzero(above & left & right)]
+    kept: list[int] = []
+    for i in sorted(np.flatnonzero(above & left & right), key=lambda i: -track[i]):
+        if all(abs(int(i) - k) > spacing for k in kept):
+            kept.append(int(i))
+    return sorted(kept)
 
 
 class V2APipeline:
@@ -121,7 +132,7 @@ class V2APipeline:
         fade = VOCODER_OVERLAP * HOP
         for k, start in enumerate(range(0, n - VOCODER_OVERLAP, VOCODER_WINDOW - VOCODER_OVERLAP)):
             stop = min(start + VOCODER_WINDOW, n)
-            a, b = start * HOP, min(length, (stop - 1) * HOP)
+            a, b = start * HOP, length if stop == n else (stop - 1) * HOP  # the last window runs to the end
             piece = mel_to_audio(logmel[:, start:stop], b - a, seed=seed + k)
             ramp = np.ones(b - a, np.float32)
             if start > 0:
