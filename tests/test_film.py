@@ -94,7 +94,11 @@ def test_cut_transitions_and_lengths(tmp_path):
     hard = assemble_audio(CutArgs(shots=[s.model_copy(update={"transition": "cut"}) for s in voiced], out_path="x"))
     assert len(hard) == 32000 and abs(hard[16000 - 1]) < 0.01 and abs(hard[16000]) < 0.01  # no click at the cut
     out = cut_film(CutArgs(shots=voiced, out_path=str(tmp_path / "f.mp4")))
-    assert probe(out)["audio"]
+    info, film = probe(out), read_video(out)
+    assert info["audio"] and info["video"]["codec"] == "h264" and info["video"]["fps"] == 24
+    assert len(film.frames) == len(fade) and abs(len(film.audio) / film.sample_rate - len(fade) / 24) < 1 / 24
+    means = film.frames.reshape(len(film.frames), -1).mean(axis=1)
+    assert means[0] < 10 and means[-1] > 190 and np.all(np.diff(means) > -3), "shot order survives encoding"
     out = cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(tmp_path / "f1.mp4")))
     with pytest.raises(ToolError, match="already exists"):
         cut_film(CutArgs(shots=[CutShot(frames_path=paths[0])], out_path=str(out)))

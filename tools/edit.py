@@ -1,4 +1,5 @@
-"""The cut: shots in storyboard order, upscaled, at 24 fps, joined by cuts, crossfades or fades, with sound.
+"""The cut: shots in storyboard order, upscaled, at 24 fps, joined by cuts, crossfades or fades, with
+sound, encoded with moviepy 2.
 
 Frames are repeated to reach 24 fps from the engine's 8 (each engine frame shows for three film frames,
 so motion keeps its timing). Upscaling uses a Lanczos filter. Transitions overlap the two shots by half
@@ -19,7 +20,6 @@ import soundfile
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.media import write_video
 from tools.cards import caption, title_card
 from tools.common import ToolError
 from tools.music import beat_times, load_music, mix_music
@@ -225,6 +225,36 @@ def assemble_audio(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarr
     return np.clip(film, -1, 1)
 
 
+def write_film(out: Path, frames: np.ndarray, audio: np.ndarray | None) -> Path:
+    """Encode with moviepy 2 (on imageio-ffmpeg's bundled ffmpeg): H.264 yuv420p + AAC, faststart, so the
+    film opens in any player. Written beside ``out`` and moved into place, so a failed export never leaves a
+    broken film; every clip is closed, so a long session does not leak ffmpeg readers."""
+    from moviepy import AudioArrayClip, ImageSequenceClip
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.stem}.partial{out.suffix or '.mp4'}")
+    # The summed per-frame durations fall a hair short of len/fps, which would drop the last frame.
+    video = ImageSequenceClip(list(frames), fps=FILM_FPS).with_duration(len(frames) / FILM_FPS)
+    sound = None
+    try:
+        if audio is not None:
+            sound = AudioArrayClip(np.repeat(np.asarray(audio, np.float32)[:, None], 2, axis=1), fps=FILM_AUDIO_RATE)
+            video = video.with_audio(sound)
+        video.write_videofile(str(partial), fps=FILM_FPS, codec="libx264", audio_codec="aac", audio_fps=44100,
+                              audio_bitrate="128k", preset="veryfast", pixel_format="yuv420p",
+                              ffmpeg_params=["-crf", "16", "-movflags", "+faststart"],
+                              temp_audiofile_path=str(out.parent), logger=None)
+    except (OSError, RuntimeError) as exc:
+        partial.unlink(missing_ok=True)
+        raise ToolError(f"cannot write {out}: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+    finally:
+        video.close()
+        if sound is not None:
+            sound.close()
+    partial.replace(out)
+    return out
+
+
 def cut_film(args: CutArgs) -> Path:
     out = Path(args.out_path)
     if out.exists() and not args.force:
@@ -232,5 +262,4 @@ def cut_film(args: CutArgs) -> Path:
     if args.music_path:
         load_music(args.music_path, FILM_AUDIO_RATE)  # a bad music file fails before any work
     pieces = timeline(args)
-    return write_video(out, assemble(args, pieces), FILM_FPS, audio=assemble_audio(args, pieces),
-                       sample_rate=FILM_AUDIO_RATE)
+    return write_film(out, assemble(args, pieces), assemble_audio(args, pieces))
