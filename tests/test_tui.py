@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from textual.widgets import DataTable, Markdown, ProgressBar
+from textual.widgets import DataTable, Input, Markdown, ProgressBar
 
 from agent.graph import DirectorSettings
 from tools.common import EngineSession
@@ -46,8 +46,18 @@ def test_plan_approve_render_and_retake(tiny_weights, tmp_path):
             await _type(pilot, "make the second shot blue")
             await _until(pilot, lambda: "Changed s2" in _chat_text(app))
             assert "blue" in _cells(app, "shot")[1]
+            app.query_one(DataTable).move_cursor(row=0)
+            await pilot.press("f2")  # edit shot 1 in place: its description lands in the prompt
+            prompt = app.query_one(Input)
+            assert prompt.value.startswith("make shot 1: a red ball")
+            prompt.value = prompt.value.replace("red", "yellow")
+            await pilot.press("enter")
+            await _until(pilot, lambda: "yellow" in _cells(app, "shot")[0])
             await _type(pilot, "/undo")
             await _until(pilot, lambda: "Undone" in _chat_text(app))
+            await _until(pilot, lambda: "yellow" not in _cells(app, "shot")[0])
+            await _type(pilot, "/undo")
+            await _until(pilot, lambda: _chat_text(app).count("Undone") == 2)
             await _until(pilot, lambda: "blue" not in _cells(app, "shot")[1])
             await _type(pilot, "make the second shot blue")
             await _until(pilot, lambda: _chat_text(app).count("Changed s2") == 2)

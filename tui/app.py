@@ -22,9 +22,9 @@ from tools.common import EngineSession
 
 HELP = """**Commands**: describe a film to plan it; answer **yes** to render, or ask for a change
 ("make the second shot blue", "add a shot where it falls into the sea", "swap shots 1 and 2").
-`/undo` takes back the last change while the storyboard waits for approval, `/retake N` renders shot N
-again with a new seed, `/sessions` lists earlier films and `/sessions N` resumes one, `/open` shows where
-the film is, `/help` this text."""
+**F2** puts the selected shot into the prompt to edit in place; `/undo` takes back the last change while
+the storyboard waits for approval; `/retake N` renders shot N again with a new seed; `/sessions` lists
+earlier films and `/sessions N` resumes one; `/open` shows where the film is; `/help` this text."""
 
 
 class ReelwrightApp(App):
@@ -37,7 +37,8 @@ class ReelwrightApp(App):
     #preview { height: auto; max-height: 12; border: round $secondary; }
     #progress { height: 1; }
     """
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("f1", "help", "Help")]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("f1", "help", "Help"),
+                Binding("f2", "edit_shot", "Edit shot")]
 
     def __init__(self, session: EngineSession | None = None, settings: DirectorSettings | None = None,
                  films_root: Path = Path("films")):
@@ -86,6 +87,19 @@ class ReelwrightApp(App):
 
     def action_help(self) -> None:
         self.say(HELP)
+
+    def action_edit_shot(self) -> None:
+        """Put the selected shot, in words, into the prompt: change what should differ and press enter."""
+        from engine.world.captions import canonical_caption
+
+        if self.board is None or not self.board.shots:
+            self.notify("No storyboard yet: describe a film first.", severity="warning")
+            return
+        row = min(self.query_one(DataTable).cursor_row, len(self.board.shots) - 1)
+        prompt = self.query_one(Input)
+        prompt.value = f"make shot {row + 1}: {canonical_caption(self.board.shots[row].attributes)}"
+        prompt.cursor_position = len(prompt.value)
+        prompt.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
