@@ -14,3 +14,17 @@ def test_shipped_weights_load_and_generate():
                "motion": "moves right", "scene": "desert"}, num_inference_steps=4, seed=0)
     assert out.frames.shape == (16, 64, 64, 3) and out.frames.dtype == np.uint8
     assert out.frames.std() > 5, "a picture, not a flat field"
+
+
+def test_shipped_model_draws_the_scene_and_colour_asked_for():
+    """The attributes the shipped DiT already gets right on every benchmark prompt (BENCHMARKS.md)."""
+    from engine.eval.video import read_clip
+
+    pipe = load_pipeline(ncr=NCRConfig())
+    for seed, attrs in enumerate([{"shape": "ball", "colour": "red", "scene": "beach", "motion": "bounces"},
+                                  {"shape": "cube", "colour": "blue", "scene": "snowfield", "motion": "still"},
+                                  {"shape": "ring", "colour": "yellow", "scene": "night", "motion": "rises"}]):
+        out = pipe(f"a {attrs['colour']} {attrs['shape']} {attrs['motion']} in the {attrs['scene']}",
+                   attributes=attrs, seed=seed)
+        seen = read_clip(out.frames).attributes
+        assert (seen["scene"], seen["colour"]) == (attrs["scene"], attrs["colour"]), (attrs, seen)
