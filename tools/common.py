@@ -103,14 +103,7 @@ class EngineSession:
     def weights_id(self) -> str:
         """Changes when the weights change, so cached shots from other weights are not reused."""
         if self._weights_id is None:
-            h = hashlib.sha256()
-            for part in ("transformer", "autoencoder"):
-                for f in sorted((self.weights / part).glob("*")):
-                    if f.is_file():
-                        h.update(f.name.encode())
-                        h.update(str(f.stat().st_size).encode())
-                        h.update(f.read_bytes()[:1 << 16])
-            self._weights_id = h.hexdigest()[:16]
+            self._weights_id = weights_fingerprint(self.weights / "transformer", self.weights / "autoencoder")
         return self._weights_id
 
     def render(self, mode: str, prompt: str, attributes: ShotAttributes, settings: SamplingSettings,
@@ -150,6 +143,19 @@ class EngineSession:
                             timings={**out.timings, "total": time.perf_counter() - start})
         meta_path.write_text(result.model_dump_json(indent=2))
         return result
+
+
+def weights_fingerprint(*folders: Path) -> str:
+    """Changes when a weight file in ``folders`` changes (name, size, first 64 KB), so results cached
+    with other weights are not reused."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for f in sorted(Path(folder).glob("*")):
+            if f.is_file():
+                h.update(f.name.encode())
+                h.update(str(f.stat().st_size).encode())
+                h.update(f.read_bytes()[:1 << 16])
+    return h.hexdigest()[:16]
 
 
 def shot_key(mode: str, prompt: str, attributes: ShotAttributes, settings: SamplingSettings,

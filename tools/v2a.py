@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.media import MediaError, mux_audio, read_video
 from engine.v2a.features import FEATURES_VERSION
 from engine.v2a.pipeline import SHIPPED_V2A, V2A_VERSION, Soundtrack, V2AError, V2APipeline
-from tools.common import ToolError
+from tools.common import ToolError, weights_fingerprint
 
 DEFAULT_SOUND_CACHE = Path.home() / ".cache" / "reelwright" / "sounds"
 ANALYSIS_SIDE = 128  # a person's video is read at most this large: V2A looks at motion, not detail
@@ -71,12 +71,7 @@ class SoundSession:
     @property
     def weights_id(self) -> str:
         if self._weights_id is None:
-            h = hashlib.sha256()
-            for f in sorted(self.weights.glob("*")):
-                if f.is_file():
-                    h.update(f.name.encode())
-                    h.update(f.read_bytes())
-            self._weights_id = h.hexdigest()[:16]
+            self._weights_id = weights_fingerprint(self.weights)
         return self._weights_id
 
     def soundtrack(self, frames: np.ndarray, fps: float, seed: int = 0) -> Soundtrack:
