@@ -143,9 +143,17 @@ def sound_video_file(video: str | Path, out: str | Path, seed: int = 0, force: b
     return result
 
 
+_by_cache: dict[Path, SoundSession] = {}
+
+
 def sound_session_for(session) -> SoundSession:
-    """A sound session whose cache sits beside ``session``'s shot cache (``…/shots`` -> ``…/sounds``)."""
-    return SoundSession(cache_dir=Path(session.cache_dir).parent / "sounds")
+    """The sound session whose cache sits beside ``session``'s shot cache (``…/shots`` -> ``…/sounds``).
+    One per cache folder, so every director built on it (the TUI builds one per turn) shares one loaded
+    model and one lock."""
+    folder = Path(session.cache_dir).parent / "sounds"
+    if folder not in _by_cache:
+        _by_cache[folder] = SoundSession(cache_dir=folder)
+    return _by_cache[folder]
 
 
 _default: SoundSession | None = None

@@ -62,28 +62,29 @@ def _windows(count: int, stride: int = 1) -> list[tuple[int, int, int, int]]:
     return [(start, start + window, bounds[k], bounds[k + 1]) for k, start in enumerate(starts)]
 
 
-def frame_changes(frames: np.ndarray) -> np.ndarray:
-    """(T,) mean absolute grey-level change from the previous frame (0 for the first), in 0-1 units;
-    computed in chunks so a long video is never converted to floats all at once."""
-    out = np.zeros(len(frames), np.float32)
+def frame_changes(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over the video, in chunks so a long one is never converted to floats all at once:
+    (T,) mean absolute grey-level change from the previous frame (0 for the first), and (T-1,) the share
+    of pixels that changed (a channel moved more than PIXEL_CHANGE) into frame t+1; 0-1 units."""
+    grey = np.zeros(len(frames), np.float32)
+    changed = np.zeros(max(len(frames) - 1, 0), np.float32)
     for start in range(1, len(frames), 256):
-        part = frames[start - 1:start + 256].astype(np.float32).mean(axis=-1) / 255.0  # (t, H, W)
-        out[start:start + len(part) - 1] = np.abs(np.diff(part, axis=0)).mean(axis=(1, 2))
-    return out
+        part = frames[start - 1:start + 256].astype(np.float32) / 255.0  # (t, H, W, 3)
+        step = np.diff(part, axis=0)  # (t-1, H, W, 3)
+        grey[start:start + len(step)] = np.abs(step.mean(axis=-1)).mean(axis=(1, 2))
+        changed[start - 1:start - 1 + len(step)] = (np.abs(step).max(axis=-1) > PIXEL_CHANGE).mean(axis=(1, 2))
+    return grey, changed
 
 
-def find_cuts(frames: np.ndarray) -> list[int]:
+def find_cuts(frames: np.ndarray, changed: np.ndarray | None = None) -> list[int]:
     """Frame indices where a new shot starts. Within a shot the share of pixels that change from frame to
     frame moves smoothly (a moving subject changes a few, a pan many but evenly); a cut changes far more
     of them than the frames around it do. On world clips joined at random: 96% of cuts found, none
-    invented (a bouncing subject's sudden stops included)."""
+    invented (a bouncing subject's sudden stops included). ``changed``: from ``frame_changes``, if known."""
     if len(frames) < 2:
         return []
-    changed = np.zeros(len(frames) - 1, np.float32)  # share of pixels changed into frame t+1
-    for start in range(1, len(frames), 256):
-        part = frames[start - 1:start + 256].astype(np.float32) / 255.0
-        step = np.abs(np.diff(part, axis=0)).max(axis=-1) > PIXEL_CHANGE  # (t, H, W)
-        changed[start - 1:start - 1 + len(step)] = step.mean(axis=(1, 2))
+    if changed is None:
+        changed = frame_changes(frames)[1]
     cuts = []
     for t in range(1, len(frames)):
         around = np.concatenate([changed[max(0, t - 4):t - 1], changed[t:t + 3]])
@@ -120,7 +121,8 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
     motion = np.zeros(count, np.float32)
     visible = np.zeros(count, np.float32)
     # Every shot of an edited video is read on its own: a fall is never fitted across a cut.
-    cuts = find_cuts(frames)
+    grey_change, changed = frame_changes(frames)
+    cuts = find_cuts(frames, changed)
     bounds = [0, *cuts, count]
     stride = max(1, int(round(fps / ANALYSIS_FPS)))  # a 24 or 30 fps video is timed on every 3rd/4th frame
     spans = [(shot, first + start, first + stop, first + own_from, first + own_to)
@@ -151,7 +153,7 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
         if material in SHAPES:
             track[CHANNELS.index(f"material_{material}"), span] = 1.0
     if count > 1:
-        motion = frame_changes(frames) * 10.0  # about 1 for a brisk move
+        motion = grey_change * 10.0  # about 1 for a brisk move
         motion[0] = motion[1]
         for cut in cuts:  # a cut is not motion: it makes no sound
             motion[cut] = motion[cut - 1]
