@@ -8,7 +8,9 @@ model serves every mode. Conditioning:
   structured attributes (shape, colour, scene, motion, camera), each with a learned "none" entry;
 - cross-attention to the text encoder's token states;
 - optional layout: the subject's box per frame, turned into per-token features (inside the box? where
-  in it?), so bounces drawn by the physics module come out where gravity says.
+  in it?), so bounces drawn by the physics module come out where gravity says; with ``silhouette`` > 0
+  also the given shape's outline drawn in the box on a finer grid (``silhouette`` cells across a token),
+  because a subject spans only one or two tokens and its shape is otherwise left to the output layer.
 Any of the three can be dropped (classifier-free guidance trains with random drops).
 """
 
@@ -22,6 +24,7 @@ from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 from torch import nn
 
+from engine.layout import silhouette
 from engine.world.vocab import AXES
 
 PRESETS = {
@@ -119,7 +122,7 @@ class VideoDiT(ModelMixin, ConfigMixin):
     @register_to_config
     def __init__(self, latent_channels: int = 8, latent_size: int = 16, frames: int = 16, patch: int = 4,
                  hidden: int = 256, depth: int = 8, heads: int = 4, mlp_ratio: float = 4.0, text_dim: int = 384,
-                 attribute_sizes: tuple[int, ...] = tuple(len(v) for v in AXES.values())):
+                 attribute_sizes: tuple[int, ...] = tuple(len(v) for v in AXES.values()), silhouette: int = 0):
         super().__init__()
         self.grid = latent_size // patch
         patch_dim = latent_channels * patch * patch
@@ -130,6 +133,9 @@ class VideoDiT(ModelMixin, ConfigMixin):
         # One table per axis; the last row of each is "not given".
         self.attributes = nn.ModuleList([nn.Embedding(size + 1, hidden) for size in attribute_sizes])
         self.layout_embed = nn.Sequential(nn.Linear(LAYOUT_FEATURES, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        if silhouette:
+            cells = silhouette * silhouette
+            self.silhouette_embed = nn.Sequential(nn.Linear(cells, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
         self.blocks = nn.ModuleList([DiTBlock(hidden, heads, text_dim, mlp_ratio) for _ in range(depth)])
         self.norm_out = nn.LayerNorm(hidden, elementwise_affine=False, eps=1e-6)
         self.ada_out = nn.Sequential(nn.SiLU(), nn.Linear(hidden, 2 * hidden))
@@ -157,6 +163,10 @@ class VideoDiT(ModelMixin, ConfigMixin):
         nn.init.zeros_(self.ada_out[-1].bias)
         nn.init.zeros_(self.proj_out.weight)
         nn.init.zeros_(self.proj_out.bias)
+        if self.config.silhouette:
+            # Zero too, so a model trained without silhouettes carries on unchanged when they are added.
+            nn.init.zeros_(self.silhouette_embed[-1].weight)
+            nn.init.zeros_(self.silhouette_embed[-1].bias)
 
     @property
     def null_attributes(self) -> list[int]:
@@ -201,6 +211,40 @@ class VideoDiT(ModelMixin, ConfigMixin):
         feats = torch.stack([inside, dx.clamp(-2, 2), dy.clamp(-2, 2), size_w, size_h, torch.ones_like(dx)], -1)
         return (feats * on[..., None]).reshape(batch, frames * g * g, LAYOUT_FEATURES)
 
+    def silhouette_features(self, layout: torch.Tensor | None, has_layout: torch.Tensor | None,
+                            attributes: torch.Tensor, frames: int) -> torch.Tensor:
+        """(B, N, s*s) per-token coverage of the given shape's outline in its box; zero without a layout."""
+        b, g, s = attributes.shape[0], self.grid, self.config.silhouette
+        if layout is None:
+            return torch.zeros(b, frames * g * g, s * s, device=attributes.device)
+        cover = silhouette(layout, attributes[:, ATTRIBUTE_AXES.index("shape")], g * s)  # (B, T, g*s, g*s)
+        if has_layout is not None:
+            cover = cover * has_layout.float()[:, None, None, None]
+        cover = cover.view(b, frames, g, s, g, s).permute(0, 1, 2, 4, 3, 5)  # (B, T, g, g, s, s)
+        return cover.reshape(b, frames * g * g, s * s)
+
+    def embed(self, latents: torch.Tensor, sigmas: torch.Tensor, text_tokens: torch.Tensor, text_mask: torch.Tensor,
+              text_pooled: torch.Tensor, attributes: torch.Tensor, layout: torch.Tensor | None,
+              has_layout: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Everything before the blocks: tokens (B, N, D), per-frame conditioning (B, T, D), text keys with the
+        null token (B, 1+L, text_dim) and their mask (B, 1+L)."""
+        b, t = latents.shape[:2]
+        x = self.patch_embed(self.patchify(latents))  # (B, N, D)
+        x = x + self.position_code(t, latents.device)[None]  # (B, N, D)
+        x = x + self.layout_embed(self.layout_features(layout, has_layout, t, b, latents.device))  # (B, N, D)
+        if self.config.silhouette:
+            x = x + self.silhouette_embed(self.silhouette_features(layout, has_layout, attributes, t))  # (B, N, D)
+
+        global_cond = self.text_pool(text_pooled)  # (B, D)
+        for axis, table in enumerate(self.attributes):
+            global_cond = global_cond + table(attributes[:, axis])  # (B, D)
+        frame_cond = self.noise_embed(sincos(sigmas * 1000.0, 256)) + global_cond[:, None]  # (B, T, D)
+
+        # An empty prompt still needs one key to attend to: the learned null token.
+        text = torch.cat([self.null_text.expand(b, -1, -1), text_tokens], dim=1)  # (B, 1+L, text_dim)
+        mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=x.device), text_mask], dim=1)  # (B, 1+L)
+        return x, frame_cond, text, mask
+
     def clean_frame_mask(self, sigmas: torch.Tensor) -> torch.Tensor | None:
         """Given (clean) frames attend only to given frames; noisy frames attend to everything.
 
@@ -226,18 +270,8 @@ class VideoDiT(ModelMixin, ConfigMixin):
         """
         b, t = latents.shape[:2]
         g2 = self.grid * self.grid
-        x = self.patch_embed(self.patchify(latents))  # (B, N, D)
-        x = x + self.position_code(t, latents.device)[None]  # (B, N, D)
-        x = x + self.layout_embed(self.layout_features(layout, has_layout, t, b, latents.device))  # (B, N, D)
-
-        global_cond = self.text_pool(text_pooled)  # (B, D)
-        for axis, table in enumerate(self.attributes):
-            global_cond = global_cond + table(attributes[:, axis])  # (B, D)
-        frame_cond = self.noise_embed(sincos(sigmas * 1000.0, 256)) + global_cond[:, None]  # (B, T, D)
-
-        # An empty prompt still needs one key to attend to: the learned null token.
-        text = torch.cat([self.null_text.expand(b, -1, -1), text_tokens], dim=1)  # (B, 1+L, text_dim)
-        mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=x.device), text_mask], dim=1)  # (B, 1+L)
+        x, frame_cond, text, mask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes,
+                                               layout, has_layout)  # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
 
         self_mask = self.clean_frame_mask(sigmas)  # (B, N, N) or None
         for block in self.blocks:

@@ -1,4 +1,5 @@
-"""Per-frame subject boxes for a requested motion and camera move, from the world's physics.
+"""Per-frame subject boxes for a requested motion and camera move, from the world's physics, and the
+subject's silhouette drawn in them.
 
 The DiT can condition on where the subject is in every frame; at generation time that path comes from the
 same physics the world uses (gravity, restitution, steady pans), so a bounce lands when it should.
@@ -7,9 +8,11 @@ same physics the world uses (gravity, restitution, steady pans), so a bounce lan
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from engine.world.physics import plan_track
-from engine.world.vocab import CAMERAS, MOTIONS, SCENES
+from engine.world.subject import RING_INNER
+from engine.world.vocab import CAMERAS, MOTIONS, SCENES, SHAPES
 
 
 def layout_for(attributes: dict[str, str | None], frames: int, fps: int, seed: int, aspect: float = 1.0
@@ -22,3 +25,39 @@ def layout_for(attributes: dict[str, str | None], frames: int, fps: int, seed: i
     scene = attributes.get("scene") if attributes.get("scene") in SCENES else "meadow"
     rng = np.random.default_rng([seed, 0x1A70])
     return plan_track(motion, camera, scene, frames, fps, aspect, rng).layout().astype(np.float32)
+
+
+def _unit_signed_distance(shape: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """The world's signed distance (engine.world.subject) in units of the subject's radius, for SHAPES[shape]."""
+    name = SHAPES[shape]
+    if name == "ball":
+        return torch.hypot(u, v) - 1.0
+    if name == "cube":
+        return torch.maximum(u.abs(), v.abs()) - 1.0
+    if name == "triangle":
+        return torch.maximum(v - 1.0, (2.0 * u.abs() - v - 1.0) / 5.0**0.5)
+    mid, half = 0.5 * (1.0 + RING_INNER), 0.5 * (1.0 - RING_INNER)  # ring
+    return (torch.hypot(u, v) - mid).abs() - half
+
+
+def silhouette(boxes: torch.Tensor, shape_ids: torch.Tensor, side: int) -> torch.Tensor:
+    """Coverage (B, T, side, side) in [0, 1] of each subject's outline drawn in its box, anti-aliased.
+
+    boxes: (B, T, 4) in image fractions; shape_ids: (B,) indices into SHAPES, any other index (the
+    "not given" entry) gives an empty silhouette. What the layout adds to a box: which cells the shape
+    fills, so a triangle's apex or a ring's hole is in the conditioning and not left to be learned.
+    """
+    centre = (torch.arange(side, device=boxes.device, dtype=torch.float32) + 0.5) / side
+    cy, cx = torch.meshgrid(centre, centre, indexing="ij")  # (S, S)
+    x0, y0, x1, y1 = boxes.float().unbind(-1)  # each (B, T)
+    rx, ry = ((x1 - x0) / 2).clamp(min=1e-4), ((y1 - y0) / 2).clamp(min=1e-4)
+    u = (cx - ((x0 + x1) / 2)[..., None, None]) / rx[..., None, None]  # (B, T, S, S)
+    v = (cy - ((y0 + y1) / 2)[..., None, None]) / ry[..., None, None]
+    cells_per_radius = (ry * side)[..., None, None]  # (B, T, 1, 1) so the edge is one cell wide at any size
+    out = torch.zeros_like(u)
+    for shape in range(len(SHAPES)):
+        rows = shape_ids == shape  # (B,)
+        if bool(rows.any()):
+            distance = _unit_signed_distance(shape, u[rows], v[rows]) * cells_per_radius[rows]
+            out[rows] = (0.5 - distance).clamp(0.0, 1.0)
+    return out

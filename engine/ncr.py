@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.dit import VideoDiT, modulate, sincos
+from engine.dit import VideoDiT, modulate
 
 
 @dataclass
@@ -149,15 +149,9 @@ def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_p
     device = latents.device
 
     # Everything before the blocks is cheap and computed for all tokens, as in the model's own forward.
-    patches = self.patchify(latents)  # (B, N, P)
-    x = self.patch_embed(patches) + self.position_code(t, device)[None]  # (B, N, D)
-    x = x + self.layout_embed(self.layout_features(layout, has_layout, t, b, device))  # (B, N, D)
-    global_cond = self.text_pool(text_pooled)
-    for axis, table in enumerate(self.attributes):
-        global_cond = global_cond + table(attributes[:, axis])
-    frame_cond = self.noise_embed(sincos(sigmas * 1000.0, 256)) + global_cond[:, None]  # (B, T, D)
-    text = torch.cat([self.null_text.expand(b, -1, -1), text_tokens], dim=1)
-    tmask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=device), text_mask], dim=1)
+    x, frame_cond, text, tmask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
+                                            has_layout)  # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
+    patches = self.patchify(latents)  # (B, N, P): token-level NCR scores how much each token's input changed
 
     frame_of_token = torch.arange(t, device=device).repeat_interleave(g2)  # (N,)
     given = (sigmas == 0).all(dim=0)  # (T,) given in every batch row

@@ -6,7 +6,7 @@ import torch
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import PRESETS, VideoDiT, dit_from_preset
-from engine.layout import layout_for
+from engine.layout import layout_for, silhouette
 from engine.pipeline import GenerationError, ReelPipeline, attribute_ids, load_pipeline, make_scheduler
 
 
@@ -53,6 +53,41 @@ def test_layout_follows_the_motion():
     boxes = layout_for({"motion": "moves right"}, 16, 8, seed=0)
     assert boxes.shape == (16, 4) and boxes[-1, 0] > boxes[0, 0]
     assert layout_for({"motion": "teleports"}, 16, 8, seed=0) is None
+
+
+def test_silhouette_is_the_world_subject_drawn_in_its_box():
+    from engine.world.dataset import sample_spec
+    from engine.world.render import render_clip
+    from engine.world.vocab import SHAPES
+
+    for index in range(6):
+        clip = render_clip(sample_spec(index, seed=3, split="train", frames=4), audio=False)
+        shape = torch.tensor([SHAPES.index(clip.attributes["shape"])])
+        cover = silhouette(torch.as_tensor(clip.layout)[None], shape, 64)[0].numpy()  # (T, 64, 64)
+        assert np.abs(cover - clip.mask).max() < 0.6 and np.abs(cover - clip.mask).mean() < 0.01
+    unknown = silhouette(torch.as_tensor(clip.layout)[None], torch.tensor([len(SHAPES)]), 16)
+    assert torch.count_nonzero(unknown) == 0
+
+
+def test_silhouette_input_starts_silent_and_then_tells_shapes_apart():
+    torch.manual_seed(0)
+    plain, with_outline = dit_from_preset("XS"), dit_from_preset("XS", silhouette=4)
+    missing, unexpected = with_outline.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and all(key.startswith("silhouette_embed.") for key in missing)
+    for model in (plain, with_outline):
+        with torch.no_grad():
+            model.proj_out.weight.normal_(0, 0.02)
+    with_outline.proj_out.load_state_dict(plain.proj_out.state_dict())
+    boxes = torch.as_tensor(layout_for({"motion": "falls"}, 4, 8, seed=0))[None].expand(2, -1, -1)
+    ids = torch.stack([attribute_ids(plain, {"shape": "ring"}), attribute_ids(plain, {"shape": "cube"})])
+    args = (torch.randn(1, 4, 8, 16, 16).expand(2, -1, -1, -1, -1), torch.full((2, 4), 0.7), torch.zeros(2, 1, 384),
+            torch.ones(2, 1, dtype=torch.bool), torch.zeros(2, 384), ids, boxes, torch.tensor([True, True]))
+    with torch.no_grad():
+        assert torch.equal(plain(*args), with_outline(*args)), "zero init: adding the input changes nothing yet"
+        with_outline.silhouette_embed[-1].weight.normal_(0, 0.02)
+        out = with_outline(*args)
+        off = with_outline(*args[:-1], torch.tensor([False, False]))
+    assert not torch.allclose(out[0], out[1]) and torch.allclose(off, plain(*args[:-1], torch.tensor([False, False])))
 
 
 def test_same_seed_same_clip_and_seeds_differ(pipe):

@@ -1,5 +1,6 @@
 """The trainers on tiny settings: a step runs, checkpoints resume, a new run can start from weights."""
 
+import pytest
 import torch
 
 from engine.dit import VideoDiT
@@ -11,7 +12,7 @@ def test_dit_starts_from_weights_and_resumes(tiny_weights, tmp_path, monkeypatch
     monkeypatch.setattr(dit, "DEFAULT_RUNS", tmp_path)
     cfg = load_config("engine/configs/dit.yaml", {"preset": "XS", "autoencoder": str(tiny_weights / "autoencoder"),
                                                    "batch": 2, "eval_every": 1000, "eval_clips": 1,
-                                                   "checkpoint_every": 1, "log_every": 1})
+                                                   "checkpoint_every": 1, "log_every": 1, "silhouette": 4})
     dit.train(cfg, "run", steps=1, init_from=tiny_weights)
     start = VideoDiT.from_pretrained(tiny_weights / "transformer")
     state = load_checkpoint(tmp_path / "run")
@@ -21,6 +22,14 @@ def test_dit_starts_from_weights_and_resumes(tiny_weights, tmp_path, monkeypatch
     assert torch.allclose(state["ema"][key], start.state_dict()[key], atol=1e-3)
     dit.train(cfg, "run", steps=2)
     assert load_checkpoint(tmp_path / "run")["step"] == 2
+
+    # A model trained without the silhouette input starts a run that adds it: the new input begins at zero.
+    plain = tmp_path / "plain"
+    dit.build_model(cfg | {"silhouette": 0}).save_pretrained(plain / "transformer")
+    dit.train(cfg, "grown", steps=1, init_from=plain)
+    assert "silhouette_embed.2.weight" in load_checkpoint(tmp_path / "grown")["model"]
+    with pytest.raises(ValueError, match="does not fit"):
+        dit.train(cfg | {"preset": "S"}, "wrong", steps=1, init_from=plain)
 
 
 def test_v2a_trains_resumes_and_exports(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ from engine.world.vocab import AXES
 
 def build_model(cfg: dict) -> VideoDiT:
     return dit_from_preset(cfg["preset"], latent_channels=cfg["latent_channels"], latent_size=cfg["latent_size"],
-                           patch=cfg["patch"], frames=cfg["frames"])
+                           patch=cfg["patch"], frames=cfg["frames"], silhouette=cfg.get("silhouette", 0))
 
 
 def render_and_encode(index: int, cfg: dict, vae: VideoAutoencoder, device) -> tuple[list, torch.Tensor]:
@@ -135,9 +135,18 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         print(f"resuming {folder} at step {step}")
     elif init_from is not None:
         start = VideoDiT.from_pretrained(Path(init_from) / "transformer", low_cpu_mem_usage=False)
-        model.load_state_dict(start.state_dict())
+        # A config may add inputs the start lacks (the silhouette): those begin at their zero init, so the
+        # model starts out drawing exactly what the start drew.
+        try:
+            missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
+        except RuntimeError as error:  # sizes differ
+            raise ValueError(f"{init_from} does not fit preset {cfg['preset']}: {str(error).splitlines()[1]}") from None
+        if unexpected or any(not key.startswith("silhouette_embed.") for key in missing):
+            raise ValueError(f"{init_from} does not fit preset {cfg['preset']}: missing {missing}, "
+                             f"unexpected {unexpected}")
         ema = EMA(model, cfg["ema"])
-        print(f"starting from the weights in {init_from}")
+        added = f" (new: {', '.join(sorted({k.split('.')[0] for k in missing}))})" if missing else ""
+        print(f"starting from the weights in {init_from}{added}")
     print(f"DiT {cfg['preset']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters on {device}")
     log = RunLog(folder)
     total = steps or cfg["steps"]
