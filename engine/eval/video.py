@@ -44,22 +44,32 @@ def _as_float(frames: np.ndarray) -> np.ndarray:
     return frames.astype(np.float32) / 255.0 if frames.dtype == np.uint8 else frames.astype(np.float32)
 
 
+_WITHIN_FRAME = np.array([np.zeros((3, 3)), [[0, 1, 0], [1, 1, 1], [0, 1, 0]], np.zeros((3, 3))], bool)
+
+
 def segment_subject(frames: np.ndarray) -> np.ndarray:
     """Subject mask per frame, (T, H, W) bool: the largest region that differs from its row's background."""
     f = _as_float(frames)
     background = np.median(f, axis=2, keepdims=True)  # (T, H, 1, 3) scenes are horizontal bands
-    diff = np.abs(f - background).max(axis=-1)  # (T, H, W)
+    off = np.abs(f - background)  # (T, H, W, 3)
+    diff = np.maximum(np.maximum(off[..., 0], off[..., 1]), off[..., 2])  # (T, H, W); numpy's max over 3 is slow
     candidate = diff > SUBJECT_THRESHOLD
     masks = np.zeros(candidate.shape, bool)
     min_pixels = MIN_SUBJECT_FRACTION * candidate.shape[1] * candidate.shape[2]
-    for t in range(candidate.shape[0]):
-        labels, count = ndimage.label(candidate[t])
-        if count == 0:
+    # One labelling for the whole clip, regions never joined across frames; labels run in raster order,
+    # so each frame's regions are one run of labels, numbered as labelling the frame alone would.
+    labels, count = ndimage.label(candidate, structure=_WITHIN_FRAME)
+    if count == 0:
+        return masks
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    last = np.maximum.accumulate(labels.reshape(len(labels), -1).max(axis=1))  # (T,) last label in frames <= t
+    first = np.concatenate([[0], last[:-1]]) + 1
+    for t in range(len(labels)):
+        if last[t] < first[t]:
             continue
-        sizes = np.bincount(labels.ravel())[1:]
-        best = int(np.argmax(sizes))
+        best = first[t] + int(np.argmax(sizes[first[t]:last[t] + 1]))
         if sizes[best] >= min_pixels:
-            masks[t] = labels == best + 1
+            masks[t] = labels[t] == best
     return masks
 
 
@@ -188,28 +198,41 @@ def _camera_errors(f0: np.ndarray, f1: np.ndarray, bg0: np.ndarray, bg1: np.ndar
     return np.where(count / (hs * ws) < 0.25, np.inf, error)
 
 
-def estimate_camera(frames: np.ndarray, masks: np.ndarray) -> tuple[float, float]:
+# (pixel stride, candidates kept) before the full-resolution comparison. The evaluator's search scores every
+# candidate on a quarter of the pixels. The quick one (sparser grids first) gave the same answer on 600 world
+# clips in a third of the time, but differed on 4 of 24 blurrier DiT clips: V2A uses it, where only a rough
+# zoom is needed to take it out of the subject's height; the evaluator keeps the thorough one.
+CAMERA_SEARCH = ((2, 6),)
+QUICK_CAMERA_SEARCH = ((8, 12), (4, 4))
+
+
+def estimate_camera(frames: np.ndarray, masks: np.ndarray, search: tuple[tuple[int, int], ...] = CAMERA_SEARCH
+                    ) -> tuple[float, float]:
     """Camera shift (pixels, positive = camera moved right) and zoom from the first to the last frame.
 
     Measured over a few segments of the clip and chained, so each comparison keeps most of the
     frame in view even when the whole move is large.
     """
-    f = _as_float(frames)
-    if len(f) < 2:
+    if len(frames) < 2:
+        _as_float(frames)  # still refuses what is not a clip
         return 0.0, 1.0
+    cuts = np.unique(np.linspace(0, len(frames) - 1, min(3, len(frames) - 1) + 1).round().astype(int))
+    f = _as_float(np.asarray(frames)[cuts])  # only the frames compared are read
     w = f.shape[2]
-    background = ~ndimage.binary_dilation(masks, structure=np.ones((1, 5, 5), bool))  # away from the subject
-    cuts = np.unique(np.linspace(0, len(f) - 1, min(3, len(f) - 1) + 1).round().astype(int))
+    background = ~ndimage.binary_dilation(masks[cuts], structure=np.ones((1, 5, 5), bool))  # away from the subject
     candidates = [(float(s), 1.0) for s in range(-int(0.3 * w), int(0.3 * w) + 1)]
     candidates += [(0.0, float(z)) for z in np.geomspace(0.8, 1.25, 19) if abs(z - 1.0) > 1e-6]
     candidates.sort(key=lambda c: abs(c[0]) + abs(np.log(c[1])) * w)  # on a tie, the smaller move wins
     moves = np.array(candidates)  # (K, 2)
     shift, zoom = 0.0, 1.0
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        # Coarse to fine: every candidate on a quarter of the pixels, the few best on all of them.
-        coarse = _camera_errors(f[a], f[b], background[a], background[b], moves, stride=2)
-        best = np.sort(np.argsort(coarse, kind="stable")[:6])  # kept in candidate order, so ties still go small
-        s, z = candidates[int(best[np.argmin(_camera_errors(f[a], f[b], background[a], background[b], moves[best]))])]
+    for a, b in zip(range(len(cuts) - 1), range(1, len(cuts))):
+        # Coarse to fine: every candidate on a sparse grid of pixels, the best few on denser ones, the
+        # last few on all of them.
+        kept = np.arange(len(moves))
+        for stride, keep in search:
+            errors = _camera_errors(f[a], f[b], background[a], background[b], moves[kept], stride=stride)
+            kept = kept[np.sort(np.argsort(errors, kind="stable")[:keep])]  # in candidate order: ties go small
+        s, z = candidates[int(kept[np.argmin(_camera_errors(f[a], f[b], background[a], background[b], moves[kept]))])]
         shift, zoom = shift + s, zoom * z
     return shift, zoom
 

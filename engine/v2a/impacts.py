@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.eval.video import estimate_camera, segment_subject
+from engine.eval.video import QUICK_CAMERA_SEARCH, estimate_camera, segment_subject
 from engine.world.physics import ZOOM_CENTRE
 
 MIN_DROP = 0.04  # frame heights a subject must fall before a contact counts
@@ -140,7 +140,7 @@ def contact_track(frames: np.ndarray, masks: np.ndarray | None = None) -> np.nda
     """
     masks = segment_subject(frames) if masks is None else masks
     h = masks.shape[1]
-    _, zoom = estimate_camera(frames, masks)
+    _, zoom = estimate_camera(frames, masks, QUICK_CAMERA_SEARCH)
     track = np.full(len(masks), np.nan)
     rows = np.arange(h, dtype=float)
     for t, mask in enumerate(masks):

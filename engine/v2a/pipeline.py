@@ -18,7 +18,7 @@ import torch
 
 from engine.eval.audio import AudioSceneClassifier
 from engine.v2a.features import visual_features
-from engine.v2a.mel import FRAME_RATE, HOP, SAMPLE_RATE, mel_to_audio
+from engine.v2a.mel import FRAME_RATE, HOP, SAMPLE_RATE, mel_to_audio, warm_up
 from engine.v2a.model import V2AModel
 
 SHIPPED_V2A = Path(__file__).resolve().parent.parent / "weights" / "v2a"
@@ -31,7 +31,7 @@ CEILING = 0.95
 ONSET_THRESHOLD = 0.5
 
 
-V2A_VERSION = 2  # bump when the sound for the same picture and weights changes (the sound cache keys on it)
+V2A_VERSION = 3  # bump when the sound for the same picture and weights changes (the sound cache keys on it)
 _THREADS = threading.Lock()  # torch's thread count is process-wide: one V2A call changes it at a time
 
 
@@ -103,6 +103,7 @@ class V2APipeline:
             raise V2AError(f"no V2A weights in {folder}: train them with `reelwright train v2a --export "
                            f"{folder.parent}` or reinstall reelwright")
         model = V2AModel.from_pretrained(folder)
+        warm_up()  # part of loading: the first sound would otherwise pay for it
         classifier = folder / "scene_audio.json"
         return cls(model, AudioSceneClassifier.load(classifier) if classifier.exists() else None)
 
