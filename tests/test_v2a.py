@@ -72,6 +72,15 @@ def test_cuts_between_shots_are_found_and_falls_are_not_fitted_across_them():
     _impacts_match(feats.impacts, [e.time + start for p, start in zip(parts, (0, 2, 5)) for e in p.events],
                    [len(p.frames) / 8 + start for p, start in zip(parts, (0, 2, 5))])
     assert feats.scenes == ["meadow", "desert", "meadow"]
+    # The ambience changes at each cut over SCENE_BLEND, not in one frame (a hard switch is heard as a hit).
+    from engine.v2a.features import SCENE_BLEND
+    from engine.v2a.mel import FRAME_RATE
+
+    desert = feats.track[CHANNELS.index("scene_desert")]
+    cut = int(2.0 * FRAME_RATE)
+    ramp = desert[cut - 20:cut + 20]
+    assert desert[cut - 20] == 0 and desert[cut + 20] == 1 and (np.diff(ramp) >= 0).all()
+    assert 0 < ((ramp > 0) & (ramp < 1)).sum() <= SCENE_BLEND * FRAME_RATE
 
 
 def test_features_come_from_the_picture():
@@ -79,6 +88,7 @@ def test_features_come_from_the_picture():
     feats = visual_features(bounce.frames, bounce.fps)
     assert feats.track.shape[0] == len(CHANNELS)
     assert feats.scenes == ["meadow"] and feats.materials == ["cube"]
+    assert set(np.unique(feats.track[CHANNELS.index("scene_meadow"):])) == {0.0, 1.0}, "one shot: no blending"
     _impacts_match(feats.impacts, [e.time for e in bounce.events], [2.0])
     still = _clip("still")
     assert visual_features(still.frames, still.fps).impacts == []

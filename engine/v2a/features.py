@@ -28,6 +28,7 @@ OVERLAP = 8  # analysis frames shared by neighbouring windows
 SAME_IMPACT = 0.06  # seconds: two windows timing one contact this close are one impact
 PULSE_WIDTH = 0.008  # seconds (standard deviation of the impact pulse)
 RING_TIME = 0.12  # seconds: how fast the "just hit" channel fades after an impact
+SCENE_BLEND = 0.2  # seconds over which the scene and material channels change at a cut
 
 CHANNELS = (
     ["impact", "impact_strength", "since_impact", "motion", "visible"]
@@ -101,6 +102,16 @@ def find_cuts(frames: np.ndarray, changed: np.ndarray | None = None) -> list[int
     return cuts
 
 
+def _blend(channels: np.ndarray, width: int) -> np.ndarray:
+    """(C, F) channels under a moving average ``width`` frames wide; a channel that never changes is kept
+    exactly (the average is taken over the frames that exist at either end)."""
+    if width < 2 or channels.shape[1] < 2:
+        return channels
+    kernel = np.ones(width, np.float32)
+    mass = np.convolve(np.ones(channels.shape[1], np.float32), kernel, mode="same")
+    return np.stack([np.convolve(c, kernel, mode="same") / mass for c in channels]).astype(np.float32)
+
+
 def _may_fall(masks: np.ndarray) -> bool:
     """Whether the subject's height changes enough for a fall to hide in it. Timing impacts needs the
     camera's zoom, the costliest measurement here, so a subject that stays level skips it. A zoom alone
@@ -165,6 +176,9 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
         for cut in cuts:  # a cut is not motion: it makes no sound
             motion[cut] = motion[cut - 1]
 
+    # A new scene's ambience fades in rather than switching on: a hard switch is itself heard as a sound.
+    first = CHANNELS.index(f"scene_{SCENES[0]}")
+    track[first:] = _blend(track[first:], int(round(SCENE_BLEND * FRAME_RATE)))
     track[CHANNELS.index("motion")] = np.interp(times, video_times - 0.5 / fps, motion)  # change into frame i
     track[CHANNELS.index("visible")] = np.interp(times, video_times, visible)
     order = np.argsort([imp.time for imp in impacts], kind="stable")
