@@ -17,6 +17,7 @@ import numpy as np
 from benchmarks.report import write_section
 from engine.eval.audio import AudioSceneClassifier
 from engine.eval.sync import detect_onsets, score_onsets
+from engine.eval.video import CAMERA_SEARCH
 from engine.v2a.impacts import impacts_from_frames
 from engine.v2a.pipeline import SHIPPED_V2A, V2APipeline
 from engine.world.captions import canonical_caption
@@ -109,7 +110,7 @@ def dit_clips(pipe: V2APipeline, count: int) -> Tally:
         spec = sample_spec(i, seed=99, split="heldout")
         attrs = spec.attributes() | {"motion": motions[i % len(motions)]}
         out = engine(canonical_caption(attrs), attributes=attrs, num_inference_steps=16, guidance_scale=3.0, seed=i)
-        reference = [imp.time for imp in impacts_from_frames(out.frames, out.fps)]
+        reference = [imp.time for imp in impacts_from_frames(out.frames, out.fps, search=CAMERA_SEARCH)]
         start = time.perf_counter()
         track = pipe(out.frames, out.fps, seed=i)
         tally.seconds += time.perf_counter() - start

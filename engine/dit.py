@@ -24,7 +24,7 @@ from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 from torch import nn
 
-from engine.layout import silhouette
+from engine.layout import silhouette as draw_silhouette
 from engine.world.vocab import AXES
 
 PRESETS = {
@@ -217,7 +217,7 @@ class VideoDiT(ModelMixin, ConfigMixin):
         b, g, s = attributes.shape[0], self.grid, self.config.silhouette
         if layout is None:
             return torch.zeros(b, frames * g * g, s * s, device=attributes.device)
-        cover = silhouette(layout, attributes[:, ATTRIBUTE_AXES.index("shape")], g * s)  # (B, T, g*s, g*s)
+        cover = draw_silhouette(layout, attributes[:, ATTRIBUTE_AXES.index("shape")], g * s)  # (B, T, g*s, g*s)
         if has_layout is not None:
             cover = cover * has_layout.float()[:, None, None, None]
         cover = cover.view(b, frames, g, s, g, s).permute(0, 1, 2, 4, 3, 5)  # (B, T, g, g, s, s)
@@ -264,7 +264,8 @@ class VideoDiT(ModelMixin, ConfigMixin):
         latents: (B, T, C, h, w) noisy latents (clean where a frame conditions)
         sigmas: (B, T) noise level per frame in [0, 1]
         text_tokens: (B, L, text_dim); text_mask: (B, L) bool; text_pooled: (B, text_dim)
-        attributes: (B, 5) indices per axis (null index = not given)
+        attributes: (B, 5) indices per axis (null index = not given); with ``silhouette`` the shape's
+            outline is drawn in the layout boxes
         layout: (B, T, 4) subject box per frame, or None; has_layout: (B,) bool
         returns: (B, T, C, h, w) velocity
         """

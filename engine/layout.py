@@ -36,8 +36,10 @@ def _unit_signed_distance(shape: int, u: torch.Tensor, v: torch.Tensor) -> torch
         return torch.maximum(u.abs(), v.abs()) - 1.0
     if name == "triangle":
         return torch.maximum(v - 1.0, (2.0 * u.abs() - v - 1.0) / 5.0**0.5)
-    mid, half = 0.5 * (1.0 + RING_INNER), 0.5 * (1.0 - RING_INNER)  # ring
-    return (torch.hypot(u, v) - mid).abs() - half
+    if name == "ring":
+        mid, half = 0.5 * (1.0 + RING_INNER), 0.5 * (1.0 - RING_INNER)
+        return (torch.hypot(u, v) - mid).abs() - half
+    raise ValueError(f"no outline for shape {name!r}: add it here as in engine.world.subject.signed_distance")
 
 
 def silhouette(boxes: torch.Tensor, shape_ids: torch.Tensor, side: int) -> torch.Tensor:

@@ -148,11 +148,6 @@ def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_p
     n = t * g2
     device = latents.device
 
-    # Everything before the blocks is cheap and computed for all tokens, as in the model's own forward.
-    x, frame_cond, text, tmask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
-                                            has_layout)  # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
-    patches = self.patchify(latents)  # (B, N, P): token-level NCR scores how much each token's input changed
-
     frame_of_token = torch.arange(t, device=device).repeat_interleave(g2)  # (N,)
     given = (sigmas == 0).all(dim=0)  # (T,) given in every batch row
     clean_tok = given[frame_of_token]  # (N,)
@@ -180,6 +175,10 @@ def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_p
             full_out = torch.zeros(b, n, state.velocity.shape[-1], device=device)
             full_out[:, noisy_idx] = state.velocity
             return self.unpatchify(full_out, t)
+    # Everything before the blocks is cheap and computed for all tokens, as in the model's own forward.
+    x, frame_cond, text, tmask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
+                                            has_layout)  # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
+    patches = self.patchify(latents)  # (B, N, P): token-level NCR scores how much each token's input changed
     use_frame_cache = len(clean_idx) > 0
     depth = len(self.blocks)
     block_mods = [blk.ada(frame_cond).chunk(6, dim=-1) for blk in self.blocks]  # per block: 6 x (B, T, D)

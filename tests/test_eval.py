@@ -53,3 +53,26 @@ def test_continuity_and_psnr():
 def test_bad_frames_are_a_clear_error():
     with pytest.raises(ValueError, match=r"\(T, H, W, 3\)"):
         read_clip(np.zeros((4, 32, 32)))
+
+
+def test_subject_regions_are_labelled_per_frame():
+    """One labelling for the whole clip must pick, in every frame, the region labelling that frame alone picks."""
+    from scipy import ndimage
+
+    from engine.eval.video import MIN_SUBJECT_FRACTION, segment_subject
+
+    rng = np.random.default_rng(5)
+    frames = np.full((12, 32, 32, 3), 90, np.uint8)
+    for t in range(12):
+        for _ in range(t % 4):  # frames with no, one, two and three blobs, sometimes touching across frames
+            y, x, r = rng.integers(0, 28), rng.integers(0, 28), rng.integers(1, 5)
+            frames[t, y:y + r, x:x + r] = 250
+    masks = segment_subject(frames)
+    for t in range(12):
+        labels, count = ndimage.label(np.abs(frames[t].astype(int) - 90).max(axis=-1) > 0.13 * 255)
+        expected = np.zeros((32, 32), bool)
+        if count:
+            sizes = np.bincount(labels.ravel())[1:]
+            if sizes.max() >= MIN_SUBJECT_FRACTION * 32 * 32:
+                expected = labels == int(np.argmax(sizes)) + 1
+        assert np.array_equal(masks[t], expected), t

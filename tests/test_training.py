@@ -27,9 +27,19 @@ def test_dit_starts_from_weights_and_resumes(tiny_weights, tmp_path, monkeypatch
     plain = tmp_path / "plain"
     dit.build_model(cfg | {"silhouette": 0}).save_pretrained(plain / "transformer")
     dit.train(cfg, "grown", steps=1, init_from=plain)
-    assert "silhouette_embed.2.weight" in load_checkpoint(tmp_path / "grown")["model"]
+    grown = load_checkpoint(tmp_path / "grown")
+    before = VideoDiT.from_pretrained(plain / "transformer").state_dict()
+    assert torch.allclose(grown["ema"]["proj_out.weight"], before["proj_out.weight"], atol=1e-3)
+    assert grown["ema"]["silhouette_embed.2.weight"].abs().max() < 1e-2, "the new input starts at zero"
     with pytest.raises(ValueError, match="does not fit"):
         dit.train(cfg | {"preset": "S"}, "wrong", steps=1, init_from=plain)
+    with pytest.raises(ValueError, match="does not fit"):  # weights with an input this config lacks
+        dit.train(cfg | {"silhouette": 0}, "narrower", steps=1, init_from=tiny_weights)
+    # A run keeps the model it was started with when the config changes later; export too.
+    dit.train(cfg | {"silhouette": 0}, "grown", steps=2)
+    assert load_checkpoint(tmp_path / "grown")["step"] == 2
+    dit.export(cfg | {"silhouette": 0}, "grown", tmp_path / "export")
+    assert VideoDiT.from_pretrained(tmp_path / "export" / "transformer").config.silhouette == 4
 
 
 def test_v2a_trains_resumes_and_exports(tmp_path, monkeypatch):

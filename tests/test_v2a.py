@@ -128,8 +128,17 @@ def test_bad_input_gives_clear_errors(v2a, tmp_path):
         v2a(np.zeros((0, 64, 64, 3), np.uint8), 8)
     with pytest.raises(V2AError, match="frame rate"):
         v2a(np.zeros((4, 64, 64, 3), np.uint8), 0)
+    with pytest.raises(V2AError, match="8-bit"):
+        v2a(np.zeros((4, 64, 64, 3), np.int32), 8)
     with pytest.raises(V2AError, match="no V2A weights"):
         V2APipeline.from_pretrained(tmp_path)
+
+
+@pytest.mark.parametrize("count, fps", [(1, 8), (2, 24), (3, 8)])
+def test_very_short_clips_get_sound(v2a, count, fps):
+    frames = _clip().frames[:count]
+    track = v2a(frames, fps)
+    assert len(track.audio) == round(count / fps * SAMPLE_RATE) and np.isfinite(track.audio).all()
 
 
 def test_sound_tool_caches_and_keeps_the_picture(tmp_path):

@@ -211,7 +211,7 @@ def estimate_camera(frames: np.ndarray, masks: np.ndarray, search: tuple[tuple[i
     """Camera shift (pixels, positive = camera moved right) and zoom from the first to the last frame.
 
     Measured over a few segments of the clip and chained, so each comparison keeps most of the
-    frame in view even when the whole move is large.
+    frame in view even when the whole move is large. ``search``: the coarse-to-fine schedule.
     """
     if len(frames) < 2:
         _as_float(frames)  # still refuses what is not a clip

@@ -28,6 +28,21 @@ from engine.world.dataset import sample_spec
 from engine.world.render import render_clip
 from engine.world.vocab import AXES
 
+MODEL_KEYS = ("preset", "latent_channels", "latent_size", "patch", "frames", "silhouette")
+
+
+def run_config(cfg: dict, state: dict | None) -> dict:
+    """``cfg`` with the model's shape taken from a run's checkpoint: a run keeps the model it was started
+    with when the committed config has since changed (a run from before the silhouette input has none)."""
+    if state is None:
+        return cfg
+    saved = state["config"]
+    shape = {key: saved.get(key, 0 if key == "silhouette" else cfg[key]) for key in MODEL_KEYS}
+    changed = [f"{key} {cfg.get(key)} -> {value}" for key, value in shape.items() if cfg.get(key) != value]
+    if changed:
+        print(f"this run's model was built with other settings; keeping them: {', '.join(changed)}")
+    return cfg | shape
+
 
 def build_model(cfg: dict) -> VideoDiT:
     return dit_from_preset(cfg["preset"], latent_channels=cfg["latent_channels"], latent_size=cfg["latent_size"],
@@ -121,12 +136,13 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
     torch.manual_seed(cfg["seed"])
     vae = VideoAutoencoder.from_pretrained(cfg["autoencoder"]).to(device).eval().requires_grad_(False)
     text = TextEncoder(device)
+    state = load_checkpoint(folder)
+    cfg = run_config(cfg, state)
     model = build_model(cfg).to(device)
     ema_model = build_model(cfg).to(device).eval()
     ema = EMA(model, cfg["ema"])
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"], betas=(0.9, 0.99))
     step = 0
-    state = load_checkpoint(folder)
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -140,10 +156,11 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         try:
             missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
         except RuntimeError as error:  # sizes differ
-            raise ValueError(f"{init_from} does not fit preset {cfg['preset']}: {str(error).splitlines()[1]}") from None
+            raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
+                             f"{cfg.get('silhouette', 0)}): {str(error).splitlines()[1]}") from None
         if unexpected or any(not key.startswith("silhouette_embed.") for key in missing):
-            raise ValueError(f"{init_from} does not fit preset {cfg['preset']}: missing {missing}, "
-                             f"unexpected {unexpected}")
+            raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
+                             f"{cfg.get('silhouette', 0)}): missing {missing}, unexpected {unexpected}")
         ema = EMA(model, cfg["ema"])
         added = f" (new: {', '.join(sorted({k.split('.')[0] for k in missing}))})" if missing else ""
         print(f"starting from the weights in {init_from}{added}")
@@ -191,7 +208,7 @@ def export(cfg: dict, run: str, out: Path) -> None:
     state = load_checkpoint(DEFAULT_RUNS / run)
     if state is None:
         raise FileNotFoundError(f"no checkpoint in {DEFAULT_RUNS / run}: train first")
-    model = build_model(cfg)
+    model = build_model(run_config(cfg, state))
     model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in state["ema"].items()})
     model.save_pretrained(Path(out) / "transformer", safe_serialization=True)
     (Path(out) / "transformer" / "TRAINING.txt").write_text(

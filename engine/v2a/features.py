@@ -21,7 +21,7 @@ from engine.world.vocab import SCENES, SHAPES
 CUT_RATIO = 3.0  # a frame change this many times its neighbours' is a cut between shots
 CUT_FLOOR = 0.1  # ... and it changes at least this share of the pixels
 PIXEL_CHANGE = 0.1  # a pixel has changed when a channel moved this much (0-1 units)
-FEATURES_VERSION = 2  # bump when the features change: cached training pairs and sounds are then remade
+FEATURES_VERSION = 3  # bump when the features change: cached training pairs and sounds are then remade
 ANALYSIS_FPS = 8.0  # impacts are timed on frames at about this rate (the physics fit is tuned for it)
 WINDOW = 32  # analysis frames read together (4 s): long enough for a whole fall and its bounces
 OVERLAP = 8  # analysis frames shared by neighbouring windows
@@ -103,9 +103,11 @@ def find_cuts(frames: np.ndarray, changed: np.ndarray | None = None) -> list[int
 
 
 def _blend(channels: np.ndarray, width: int) -> np.ndarray:
-    """(C, F) channels under a moving average ``width`` frames wide; a channel that never changes is kept
-    exactly (the average is taken over the frames that exist at either end)."""
-    if width < 2 or channels.shape[1] < 2:
+    """(C, F) channels under a centred moving average ``width`` frames wide (made odd), so a reading that
+    changes (at a cut, or where a new window reads another scene) crossfades around the change. A channel
+    that never changes is kept exactly: the average is over the frames that exist at either end."""
+    width = min(width | 1, (channels.shape[1] - 1) | 1)  # odd, and no wider than the track
+    if width < 3:
         return channels
     kernel = np.ones(width, np.float32)
     mass = np.convolve(np.ones(channels.shape[1], np.float32), kernel, mode="same")
@@ -176,7 +178,7 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
         for cut in cuts:  # a cut is not motion: it makes no sound
             motion[cut] = motion[cut - 1]
 
-    # A new scene's ambience fades in rather than switching on: a hard switch is itself heard as a sound.
+    # A new scene's ambience crossfades with the old one rather than switching: a switch is heard as a hit.
     first = CHANNELS.index(f"scene_{SCENES[0]}")
     track[first:] = _blend(track[first:], int(round(SCENE_BLEND * FRAME_RATE)))
     track[CHANNELS.index("motion")] = np.interp(times, video_times - 0.5 / fps, motion)  # change into frame i

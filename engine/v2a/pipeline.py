@@ -150,6 +150,9 @@ class V2APipeline:
             raise V2AError(f"V2A needs video frames (T, H, W, 3) with at least one frame, got shape {frames.shape}")
         if fps <= 0:
             raise V2AError(f"V2A needs a positive frame rate, got {fps}")
+        if frames.dtype != np.uint8 and not np.issubdtype(frames.dtype, np.floating):
+            raise V2AError(f"V2A reads 8-bit frames (or floats in 0-1), got {frames.dtype}: convert with "
+                           "frames.astype(np.uint8)")
         timings = {}
         t0 = time.perf_counter()
         feats = visual_features(frames, fps)
