@@ -40,6 +40,7 @@ def test_dit_starts_from_weights_and_resumes(tiny_weights, tmp_path, monkeypatch
     assert load_checkpoint(tmp_path / "grown")["step"] == 2
     dit.export(cfg | {"silhouette": 0}, "grown", tmp_path / "export")
     assert VideoDiT.from_pretrained(tmp_path / "export" / "transformer").config.silhouette == 4
+    assert f"started from: the weights in {plain}" in (tmp_path / "export" / "transformer" / "TRAINING.txt").read_text()
 
 
 def test_v2a_trains_resumes_and_exports(tmp_path, monkeypatch):

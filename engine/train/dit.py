@@ -143,7 +143,9 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
     ema = EMA(model, cfg["ema"])
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"], betas=(0.9, 0.99))
     step = 0
+    started_from = None  # what a run started from, carried into the exported weights' TRAINING.txt
     if state is not None:
+        started_from = state.get("started_from")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         ema.shadow = state["ema"]
@@ -164,6 +166,8 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         ema = EMA(model, cfg["ema"])
         added = f" (new: {', '.join(sorted({k.split('.')[0] for k in missing}))})" if missing else ""
         print(f"starting from the weights in {init_from}{added}")
+        notes = Path(init_from) / "transformer" / "TRAINING.txt"
+        started_from = notes.read_text().splitlines()[0] if notes.exists() else f"the weights in {init_from}"
     print(f"DiT {cfg['preset']}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters on {device}")
     log = RunLog(folder)
     total = steps or cfg["steps"]
@@ -196,7 +200,7 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
                       samples_per_s=seen / (time.time() - started))
         if step % cfg["checkpoint_every"] == 0 or step == total:
             save_checkpoint(folder, model=model.state_dict(), optimizer=opt.state_dict(), ema=ema.shadow, step=step,
-                            config=cfg)
+                            config=cfg, started_from=started_from)
         if step % cfg["eval_every"] == 0 or step == total:
             ema.copy_to(ema_model)
             log.write(step=step, **evaluate(ema_model, vae, cfg, cfg["eval_clips"]))
@@ -211,6 +215,8 @@ def export(cfg: dict, run: str, out: Path) -> None:
     model = build_model(run_config(cfg, state))
     model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in state["ema"].items()})
     model.save_pretrained(Path(out) / "transformer", safe_serialization=True)
+    before = f" (the run started from: {state['started_from']})" if state.get("started_from") else ""
     (Path(out) / "transformer" / "TRAINING.txt").write_text(
-        f"EMA weights after {state['step']} steps of `reelwright train dit` with config:\n{state['config']}\n")
+        f"EMA weights after {state['step']} steps of `reelwright train dit` run {run!r}{before} with config:\n"
+        f"{state['config']}\n")
     print(f"exported DiT (step {state['step']}) to {Path(out) / 'transformer'}")
