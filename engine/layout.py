@@ -63,3 +63,27 @@ def silhouette(boxes: torch.Tensor, shape_ids: torch.Tensor, side: int) -> torch
             distance = _unit_signed_distance(shape, u[rows], v[rows]) * cells_per_radius[rows]
             out[rows] = (0.5 - distance).clamp(0.0, 1.0)
     return out
+
+
+def anchor_layout(boxes: np.ndarray, given: np.ndarray) -> np.ndarray | None:
+    """Planned boxes (T, 4) moved and scaled so the box at the last given frame sits on the subject seen
+    there; ``given`` (k, H, W, 3) are the frames an image-to-video or extend generation starts from.
+
+    The physics plans a path from wherever it likes; with given frames the path must start where the
+    subject already is, or the model is told to make it jump. None when no subject is seen (then the
+    generation goes without a layout, as the model was also trained to).
+    """
+    from engine.eval.video import segment_subject  # the evaluator's reader: the same pixels-only measure
+
+    mask = segment_subject(given[-1:])[0]
+    if not mask.any():
+        return None
+    h, w = mask.shape
+    rows, cols = np.nonzero(mask)
+    seen = np.array([cols.min() / w, rows.min() / h, (cols.max() + 1) / w, (rows.max() + 1) / h], np.float32)
+    at = boxes[len(given) - 1]
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2  # (T, 2)
+    half = (boxes[:, 2:] - boxes[:, :2]) / 2  # (T, 2)
+    scale = (seen[2:] - seen[:2]).max() / max(float((at[2:] - at[:2]).max()), 1e-4)
+    centre = centre + ((seen[:2] + seen[2:]) / 2 - (at[:2] + at[2:]) / 2)
+    return np.concatenate([centre - half * scale, centre + half * scale], axis=1).astype(np.float32)

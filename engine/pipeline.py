@@ -22,7 +22,7 @@ from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import VideoDiT
-from engine.layout import layout_for
+from engine.layout import anchor_layout, layout_for
 from engine.ncr import NCRConfig, apply_ncr, reset_ncr
 from engine.text import TextEncoder
 from engine.world.vocab import AXES, TRAIN_FPS
@@ -151,6 +151,8 @@ class ReelPipeline(DiffusionPipeline):
         ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
         layout = has_layout = None
         boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed) if use_layout and mode != "v2v" else None
+        if boxes is not None and bool(given.any()):
+            boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start the path where the subject is
         if boxes is not None:
             layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
             has_layout = torch.tensor([True, False], device=device)

@@ -6,7 +6,7 @@ import torch
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import PRESETS, VideoDiT, dit_from_preset
-from engine.layout import layout_for, silhouette
+from engine.layout import anchor_layout, layout_for, silhouette
 from engine.pipeline import GenerationError, ReelPipeline, attribute_ids, load_pipeline, make_scheduler
 
 
@@ -53,6 +53,16 @@ def test_layout_follows_the_motion():
     boxes = layout_for({"motion": "moves right"}, 16, 8, seed=0)
     assert boxes.shape == (16, 4) and boxes[-1, 0] > boxes[0, 0]
     assert layout_for({"motion": "teleports"}, 16, 8, seed=0) is None
+
+
+def test_layout_starts_where_the_given_frames_show_the_subject():
+    planned = layout_for({"motion": "moves right"}, 16, 8, seed=0)
+    given = np.full((2, 64, 64, 3), 120, np.uint8)
+    given[1, 40:52, 8:20] = (220, 30, 30)  # the subject, 12 pixels wide, low on the left
+    anchored = anchor_layout(planned, given)
+    assert np.allclose(anchored[1], [8 / 64, 40 / 64, 20 / 64, 52 / 64], atol=1e-6)
+    assert anchored[-1, 0] > anchored[1, 0], "the planned motion is kept"
+    assert anchor_layout(planned, np.full((1, 64, 64, 3), 120, np.uint8)) is None, "no subject seen: no layout"
 
 
 def test_silhouette_is_the_world_subject_drawn_in_its_box():
