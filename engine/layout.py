@@ -73,7 +73,9 @@ def anchor_layout(boxes: np.ndarray, given: np.ndarray) -> np.ndarray | None:
     subject already is, or the model is told to make it jump. None when no subject is seen (then the
     generation goes without a layout, as the model was also trained to).
     """
-    from engine.eval.video import segment_subject  # the evaluator's reader: the same pixels-only measure
+    # The evaluator's reader (the same pixels-only measure), imported here: engine.eval pulls in librosa and
+    # this module loads with every DiT.
+    from engine.eval.video import segment_subject
 
     mask = segment_subject(given[-1:])[0]
     if not mask.any():

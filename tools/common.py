@@ -9,6 +9,7 @@ the same shot costs nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -198,11 +199,7 @@ def read_video_file(path: str | Path) -> np.ndarray:
         raise ToolError(str(exc)) from None
 
 
-_default_session: EngineSession | None = None
-
-
+@functools.cache
 def default_session() -> EngineSession:
-    global _default_session
-    if _default_session is None:
-        _default_session = EngineSession()
-    return _default_session
+    """The process's engine session on the default cache, made on first use."""
+    return EngineSession()

@@ -6,6 +6,7 @@ V2A weights, so re-cutting a film never re-synthesizes sound it already has.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from pathlib import Path
@@ -143,24 +144,19 @@ def sound_video_file(video: str | Path, out: str | Path, seed: int = 0, force: b
     return result
 
 
-_by_cache: dict[Path, SoundSession] = {}
-
-
 def sound_session_for(session) -> SoundSession:
     """The sound session whose cache sits beside ``session``'s shot cache (``…/shots`` -> ``…/sounds``).
     One per cache folder, so every director built on it (the TUI builds one per turn) shares one loaded
     model and one lock."""
-    folder = Path(session.cache_dir).parent / "sounds"
-    if folder not in _by_cache:
-        _by_cache[folder] = SoundSession(cache_dir=folder)
-    return _by_cache[folder]
+    return _sound_session_in(Path(session.cache_dir).parent / "sounds")
 
 
-_default: SoundSession | None = None
+@functools.cache
+def _sound_session_in(folder: Path) -> SoundSession:
+    return SoundSession(cache_dir=folder)
 
 
+@functools.cache
 def default_sound_session() -> SoundSession:
-    global _default
-    if _default is None:
-        _default = SoundSession()
-    return _default
+    """The process's sound session on the default cache, made on first use."""
+    return SoundSession()
