@@ -65,6 +65,18 @@ def silhouette(boxes: torch.Tensor, shape_ids: torch.Tensor, side: int) -> torch
     return out
 
 
+def subject_boxes(masks: np.ndarray) -> np.ndarray:
+    """(T, H, W) bool subject masks -> (T, 4) boxes in frame fractions, the layout's format; NaN rows
+    where no subject is seen."""
+    t, h, w = masks.shape
+    boxes = np.full((t, 4), np.nan, np.float32)
+    rows_any, cols_any = masks.any(axis=2), masks.any(axis=1)  # (T, H), (T, W)
+    for i in np.nonzero(rows_any.any(axis=1))[0]:
+        rows, cols = np.nonzero(rows_any[i])[0], np.nonzero(cols_any[i])[0]
+        boxes[i] = (cols[0] / w, rows[0] / h, (cols[-1] + 1) / w, (rows[-1] + 1) / h)
+    return boxes
+
+
 def anchor_layout(boxes: np.ndarray, given: np.ndarray) -> np.ndarray | None:
     """Planned boxes (T, 4) moved and scaled so the box at the last given frame sits on the subject seen
     there; ``given`` (k, H, W, 3) are the frames an image-to-video or extend generation starts from.
@@ -77,12 +89,9 @@ def anchor_layout(boxes: np.ndarray, given: np.ndarray) -> np.ndarray | None:
     # this module loads with every DiT.
     from engine.eval.video import segment_subject
 
-    mask = segment_subject(given[-1:])[0]
-    if not mask.any():
+    seen = subject_boxes(segment_subject(given[-1:]))[0]
+    if np.isnan(seen[0]):
         return None
-    h, w = mask.shape
-    rows, cols = np.nonzero(mask)
-    seen = np.array([cols.min() / w, rows.min() / h, (cols.max() + 1) / w, (rows.max() + 1) / h], np.float32)
     at = boxes[len(given) - 1]
     centre = (boxes[:, :2] + boxes[:, 2:]) / 2  # (T, 2)
     half = (boxes[:, 2:] - boxes[:, :2]) / 2  # (T, 2)

@@ -4,7 +4,8 @@
 - i2v: the first frame is given (a person's picture or the previous shot's last frame);
 - extend: the first k frames are given (the end of the clip being continued);
 - v2v: a whole video is given; it is noised to ``strength`` and denoised under the new prompt (SDEdit),
-  optionally keeping some of its frames as clean anchors.
+  optionally keeping some of its frames as clean anchors; what the prompt changes (the subject's colour,
+  a new scene) starts from pure noise instead (engine.video_edit).
 Given frames are encoded once and held at noise level zero; every other frame is denoised.
 """
 
@@ -25,6 +26,7 @@ from engine.dit import VideoDiT
 from engine.layout import anchor_layout, layout_for
 from engine.ncr import NCRConfig, apply_ncr, reset_ncr
 from engine.text import TextEncoder
+from engine.video_edit import plan_edit
 from engine.world.vocab import AXES, TRAIN_FPS
 
 MODES = ("t2v", "i2v", "v2v", "extend")
@@ -120,6 +122,7 @@ class ReelPipeline(DiffusionPipeline):
         clean = torch.zeros(1, num_frames, c, s, s, device=device)
         given_pixels = np.zeros((num_frames, self.frame_size, self.frame_size, 3), np.uint8)
         start_sigma = 1.0
+        level = None  # video-to-video: the noise level each latent cell starts from
         if mode == "i2v":
             if image is None:
                 raise GenerationError("image-to-video needs a start image (--image FILE)")
@@ -142,7 +145,9 @@ class ReelPipeline(DiffusionPipeline):
             idx = np.linspace(0, len(source) - 1, num_frames).round().astype(int)  # retime to num_frames
             given_pixels = self.fit_frames(source[idx])
             clean = self.encode_frames(given_pixels)
-            start_sigma = strength
+            edit = plan_edit(given_pixels, attributes, strength, s, seed, use_layout)
+            level = torch.as_tensor(edit.strength, device=device)[None, :, None]  # (1, T, 1, h, w)
+            start_sigma = float(edit.strength.max())
             if anchor_every > 0:
                 given[::anchor_every] = True
         t_encoded = time.perf_counter()
@@ -150,8 +155,11 @@ class ReelPipeline(DiffusionPipeline):
         tokens, mask, pooled = self.text_encoder.encode([prompt, ""])
         ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
         layout = has_layout = None
-        boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed) if use_layout and mode != "v2v" else None
-        if boxes is not None and bool(given.any()):
+        if mode == "v2v":
+            boxes = edit.boxes  # the source's own path, or the physics path for a new motion
+        else:
+            boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed) if use_layout else None
+        if boxes is not None and bool(given.any()) and mode != "v2v":
             boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start the path where the subject is
         if boxes is not None:
             layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
@@ -168,6 +176,9 @@ class ReelPipeline(DiffusionPipeline):
         total_fraction = 0.0
         for i, t in enumerate(self.scheduler.timesteps):
             sigma = float(self.scheduler.sigmas[i])
+            if level is not None:  # cells not yet at their own level stay the source, noised to this one
+                held = (level < sigma) & ~given[None, :, None, None, None]
+                latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
             frame_sigmas = torch.where(given, 0.0, sigma)[None].expand(2, -1)  # (2, T)
             model_in = latents.expand(2, -1, -1, -1, -1)
             velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout)  # (2, T, C, h, w)

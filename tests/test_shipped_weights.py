@@ -28,3 +28,20 @@ def test_shipped_model_draws_the_scene_and_colour_asked_for():
                    attributes=attrs, seed=seed)
         seen = read_clip(out.frames).attributes
         assert (seen["scene"], seen["colour"]) == (attrs["scene"], attrs["colour"]), (attrs, seen)
+
+
+def test_shipped_model_recolours_a_clip_and_keeps_its_motion():
+    """Video-to-video at strength 0.5 with a new colour (the benchmark's V2V check, on two of its clips)."""
+    from engine.eval.video import read_clip
+    from engine.world.captions import canonical_caption
+    from engine.world.dataset import sample_spec
+    from engine.world.render import render_clip
+
+    pipe = load_pipeline(ncr=NCRConfig())
+    for index, new_colour in [(0, "green"), (8, "blue")]:
+        spec = sample_spec(index, seed=99, split="all")
+        attrs = dict(spec.attributes(), colour=new_colour)
+        source = render_clip(spec, audio=False).frames
+        out = pipe(canonical_caption(attrs), attributes=attrs, mode="v2v", video=source, strength=0.5, seed=index)
+        seen = read_clip(out.frames).attributes
+        assert (seen["colour"], seen["motion"]) == (new_colour, attrs["motion"]), (spec.attributes(), seen)

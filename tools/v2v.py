@@ -1,4 +1,5 @@
-"""Video to video: restyle or edit a clip while keeping its motion (SDEdit at a strength)."""
+"""Video to video: restyle or edit a clip while keeping its motion (SDEdit at a strength; what the prompt
+changes, such as the subject's colour, is redrawn from noise: engine.video_edit)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ class VideoToVideoArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     prompt: str = Field(min_length=1, description="the clip as it should become")
     video_path: str = Field(description="the source clip (mp4, or a shot's frames .npy)")
-    strength: float = Field(0.6, gt=0.0, le=1.0, description="how much to change: near 0 keeps, 1 redraws")
+    strength: float = Field(0.6, gt=0.0, le=1.0,
+                            description="how much of what the prompt keeps may change: near 0 keeps it, 1 redraws it")
     anchor_every: int = Field(0, ge=0, description="keep every Nth source frame exactly (0: none)")
     attributes: ShotAttributes = Field(default_factory=ShotAttributes)
     settings: SamplingSettings = Field(default_factory=SamplingSettings)

@@ -1,0 +1,99 @@
+"""Video-to-video edits: what the plan redraws, and that the sampler holds the rest at the source."""
+
+import numpy as np
+import pytest
+import torch
+
+import engine.pipeline as pipeline_module
+from engine.eval.video import segment_subject
+from engine.layout import subject_boxes
+from engine.pipeline import load_pipeline
+from engine.video_edit import EditPlan, plan_edit
+from engine.world.dataset import sample_spec
+from engine.world.render import render_clip
+
+
+@pytest.fixture(scope="module")
+def source():
+    """A world clip (a red ball moving right in a meadow, static camera) at the engine's 64 px."""
+    spec = sample_spec(0, seed=99, split="all").model_copy(update={"shape": "ball", "colour": "red",
+                                                                   "scene": "meadow", "motion": "moves right",
+                                                                   "camera": "static"})
+    frames = render_clip(spec, audio=False).frames
+    return frames[np.linspace(0, len(frames) - 1, 16).round().astype(int)], spec.attributes()
+
+
+def test_subject_boxes_are_the_mask_bounds_and_nan_where_unseen():
+    masks = np.zeros((2, 64, 64), bool)
+    masks[0, 10:20, 30:42] = True
+    boxes = subject_boxes(masks)
+    assert np.allclose(boxes[0], [30 / 64, 10 / 64, 42 / 64, 20 / 64]) and np.isnan(boxes[1]).all()
+
+
+def test_unchanged_prompt_is_plain_sdedit(source):
+    frames, attrs = source
+    plan = plan_edit(frames, attrs, 0.5, 16)
+    assert plan.changed == () and np.all(plan.strength == 0.5)
+    assert plan.boxes.shape == (16, 4) and plan.boxes[-1, 0] > plan.boxes[0, 0], "the source's own path"
+
+
+def test_new_colour_redraws_the_subject_along_its_path(source):
+    frames, attrs = source
+    plan = plan_edit(frames, dict(attrs, colour="blue"), 0.5, 16)
+    assert plan.changed == ("colour",) and plan.seen["colour"] == "red"
+    first = plan.boxes[0] * 16  # in latent cells
+    centre = int((first[1] + first[3]) / 2), int((first[0] + first[2]) / 2)
+    assert plan.strength[0][centre] == 1.0, "the subject starts from noise"
+    assert plan.strength[0, 0, -1] == 0.5 and plan.strength[-1, -1, 0] == 0.5, "the corners are background"
+    assert 0.01 < (plan.strength == 1.0).mean() < 0.4
+
+
+def test_new_scene_redraws_the_background_and_keeps_the_subject(source):
+    frames, attrs = source
+    plan = plan_edit(frames, dict(attrs, scene="snowfield"), 0.4, 16)
+    assert plan.changed == ("scene",)
+    assert plan.strength[0, 0, 0] == 1.0 and (plan.strength == 0.4).any()
+
+
+def test_new_motion_follows_the_physics_from_where_the_subject_is(source):
+    frames, attrs = source
+    plan = plan_edit(frames, dict(attrs, motion="moves left"), 0.5, 16)
+    assert plan.changed == ("motion",) and plan.boxes[-1, 0] < plan.boxes[0, 0]
+    seen_first = subject_boxes(segment_subject(frames[:1]))[0]
+    assert np.allclose(plan.boxes[0], seen_first, atol=0.02), "the new path starts on the subject"
+
+
+def test_words_outside_the_vocabulary_change_nothing(source):
+    frames, attrs = source
+    plan = plan_edit(frames, dict(attrs, colour="mauve", scene=None), 0.5, 16)
+    assert plan.changed == () and np.all(plan.strength == 0.5)
+
+
+def test_no_subject_means_no_layout():
+    flat = np.full((8, 64, 64, 3), 90, np.uint8)
+    plan = plan_edit(flat, {"colour": "red"}, 0.6, 16)
+    assert plan.boxes is None and np.all(plan.strength == 0.6), "nothing to redraw where no subject is seen"
+
+
+def test_sampler_holds_each_cell_at_the_source_until_its_own_level(tiny_weights, monkeypatch):
+    pipe = load_pipeline(tiny_weights)
+    level = np.full((8, 16, 16), 0.5, np.float32)
+    level[:, :8] = 1.0  # the top half is redrawn from noise
+    monkeypatch.setattr(pipeline_module, "plan_edit",
+                        lambda *a, **k: EditPlan(strength=level, boxes=None, changed=("colour",), seen={}))
+    seen_inputs = []
+    hook = pipe.transformer.register_forward_pre_hook(lambda mod, args: seen_inputs.append(args[0][0].clone()))
+    video = np.random.default_rng(0).integers(0, 255, (8, 64, 64, 3), dtype=np.uint8)
+    try:
+        pipe("a blue ball", mode="v2v", video=video, strength=0.5, num_frames=8, num_inference_steps=4, seed=3)
+    finally:
+        hook.remove()
+    clean = pipe.encode_frames(pipe.fit_frames(video))[0]
+    noise = torch.randn(1, 8, *clean.shape[1:], generator=torch.Generator("cpu").manual_seed(3))[0]
+    for sigma, latents in zip([1.0, 0.75], seen_inputs[:2]):  # steps above the bottom half's level 0.5
+        held = sigma * noise + (1 - sigma) * clean
+        assert torch.allclose(latents[:, :, 8:], held[:, :, 8:], atol=1e-5)
+    assert not torch.allclose(seen_inputs[1][:, :, :8], (0.75 * noise + 0.25 * clean)[:, :, :8], atol=1e-3), \
+        "the redrawn half moves with the model"
+    below = 0.5 * noise + 0.5 * clean
+    assert not torch.allclose(seen_inputs[2][:, :, 8:], below[:, :, 8:], atol=1e-3), "released at its own level"
