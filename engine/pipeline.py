@@ -30,6 +30,7 @@ from engine.video_edit import plan_edit
 from engine.world.vocab import AXES, TRAIN_FPS
 
 MODES = ("t2v", "i2v", "v2v", "extend")
+SAMPLER_VERSION = 2  # bumped when the same inputs and weights would sample differently (cached shots go stale)
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 
@@ -123,6 +124,7 @@ class ReelPipeline(DiffusionPipeline):
         given_pixels = np.zeros((num_frames, self.frame_size, self.frame_size, 3), np.uint8)
         start_sigma = 1.0
         level = None  # video-to-video: the noise level each latent cell starts from
+        reading = 0.0  # video-to-video: seconds spent reading the source
         if mode == "i2v":
             if image is None:
                 raise GenerationError("image-to-video needs a start image (--image FILE)")
@@ -145,7 +147,13 @@ class ReelPipeline(DiffusionPipeline):
             idx = np.linspace(0, len(source) - 1, num_frames).round().astype(int)  # retime to num_frames
             given_pixels = self.fit_frames(source[idx])
             clean = self.encode_frames(given_pixels)
-            edit = plan_edit(given_pixels, attributes, strength, s, seed, use_layout)
+            t_read = time.perf_counter()
+            edit = plan_edit(given_pixels, attributes, strength, s, seed)
+            reading = time.perf_counter() - t_read
+            if anchor_every > 0 and edit.changed:
+                raise GenerationError(f"anchor frames keep the source exactly, so they cannot show the new "
+                                      f"{' and '.join(edit.changed)}; edit without anchors (anchor_every 0)")
+            attributes = edit.attributes  # the prompt's words, and what the source shows for the rest
             level = torch.as_tensor(edit.strength, device=device)[None, :, None]  # (1, T, 1, h, w)
             start_sigma = float(edit.strength.max())
             if anchor_every > 0:
@@ -155,12 +163,14 @@ class ReelPipeline(DiffusionPipeline):
         tokens, mask, pooled = self.text_encoder.encode([prompt, ""])
         ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
         layout = has_layout = None
-        if mode == "v2v":
-            boxes = edit.boxes  # the source's own path, or the physics path for a new motion
+        if not use_layout:
+            boxes = None
+        elif mode == "v2v":
+            boxes = edit.boxes  # the source's own path (anchors lie on it already), or the physics path
         else:
-            boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed) if use_layout else None
-        if boxes is not None and bool(given.any()) and mode != "v2v":
-            boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start the path where the subject is
+            boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed)
+            if boxes is not None and bool(given.any()):
+                boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start where the subject is
         if boxes is not None:
             layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
             has_layout = torch.tensor([True, False], device=device)
@@ -168,16 +178,15 @@ class ReelPipeline(DiffusionPipeline):
         reset_ncr(dit)  # a new trajectory: nothing cached from an earlier generation applies
         generator = torch.Generator("cpu").manual_seed(seed)
         noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
-        latents = start_sigma * noise + (1.0 - start_sigma) * clean if mode == "v2v" else noise
-        latents = torch.where(given[None, :, None, None, None], clean, latents)
+        latents = torch.where(given[None, :, None, None, None], clean, noise)  # v2v: the hold below sets the rest
 
         sigmas = np.linspace(start_sigma, 0.0, num_inference_steps + 1)[:-1]
         self.scheduler.set_timesteps(sigmas=sigmas.tolist(), device=device)
         total_fraction = 0.0
         for i, t in enumerate(self.scheduler.timesteps):
             sigma = float(self.scheduler.sigmas[i])
-            if level is not None:  # cells not yet at their own level stay the source, noised to this one
-                held = (level < sigma) & ~given[None, :, None, None, None]
+            if level is not None:  # cells whose level is not yet passed are the source, noised to this one
+                held = (level <= sigma + 1e-6) & ~given[None, :, None, None, None]
                 latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
             frame_sigmas = torch.where(given, 0.0, sigma)[None].expand(2, -1)  # (2, T)
             model_in = latents.expand(2, -1, -1, -1, -1)
@@ -200,8 +209,8 @@ class ReelPipeline(DiffusionPipeline):
         t_decoded = time.perf_counter()
         return Generation(
             frames=frames, fps=TRAIN_FPS, latents=latents,
-            timings={"encode": t_encoded - t_start, "sampling": t_sampled - t_encoded,
-                     "decoding": t_decoded - t_sampled},
+            timings={"encode": t_encoded - t_start - reading, "sampling": t_sampled - t_encoded,
+                     "decoding": t_decoded - t_sampled, **({"reading": reading} if mode == "v2v" else {})},
             compute_fraction=total_fraction / num_inference_steps,
             context_frames=int(given.sum()) if mode == "extend" else 0,
         )

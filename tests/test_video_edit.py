@@ -7,8 +7,8 @@ import torch
 import engine.pipeline as pipeline_module
 from engine.eval.video import segment_subject
 from engine.layout import subject_boxes
-from engine.pipeline import load_pipeline
-from engine.video_edit import EditPlan, plan_edit
+from engine.pipeline import GenerationError, load_pipeline
+from engine.video_edit import EditPlan, _fill_gaps, plan_edit
 from engine.world.dataset import sample_spec
 from engine.world.render import render_clip
 
@@ -37,10 +37,16 @@ def test_unchanged_prompt_is_plain_sdedit(source):
     assert plan.boxes.shape == (16, 4) and plan.boxes[-1, 0] > plan.boxes[0, 0], "the source's own path"
 
 
+def subject_centre(box: np.ndarray) -> tuple[int, int]:
+    """The latent cell (row, column) at the centre of a box in frame fractions."""
+    return int((box[1] + box[3]) / 2 * 16), int((box[0] + box[2]) / 2 * 16)
+
+
 def test_new_colour_redraws_the_subject_along_its_path(source):
     frames, attrs = source
-    plan = plan_edit(frames, dict(attrs, colour="blue"), 0.5, 16)
+    plan = plan_edit(frames, {"colour": "blue"}, 0.5, 16)
     assert plan.changed == ("colour",) and plan.seen["colour"] == "red"
+    assert plan.attributes == dict(attrs, colour="blue"), "what the prompt leaves out is what the source shows"
     first = plan.boxes[0] * 16  # in latent cells
     centre = int((first[1] + first[3]) / 2), int((first[0] + first[2]) / 2)
     assert plan.strength[0][centre] == 1.0, "the subject starts from noise"
@@ -52,15 +58,33 @@ def test_new_scene_redraws_the_background_and_keeps_the_subject(source):
     frames, attrs = source
     plan = plan_edit(frames, dict(attrs, scene="snowfield"), 0.4, 16)
     assert plan.changed == ("scene",)
-    assert plan.strength[0, 0, 0] == 1.0 and (plan.strength == 0.4).any()
+    assert plan.strength[0, 0, 0] == 1.0 and plan.strength[0][subject_centre(plan.boxes[0])] == 0.4
 
 
 def test_new_motion_follows_the_physics_from_where_the_subject_is(source):
     frames, attrs = source
     plan = plan_edit(frames, dict(attrs, motion="moves left"), 0.5, 16)
     assert plan.changed == ("motion",) and plan.boxes[-1, 0] < plan.boxes[0, 0]
-    seen_first = subject_boxes(segment_subject(frames[:1]))[0]
-    assert np.allclose(plan.boxes[0], seen_first, atol=0.02), "the new path starts on the subject"
+    seen = subject_boxes(segment_subject(frames))
+    assert np.allclose(plan.boxes[0], seen[0], atol=0.02), "the new path starts on the subject"
+    last = plan.strength[-1]
+    assert last[subject_centre(seen[-1])] == 1.0 and last[subject_centre(plan.boxes[-1])] == 1.0, \
+        "both where the subject was and where it goes are redrawn"
+    assert last[0, 0] == 0.5
+
+
+def test_new_camera_move_redraws_everything(source):
+    frames, attrs = source
+    plan = plan_edit(frames, dict(attrs, camera="pan left"), 0.5, 16)
+    assert plan.changed == ("camera",) and np.all(plan.strength == 1.0)
+
+
+def test_frames_without_the_subject_take_boxes_between_their_neighbours():
+    boxes = np.full((5, 4), np.nan, np.float32)
+    boxes[1], boxes[3] = (0.1, 0.1, 0.3, 0.3), (0.5, 0.1, 0.7, 0.3)
+    filled = _fill_gaps(boxes)
+    assert np.allclose(filled[2], (0.3, 0.1, 0.5, 0.3)) and np.allclose(filled[0], boxes[1])
+    assert np.allclose(filled[4], boxes[3])
 
 
 def test_words_outside_the_vocabulary_change_nothing(source):
@@ -75,12 +99,29 @@ def test_no_subject_means_no_layout():
     assert plan.boxes is None and np.all(plan.strength == 0.6), "nothing to redraw where no subject is seen"
 
 
+def test_what_the_reader_cannot_tell_never_counts_as_changed():
+    """Footage from outside the world: its colours and scene are far from every one the reader knows."""
+    noise = np.random.default_rng(0).integers(0, 255, (8, 64, 64, 3), dtype=np.uint8)
+    plan = plan_edit(noise, {"colour": "red", "scene": "beach"}, 0.6, 16)
+    assert plan.seen["scene"] == "unknown" and "scene" not in plan.changed
+    assert plan.attributes["scene"] == "beach"
+
+
+def test_anchor_frames_cannot_show_a_change(tiny_weights, source):
+    frames, attrs = source
+    pipe = load_pipeline(tiny_weights)
+    with pytest.raises(GenerationError, match="anchor"):
+        pipe("a blue ball", attributes={"colour": "blue"}, mode="v2v", video=frames, anchor_every=4,
+             num_inference_steps=1)
+
+
 def test_sampler_holds_each_cell_at_the_source_until_its_own_level(tiny_weights, monkeypatch):
     pipe = load_pipeline(tiny_weights)
     level = np.full((8, 16, 16), 0.5, np.float32)
     level[:, :8] = 1.0  # the top half is redrawn from noise
     monkeypatch.setattr(pipeline_module, "plan_edit",
-                        lambda *a, **k: EditPlan(strength=level, boxes=None, changed=("colour",), seen={}))
+                        lambda *a, **k: EditPlan(strength=level, boxes=None, attributes={}, changed=("colour",),
+                                                 seen={}))
     seen_inputs = []
     hook = pipe.transformer.register_forward_pre_hook(lambda mod, args: seen_inputs.append(args[0][0].clone()))
     video = np.random.default_rng(0).integers(0, 255, (8, 64, 64, 3), dtype=np.uint8)
@@ -90,10 +131,10 @@ def test_sampler_holds_each_cell_at_the_source_until_its_own_level(tiny_weights,
         hook.remove()
     clean = pipe.encode_frames(pipe.fit_frames(video))[0]
     noise = torch.randn(1, 8, *clean.shape[1:], generator=torch.Generator("cpu").manual_seed(3))[0]
-    for sigma, latents in zip([1.0, 0.75], seen_inputs[:2]):  # steps above the bottom half's level 0.5
+    for sigma, latents in zip([1.0, 0.75, 0.5], seen_inputs):  # down to the bottom half's own level 0.5
         held = sigma * noise + (1 - sigma) * clean
         assert torch.allclose(latents[:, :, 8:], held[:, :, 8:], atol=1e-5)
     assert not torch.allclose(seen_inputs[1][:, :, :8], (0.75 * noise + 0.25 * clean)[:, :, :8], atol=1e-3), \
         "the redrawn half moves with the model"
-    below = 0.5 * noise + 0.5 * clean
-    assert not torch.allclose(seen_inputs[2][:, :, 8:], below[:, :, 8:], atol=1e-3), "released at its own level"
+    below = 0.25 * noise + 0.75 * clean
+    assert not torch.allclose(seen_inputs[3][:, :, 8:], below[:, :, 8:], atol=1e-3), "then it is the model's"

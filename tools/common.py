@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.media import write_video
 from engine.ncr import NCRConfig
-from engine.pipeline import SHIPPED_WEIGHTS, GenerationError, ReelPipeline, StepInfo, load_pipeline
+from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS, GenerationError, ReelPipeline, StepInfo, load_pipeline
 from engine.world.vocab import AXES, check_word
 
 DEFAULT_CACHE = Path.home() / ".cache" / "reelwright" / "shots"
@@ -165,7 +165,7 @@ def shot_key(mode: str, prompt: str, attributes: ShotAttributes, settings: Sampl
     h = hashlib.sha256()
     h.update(json.dumps({"mode": mode, "prompt": prompt, "attributes": attributes.given(),
                          "settings": settings.model_dump(), "options": options, "weights": weights_id,
-                         "ncr": ncr.__dict__}, sort_keys=True).encode())
+                         "ncr": ncr.__dict__, "sampler": SAMPLER_VERSION}, sort_keys=True).encode())
     for name in sorted(inputs):
         array = np.ascontiguousarray(inputs[name])
         h.update(name.encode())

@@ -1,5 +1,5 @@
-"""Video to video: restyle or edit a clip while keeping its motion (SDEdit at a strength; what the prompt
-changes, such as the subject's colour, is redrawn from noise: engine.video_edit)."""
+"""Video to video: restyle or edit a clip, keeping what the prompt does not change (SDEdit at a strength; what
+it changes, such as the subject's colour, is redrawn from noise: engine.video_edit)."""
 
 from __future__ import annotations
 
