@@ -27,10 +27,13 @@ from engine.layout import anchor_layout, layout_for
 from engine.ncr import NCRConfig, apply_ncr, reset_ncr
 from engine.text import TextEncoder
 from engine.video_edit import plan_edit
+from engine.world.captions import attributes_from_text
 from engine.world.vocab import AXES, TRAIN_FPS
 
 MODES = ("t2v", "i2v", "v2v", "extend")
-SAMPLER_VERSION = 2  # bumped when the same inputs and weights would sample differently (cached shots go stale)
+# Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
+# engine/video_edit.py, engine/layout.py, or the readers and physics they use.
+SAMPLER_VERSION = 2
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 
@@ -148,7 +151,8 @@ class ReelPipeline(DiffusionPipeline):
             given_pixels = self.fit_frames(source[idx])
             clean = self.encode_frames(given_pixels)
             t_read = time.perf_counter()
-            edit = plan_edit(given_pixels, attributes, strength, s, seed)
+            asked = {**attributes_from_text(prompt), **(attributes or {})}  # the prompt's words count too
+            edit = plan_edit(given_pixels, asked, strength, s, seed)
             reading = time.perf_counter() - t_read
             if anchor_every > 0 and edit.changed:
                 raise GenerationError(f"anchor frames keep the source exactly, so they cannot show the new "
@@ -180,7 +184,8 @@ class ReelPipeline(DiffusionPipeline):
         noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
         latents = torch.where(given[None, :, None, None, None], clean, noise)  # v2v: the hold below sets the rest
 
-        sigmas = np.linspace(start_sigma, 0.0, num_inference_steps + 1)[:-1]
+        levels = [start_sigma] if level is None else np.unique(edit.strength[~given.cpu().numpy()]).tolist()
+        sigmas = sigma_schedule(levels or [start_sigma], num_inference_steps)
         self.scheduler.set_timesteps(sigmas=sigmas.tolist(), device=device)
         total_fraction = 0.0
         for i, t in enumerate(self.scheduler.timesteps):
@@ -214,6 +219,18 @@ class ReelPipeline(DiffusionPipeline):
             compute_fraction=total_fraction / num_inference_steps,
             context_frames=int(given.sum()) if mode == "extend" else 0,
         )
+
+
+def sigma_schedule(levels: list[float], steps: int) -> np.ndarray:
+    """``steps`` noise levels from the highest of ``levels`` down towards 0, evenly spaced between
+    consecutive levels, so a video-to-video cell starts exactly at its own level (steps shared by span)."""
+    knots = sorted({float(v) for v in levels} | {0.0}, reverse=True)  # e.g. [1.0, 0.6, 0.0]
+    spans = -np.diff(knots)
+    if len(spans) > steps:  # too few steps to stop at every level: an even grid, levels start a step early
+        return np.linspace(knots[0], 0.0, steps + 1)[:-1]
+    counts = np.maximum(1, np.round(steps * spans / spans.sum())).astype(int)
+    counts[np.argmax(counts)] += steps - counts.sum()
+    return np.concatenate([np.linspace(a, b, n + 1)[:-1] for a, b, n in zip(knots, knots[1:], counts)])
 
 
 def make_scheduler() -> FlowMatchEulerDiscreteScheduler:

@@ -7,7 +7,7 @@ import torch
 import engine.pipeline as pipeline_module
 from engine.eval.video import segment_subject
 from engine.layout import subject_boxes
-from engine.pipeline import GenerationError, load_pipeline
+from engine.pipeline import GenerationError, load_pipeline, sigma_schedule
 from engine.video_edit import EditPlan, _fill_gaps, plan_edit
 from engine.world.dataset import sample_spec
 from engine.world.render import render_clip
@@ -73,6 +73,24 @@ def test_new_motion_follows_the_physics_from_where_the_subject_is(source):
     assert last[0, 0] == 0.5
 
 
+def test_a_new_path_starts_where_the_subject_is_first_seen(source):
+    frames, attrs = source
+    hidden = frames.copy()
+    for t in range(3):  # the subject painted out of the first three frames
+        mask = segment_subject(hidden[t:t + 1])[0]
+        hidden[t][mask] = np.median(hidden[t], axis=1, keepdims=True).repeat(64, axis=1)[mask]
+    assert not segment_subject(hidden[:3]).any()
+    plan = plan_edit(hidden, dict(attrs, motion="moves left"), 0.5, 16)
+    assert np.allclose(plan.boxes[3], subject_boxes(segment_subject(hidden[3:4]))[0], atol=0.02)
+
+
+def test_a_new_shape_may_fill_its_whole_box(source):
+    frames, attrs = source
+    recolour = (plan_edit(frames, dict(attrs, colour="blue"), 0.5, 16).strength == 1.0).sum()
+    reshape = (plan_edit(frames, dict(attrs, shape="cube"), 0.5, 16).strength == 1.0).sum()
+    assert reshape > recolour, "a ball's box has corners a cube fills"
+
+
 def test_new_camera_move_redraws_everything(source):
     frames, attrs = source
     plan = plan_edit(frames, dict(attrs, camera="pan left"), 0.5, 16)
@@ -99,12 +117,22 @@ def test_no_subject_means_no_layout():
     assert plan.boxes is None and np.all(plan.strength == 0.6), "nothing to redraw where no subject is seen"
 
 
-def test_what_the_reader_cannot_tell_never_counts_as_changed():
-    """Footage from outside the world: its colours and scene are far from every one the reader knows."""
-    noise = np.random.default_rng(0).integers(0, 255, (8, 64, 64, 3), dtype=np.uint8)
-    plan = plan_edit(noise, {"colour": "red", "scene": "beach"}, 0.6, 16)
-    assert plan.seen["scene"] == "unknown" and "scene" not in plan.changed
-    assert plan.attributes["scene"] == "beach"
+def test_what_the_reader_cannot_tell_never_counts_as_changed(source, monkeypatch):
+    """Footage from outside the world: its colours and scenery are far from every one the reader knows."""
+    import engine.eval.video as reader
+
+    frames, attrs = source
+    real = reader.read_clip
+
+    def unsure(clip):
+        reading = real(clip)
+        reading.details.update(colour_distance=0.5, scene_distance=0.5)
+        return reading
+
+    monkeypatch.setattr(reader, "read_clip", unsure)
+    plan = plan_edit(frames, dict(attrs, colour="blue", scene="beach", camera="pan left"), 0.6, 16)
+    assert plan.seen["colour"] == plan.seen["scene"] == plan.seen["camera"] == "unknown"
+    assert plan.changed == () and np.all(plan.strength == 0.6) and plan.attributes["scene"] == "beach"
 
 
 def test_anchor_frames_cannot_show_a_change(tiny_weights, source):
@@ -138,3 +166,19 @@ def test_sampler_holds_each_cell_at_the_source_until_its_own_level(tiny_weights,
         "the redrawn half moves with the model"
     below = 0.25 * noise + 0.75 * clean
     assert not torch.allclose(seen_inputs[3][:, :, 8:], below[:, :, 8:], atol=1e-3), "then it is the model's"
+
+    level[:] = 0.6  # nothing redrawn: plain SDEdit, every cell starts at the strength
+    seen_inputs.clear()
+    hook = pipe.transformer.register_forward_pre_hook(lambda mod, args: seen_inputs.append(args[0][0].clone()))
+    try:
+        pipe("a blue ball", mode="v2v", video=video, strength=0.6, num_frames=8, num_inference_steps=4, seed=3)
+    finally:
+        hook.remove()
+    assert torch.allclose(seen_inputs[0], 0.6 * noise + 0.4 * clean, atol=1e-5)
+
+
+def test_sigma_schedule_stops_at_every_level():
+    assert np.allclose(sigma_schedule([1.0], 4), [1.0, 0.75, 0.5, 0.25])
+    mixed = sigma_schedule([1.0, 0.6], 16)
+    assert len(mixed) == 16 and np.any(np.isclose(mixed, 0.6)) and np.all(np.diff(mixed) < 0)
+    assert np.allclose(sigma_schedule([1.0, 0.6], 1), [1.0]), "one step cannot stop twice"
