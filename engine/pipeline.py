@@ -125,7 +125,6 @@ class ReelPipeline(DiffusionPipeline):
         given = torch.zeros(num_frames, dtype=torch.bool, device=device)
         clean = torch.zeros(1, num_frames, c, s, s, device=device)
         given_pixels = np.zeros((num_frames, self.frame_size, self.frame_size, 3), np.uint8)
-        start_sigma = 1.0
         level = None  # video-to-video: the noise level each latent cell starts from
         reading = 0.0  # video-to-video: seconds spent reading the source
         if mode == "i2v":
@@ -159,7 +158,6 @@ class ReelPipeline(DiffusionPipeline):
                                       f"{' and '.join(edit.changed)}; edit without anchors (anchor_every 0)")
             attributes = edit.attributes  # the prompt's words, and what the source shows for the rest
             level = torch.as_tensor(edit.strength, device=device)[None, :, None]  # (1, T, 1, h, w)
-            start_sigma = float(edit.strength.max())
             if anchor_every > 0:
                 given[::anchor_every] = True
         t_encoded = time.perf_counter()
@@ -184,8 +182,9 @@ class ReelPipeline(DiffusionPipeline):
         noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
         latents = torch.where(given[None, :, None, None, None], clean, noise)  # v2v: the hold below sets the rest
 
-        levels = [start_sigma] if level is None else np.unique(edit.strength[~given.cpu().numpy()]).tolist()
-        sigmas = sigma_schedule(levels or [start_sigma], num_inference_steps)
+        # Sampling starts at the highest level a denoised cell starts from: pure noise but in video-to-video.
+        levels = [1.0] if level is None else np.unique(edit.strength[~given.cpu().numpy()]).tolist()
+        sigmas = sigma_schedule(levels or [1.0], num_inference_steps)
         self.scheduler.set_timesteps(sigmas=sigmas.tolist(), device=device)
         total_fraction = 0.0
         for i, t in enumerate(self.scheduler.timesteps):

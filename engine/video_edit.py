@@ -77,14 +77,15 @@ def read_source(source: np.ndarray) -> tuple[dict[str, str], np.ndarray]:
     """What the source shows, "unknown" where the reader is guessing, and its subject masks (T, H, W)."""
     from engine.eval.video import read_clip, segment_subject  # imported here: engine.eval pulls in librosa
 
-    reading = read_clip(source)
+    masks = segment_subject(source)
+    reading = read_clip(source, masks)
     seen = dict(reading.attributes)
     for axis, (detail, limit) in CONFIDENT_DISTANCE.items():
         if not reading.details.get(detail, np.inf) < limit:
             seen[axis] = "unknown"
     if seen["scene"] == "unknown":
         seen["camera"] = "unknown"  # the camera is read from the scenery's own motion
-    return seen, segment_subject(source)
+    return seen, masks
 
 
 def plan_edit(source: np.ndarray, attributes: dict[str, str | None] | None, strength: float, latent_size: int,

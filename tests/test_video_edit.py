@@ -124,8 +124,8 @@ def test_what_the_reader_cannot_tell_never_counts_as_changed(source, monkeypatch
     frames, attrs = source
     real = reader.read_clip
 
-    def unsure(clip):
-        reading = real(clip)
+    def unsure(clip, masks=None):
+        reading = real(clip, masks)
         reading.details.update(colour_distance=0.5, scene_distance=0.5)
         return reading
 

@@ -291,10 +291,11 @@ def classify_motion(track: np.ndarray) -> tuple[str, dict[str, float]]:
     return ("falls" if dy > 0 else "rises"), feats
 
 
-def read_clip(frames: np.ndarray) -> ClipReading:
-    """Classify every attribute of a clip from its frames (T, H, W, 3)."""
+def read_clip(frames: np.ndarray, masks: np.ndarray | None = None) -> ClipReading:
+    """Classify every attribute of a clip from its frames (T, H, W, 3); ``masks``: its subject masks from
+    ``segment_subject``, if the caller has them already."""
     f = _as_float(frames)
-    masks = segment_subject(f)
+    masks = segment_subject(f) if masks is None else masks
     colour, colour_d = classify_colour(f, masks)
     shape, shape_f = classify_shape(masks)
     scene, scene_d = classify_scene(f, masks)
