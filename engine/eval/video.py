@@ -2,9 +2,9 @@
 
 No ground truth is used at scoring time. The evaluator knows the world's palette and geometry (as a
 person knows what a meadow looks like) and measures: a per-row background model separates the subject,
-its mask gives shape and colour, the background's own motion gives the camera move, and the subject's
-track with the camera taken out gives its motion.
-"""
+its mask gives colour, a soft matte of it matched against the world's outlines gives shape, the
+background's own motion gives the camera move, and the subject's track with the camera taken out gives
+its motion."""
 
 from __future__ import annotations
 
@@ -17,10 +17,17 @@ from scipy import ndimage
 
 from engine.world.palette import SUBJECT_RGB
 from engine.world.physics import ZOOM_CENTRE
-from engine.world.vocab import AXES, SCENES
+from engine.world.subject import signed_distance
+from engine.world.vocab import AXES, SCENES, SHAPES
 
 SUBJECT_THRESHOLD = 0.13  # per-channel distance from the row's background that counts as subject
 MIN_SUBJECT_FRACTION = 0.004  # components smaller than this share of the frame are stars or noise
+BODY_PRESENCE = 0.5  # a pixel at least half as far from the background as the subject is its body
+HOLE_PROBE = 0.3  # radius of the disk probed for a ring's hole, in outer radii (the hole's is RING_INNER)
+RING_CENTRE = 0.5  # a centre nearer the background than the subject is a hole
+FIT_SHIFTS = (-1.0, 0.0, 1.0)  # pixels the box is moved by when fitting an outline
+FIT_SCALES = (0.85, 0.93, 1.0, 1.08)
+FILLED_SHAPES = tuple(s for s in SHAPES if s != "ring")
 
 
 @dataclass
@@ -90,42 +97,79 @@ def classify_colour(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
     return best, best_d
 
 
-def shape_features(mask: np.ndarray) -> tuple[float, float] | None:
-    """(central hole fraction, fill of the bounding box) of one frame's mask, or None when it can't be judged."""
+def subject_presence(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(H, W) in [0, 1]: how far each pixel is from its row's background, as a share of how far the subject's
+    colour is from that row's background.
+
+    A soft matte: blur, a halo or a hole filled half-way with the subject's colour read as the fractions
+    they are, where the mask's fixed threshold turns them all into subject. Per row, because a subject
+    stands out less against some bands of a scene than others.
+    """
+    background = np.median(frame, axis=1, keepdims=True)  # (H, 1, 3)
+    interior = ndimage.binary_erosion(mask)
+    colour = np.median(frame[interior] if interior.sum() >= 4 else frame[mask], axis=0)  # (3,)
+    off = np.abs(frame - background).max(axis=-1)  # (H, W)
+    contrast = np.abs(colour - background).max(axis=-1)  # (H, 1)
+    return np.clip(off / np.maximum(contrast, SUBJECT_THRESHOLD), 0.0, 1.0)
+
+
+def _outline_errors(window: np.ndarray, cy: float, cx: float, radius: float) -> dict[str, float]:
+    """Mean squared difference between a presence window and each filled shape's outline, best over small
+    shifts and scales of the box (a blurred edge moves the measured box by about a pixel)."""
+    dy, dx, scale = (a.ravel() for a in np.meshgrid(FIT_SHIFTS, FIT_SHIFTS, FIT_SCALES, indexing="ij"))  # (K,)
+    yy, xx = np.mgrid[0:window.shape[0], 0:window.shape[1]].astype(np.float32)  # (h, w)
+    offset_x = xx[None] - (cx + dx)[:, None, None]  # (K, h, w)
+    offset_y = yy[None] - (cy + dy)[:, None, None]
+    radii = (radius * scale)[:, None, None]  # (K, 1, 1)
+    errors = {}
+    for shape in FILLED_SHAPES:
+        cover = np.clip(0.5 - signed_distance(shape, offset_x, offset_y, radii), 0.0, 1.0)  # (K, h, w)
+        errors[shape] = float(((window[None] - cover) ** 2).mean(axis=(1, 2)).min())
+    return errors
+
+
+def shape_evidence(frame: np.ndarray, mask: np.ndarray) -> tuple[float, dict[str, float]] | None:
+    """(presence at the centre, outline errors per filled shape) for one frame, or None when it can't be judged."""
     if mask.sum() < 12:
         return None
-    filled = ndimage.binary_fill_holes(mask)
-    rows, cols = np.nonzero(filled)
-    h, w = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
-    # Touching the frame's edge cuts the shape: its fill no longer says anything.
-    height, width = mask.shape
-    if rows.min() == 0 or cols.min() == 0 or rows.max() == height - 1 or cols.max() == width - 1:
+    presence = subject_presence(frame, mask)
+    # The body: pixels at least half as far from the background as the subject, without one-pixel spurs
+    # (a horizon the model drew a row off joins the mask there).
+    body = ndimage.binary_opening(mask & (presence >= BODY_PRESENCE))
+    labels, count = ndimage.label(body)
+    if count == 0:
         return None
-    # A ring's hole sits at its centre; a gap from shading or blur elsewhere is not a hole.
-    hole = filled & ~mask
-    hole_share = 0.0
-    if hole.any():
-        hr, hc = np.nonzero(hole)
-        off = np.hypot(hr.mean() - rows.mean(), hc.mean() - cols.mean()) / max(h, w)
-        if off < 0.12:
-            hole_share = hole.sum() / filled.sum()
-    return float(hole_share), float(filled.sum() / (h * w))
+    body = labels == 1 + int(np.argmax(ndimage.sum(body, labels, range(1, count + 1))))
+    filled = ndimage.binary_fill_holes(body)
+    rows, cols = np.nonzero(filled)
+    height, width = mask.shape
+    # Touching the frame's edge cuts the shape: its outline no longer says anything.
+    if filled.sum() < 12 or rows.min() == 0 or cols.min() == 0 or rows.max() == height - 1 or cols.max() == width - 1:
+        return None
+    y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    margin = max(2, int(0.3 * max(y1 - y0, x1 - x0)))
+    top, bottom = max(0, y0 - margin), min(height, y1 + margin)
+    left, right = max(0, x0 - margin), min(width, x1 + margin)
+    near = ndimage.binary_dilation(filled, iterations=2)[top:bottom, left:right]
+    window = np.where(near, presence[top:bottom, left:right], 0.0)  # other regions are not this subject
+    cy, cx = (y0 + y1 - 1) / 2 - top, (x0 + x1 - 1) / 2 - left
+    radius = max(y1 - y0, x1 - x0) / 2
+    yy, xx = np.mgrid[0:window.shape[0], 0:window.shape[1]]
+    centre = float(window[np.hypot(yy - cy, xx - cx) <= HOLE_PROBE * radius].mean())
+    return centre, _outline_errors(window, cy, cx, radius)
 
 
-def classify_shape(masks: np.ndarray) -> tuple[str, dict[str, float]]:
-    feats = [f for f in (shape_features(m) for m in masks) if f is not None]
-    if not feats:
+def classify_shape(frames: np.ndarray, masks: np.ndarray) -> tuple[str, dict[str, float]]:
+    """A ring is a subject whose centre is nearer the background than the subject; any other shape is the
+    filled outline (world geometry, engine.world.subject) that best matches its presence, over the clip."""
+    f = _as_float(frames)
+    evidence = [e for e in (shape_evidence(frame, mask) for frame, mask in zip(f, masks)) if e is not None]
+    if not evidence:
         return "unknown", {}
-    hole, fill = np.median(np.array(feats), axis=0)
-    if hole > 0.08:
-        shape = "ring"
-    elif fill > 0.88:
-        shape = "cube"
-    elif fill > 0.64:
-        shape = "ball"
-    else:
-        shape = "triangle"
-    return shape, {"hole": float(hole), "fill": float(fill)}
+    centre = float(np.median([c for c, _ in evidence]))
+    errors = {shape: float(np.median([e[shape] for _, e in evidence])) for shape in FILLED_SHAPES}
+    shape = "ring" if centre < RING_CENTRE else min(errors, key=errors.get)
+    return shape, {"centre": centre, **{f"{k}_error": v for k, v in errors.items()}}
 
 
 BANDS = [(0.04, 0.2), (0.5, 0.6), (0.86, 0.97)]  # sky, just below the horizon, ground (frame heights)
@@ -297,7 +341,7 @@ def read_clip(frames: np.ndarray, masks: np.ndarray | None = None) -> ClipReadin
     f = _as_float(frames)
     masks = segment_subject(f) if masks is None else masks
     colour, colour_d = classify_colour(f, masks)
-    shape, shape_f = classify_shape(masks)
+    shape, shape_f = classify_shape(f, masks)
     scene, scene_d = classify_scene(f, masks)
     shift, zoom = estimate_camera(f, masks)
     camera = classify_camera(shift, zoom, f.shape[2])

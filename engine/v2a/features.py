@@ -154,7 +154,7 @@ def visual_features(frames: np.ndarray, fps: float) -> VisualFeatures:
         masks = segment_subject(part)
         # Scene and material do not change within a window: a few frames tell them as well as all.
         scene, _ = classify_scene(part[::4], masks[::4])
-        material, _ = classify_shape(masks[::2])
+        material, _ = classify_shape(part[::2], masks[::2])
         scenes.append(scene)
         materials.append(material)
         seen = impacts_from_frames(part[::stride], fps / stride, masks[::stride]) if _may_fall(masks) else []
