@@ -98,19 +98,21 @@ def classify_colour(frames: np.ndarray, masks: np.ndarray) -> tuple[str, float]:
 
 
 def subject_presence(frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """(H, W) in [0, 1]: how far each pixel is from its row's background, as a share of how far the subject's
-    colour is from that row's background.
+    """(H, W) in [0, 1]: how far each pixel has moved from its row's background towards the subject's colour,
+    as a share of how far the subject's colour is from that row's background (the largest channel of each).
 
     A soft matte: blur, a halo or a hole filled half-way with the subject's colour read as the fractions
     they are, where the mask's fixed threshold turns them all into subject. Per row, because a subject
-    stands out less against some bands of a scene than others.
+    stands out less against some bands of a scene than others; towards the subject, because a hole the
+    model drew lighter than the grass round a black ring is still no part of the ring.
     """
     background = np.median(frame, axis=1, keepdims=True)  # (H, 1, 3)
     interior = ndimage.binary_erosion(mask)
     colour = np.median(frame[interior] if interior.sum() >= 4 else frame[mask], axis=0)  # (3,)
-    off = np.abs(frame - background).max(axis=-1)  # (H, W)
+    towards = np.sign(colour - background)  # (H, 1, 3)
+    moved = ((frame - background) * towards).max(axis=-1)  # (H, W)
     contrast = np.abs(colour - background).max(axis=-1)  # (H, 1)
-    return np.clip(off / np.maximum(contrast, SUBJECT_THRESHOLD), 0.0, 1.0)
+    return np.clip(moved / np.maximum(contrast, SUBJECT_THRESHOLD), 0.0, 1.0)
 
 
 def _outline_errors(window: np.ndarray, cy: float, cx: float, radius: float) -> dict[str, float]:
