@@ -124,3 +124,30 @@ def test_a_halo_and_a_stray_line_do_not_round_a_cube():
         spur = (rows.min() + 2, slice(cols.max(), cols.max() + 9))  # a one-pixel line out of the subject
         frames[t][spur] += 0.8 * (colour - frames[t][spur])
     assert read_clip(frames.round().astype(np.uint8)).attributes["shape"] == "cube"
+
+
+def test_the_smallest_ring_blurred_is_still_a_ring():
+    # Shrinking while the camera zooms out makes the world's smallest subject: a ring band of about 3 px.
+    clip = render_clip(shape="ring", colour="red", scene="meadow", motion="shrinks", camera="zoom out", seed=1,
+                       audio=False)
+    assert read_clip(_blur(clip.frames, 1.0)).attributes["shape"] == "ring"
+
+
+def test_a_subject_no_outline_fits_is_unknown():
+    # A bar half as wide again as it is tall is none of the world's shapes (each fills a square box): not the
+    # least bad of them.
+    clip = render_clip(shape="cube", colour="red", scene="meadow", motion="still", seed=3, audio=False)
+    frames = clip.frames.copy()
+    for t in range(len(frames)):
+        rows, cols = np.nonzero(clip.mask[t])
+        middle = (cols.min() + cols.max()) // 2  # the cube's own colour, stretched
+        frames[t, rows.min():rows.max() + 1, cols.max():cols.max() + 3 * (cols.max() - cols.min()) // 5] = \
+            frames[t, rows.min():rows.max() + 1, middle:middle + 1]
+    assert read_clip(frames).attributes["shape"] == "unknown"
+
+
+def test_shape_on_a_full_size_video():
+    # A person's video is read at its own size; the outline fit shrinks large subjects first.
+    clip = render_clip(shape="triangle", colour="blue", scene="snowfield", motion="still", seed=6, audio=False)
+    big = clip.frames.repeat(4, axis=1).repeat(4, axis=2)  # 256x256
+    assert read_clip(big).attributes["shape"] == "triangle"

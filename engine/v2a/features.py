@@ -21,7 +21,7 @@ from engine.world.vocab import SCENES, SHAPES
 CUT_RATIO = 3.0  # a frame change this many times its neighbours' is a cut between shots
 CUT_FLOOR = 0.1  # ... and it changes at least this share of the pixels
 PIXEL_CHANGE = 0.1  # a pixel has changed when a channel moved this much (0-1 units)
-FEATURES_VERSION = 3  # bump when the features change: cached training pairs and sounds are then remade
+FEATURES_VERSION = 4  # bump when the features change: cached training pairs and sounds are then remade
 ANALYSIS_FPS = 8.0  # impacts are timed on frames at about this rate (the physics fit is tuned for it)
 WINDOW = 32  # analysis frames read together (4 s): long enough for a whole fall and its bounces
 OVERLAP = 8  # analysis frames shared by neighbouring windows
