@@ -56,6 +56,13 @@ def softeners() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     return {"autoencoder round trip": round_trip, "blur 1.2 px": blur(1.2), "blur 2 px": blur(2.0)}
 
 
+def tally(counter: Counter, seen: dict[str, str], truth: dict[str, str]) -> None:
+    """Count each attribute read right, and the clips with all five right."""
+    ok = [a for a in AXES if seen[a] == truth[a]]
+    counter.update(ok)
+    counter["all five together"] += len(ok) == len(AXES)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clips", type=int, default=500)
@@ -64,7 +71,7 @@ def main() -> None:
     speeds = {(side, audio): render_speed(side, audio) for side in (32, 64) for audio in (False, True)}
     pooled = pooled_speed(32, workers=2)
 
-    correct, all_right, tp, n_est, n_ref, errors = Counter(), 0, 0, 0, 0, []
+    correct, tp, n_est, n_ref, errors = Counter(), 0, 0, 0, []
     soften = softeners()
     soft_correct = {name: Counter() for name in soften}
     seconds = 0.0
@@ -73,13 +80,9 @@ def main() -> None:
         start = time.perf_counter()
         seen = read_clip(clip.frames).attributes
         seconds += time.perf_counter() - start
-        ok = [seen[a] == clip.attributes[a] for a in AXES]
-        correct.update(a for a, good in zip(AXES, ok) if good)
-        all_right += all(ok)
+        tally(correct, seen, clip.attributes)
         for name, fn in soften.items():
-            softened = read_clip(fn(clip.frames)).attributes
-            soft_correct[name].update(a for a in AXES if softened[a] == clip.attributes[a])
-            soft_correct[name]["all five together"] += all(softened[a] == clip.attributes[a] for a in AXES)
+            tally(soft_correct[name], read_clip(fn(clip.frames)).attributes, clip.attributes)
         ref = np.array([e.time for e in clip.events])
         score = score_onsets(detect_onsets(clip.audio, clip.sample_rate), ref)
         n_ref += len(ref)
@@ -97,7 +100,6 @@ def main() -> None:
     body += ["", f"Evaluator on {args.clips} fresh renders at the training size (64x64, 16 frames, all "
              f"combinations and camera moves), {seconds / args.clips * 1000:.0f} ms per clip:", "",
              f"| attribute | as rendered | {' | '.join(soften)} |", "| --- | --- |" + " --- |" * len(soften)]
-    correct["all five together"] = all_right
     for a in (*AXES, "all five together"):
         body.append(f"| {a} | {correct[a] / args.clips:.1%} | "
                     + " | ".join(f"{soft_correct[name][a] / args.clips:.1%}" for name in soften) + " |")
