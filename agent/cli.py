@@ -63,7 +63,7 @@ def cmd_world(args: argparse.Namespace) -> int:
         write_json(out / f"{name}.json", {
             "caption": clip.caption, "attributes": clip.attributes, "seed": spec.seed,
             "events": [e.as_dict() for e in clip.events], "centroid": clip.centroid.tolist(),
-            "size": clip.size.tolist(), "layout": clip.layout.tolist(),
+            "size": clip.size.tolist(), "layout": clip.layout.tolist(), "camera": clip.camera.tolist(),
         })
         made.append({"file": str(video), "caption": clip.caption, "events": len(clip.events)})
         if not args.json:

@@ -10,8 +10,11 @@ model serves every mode. Conditioning:
 - optional layout: the subject's box per frame, turned into per-token features (inside the box? where
   in it?), so bounces drawn by the physics module come out where gravity says; with ``silhouette`` > 0
   also the given shape's outline drawn in the box on a finer grid (``silhouette`` cells across a token),
-  because a subject spans only one or two tokens and its shape is otherwise left to the output layer.
-Any of the three can be dropped (classifier-free guidance trains with random drops).
+  because a subject spans only one or two tokens and its shape is otherwise left to the output layer;
+- optional camera path (with ``camera``): the pan and zoom per frame, turned into the world position each
+  token shows, so the background slides the way the camera moves (text and attributes alone left the
+  direction of a pan to chance).
+Any of them can be dropped (classifier-free guidance trains with random drops).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from diffusers.configuration_utils import register_to_config
 from torch import nn
 
 from engine.layout import silhouette as draw_silhouette
+from engine.world.physics import ZOOM_CENTRE
 from engine.world.vocab import AXES
 
 PRESETS = {
@@ -36,6 +40,8 @@ PRESETS = {
 }
 ATTRIBUTE_AXES = tuple(AXES)  # shape, colour, scene, motion, camera
 LAYOUT_FEATURES = 6  # inside, dx, dy, box width, box height, has-layout
+CAMERA_FREQUENCIES = (1.0, 2.0, 4.0)  # cycles per frame width of the world position code
+CAMERA_FEATURES = 3 + 4 * len(CAMERA_FREQUENCIES) + 1  # shift x, shift y, log zoom, world sin-cos, has-camera
 
 
 class AttnProcessor:
@@ -122,7 +128,8 @@ class VideoDiT(ModelMixin, ConfigMixin):
     @register_to_config
     def __init__(self, latent_channels: int = 8, latent_size: int = 16, frames: int = 16, patch: int = 4,
                  hidden: int = 256, depth: int = 8, heads: int = 4, mlp_ratio: float = 4.0, text_dim: int = 384,
-                 attribute_sizes: tuple[int, ...] = tuple(len(v) for v in AXES.values()), silhouette: int = 0):
+                 attribute_sizes: tuple[int, ...] = tuple(len(v) for v in AXES.values()), silhouette: int = 0,
+                 camera: bool = False):
         super().__init__()
         self.grid = latent_size // patch
         patch_dim = latent_channels * patch * patch
@@ -136,6 +143,9 @@ class VideoDiT(ModelMixin, ConfigMixin):
         if silhouette:
             cells = silhouette * silhouette
             self.silhouette_embed = nn.Sequential(nn.Linear(cells, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+        if camera:
+            self.camera_embed = nn.Sequential(nn.Linear(CAMERA_FEATURES, hidden), nn.SiLU(),
+                                              nn.Linear(hidden, hidden))
         self.blocks = nn.ModuleList([DiTBlock(hidden, heads, text_dim, mlp_ratio) for _ in range(depth)])
         self.norm_out = nn.LayerNorm(hidden, elementwise_affine=False, eps=1e-6)
         self.ada_out = nn.Sequential(nn.SiLU(), nn.Linear(hidden, 2 * hidden))
@@ -167,6 +177,9 @@ class VideoDiT(ModelMixin, ConfigMixin):
             # Zero too, so a model trained without silhouettes carries on unchanged when they are added.
             nn.init.zeros_(self.silhouette_embed[-1].weight)
             nn.init.zeros_(self.silhouette_embed[-1].bias)
+        if self.config.camera:  # the same for the camera path
+            nn.init.zeros_(self.camera_embed[-1].weight)
+            nn.init.zeros_(self.camera_embed[-1].bias)
 
     @property
     def null_attributes(self) -> list[int]:
@@ -223,9 +236,30 @@ class VideoDiT(ModelMixin, ConfigMixin):
         cover = cover.view(b, frames, g, s, g, s).permute(0, 1, 2, 4, 3, 5)  # (B, T, g, g, s, s)
         return cover.reshape(b, frames * g * g, s * s)
 
+    def camera_features(self, camera: torch.Tensor | None, has_camera: torch.Tensor | None, frames: int,
+                        batch: int, device) -> torch.Tensor:
+        """(B, N, CAMERA_FEATURES) per-token features from the camera per frame (B, T, 2): pan in frame
+        widths and zoom factor. Each token learns which world point it shows (the world's camera: x about
+        the frame's centre plus the pan, y about ZOOM_CENTRE) and how far that is from where frame 0 showed
+        it; zero where no camera path is given."""
+        g = self.grid
+        if camera is None:
+            return torch.zeros(batch, frames * g * g, CAMERA_FEATURES, device=device)
+        centre = (torch.arange(g, device=device, dtype=torch.float32) + 0.5) / g
+        v, u = torch.meshgrid(centre, centre, indexing="ij")  # (g, g) token centres, frame fractions
+        pan, zoom = camera[..., 0, None, None], camera[..., 1, None, None].clamp(min=1e-3)  # (B, T, 1, 1) each
+        wx = pan + (u - 0.5) / zoom  # (B, T, g, g) world x the token shows, frame widths, 0 at frame 0's centre
+        wy = ZOOM_CENTRE + (v - ZOOM_CENTRE) / zoom  # (B, T, g, g)
+        waves = [fn(2 * math.pi * f * w) for f in CAMERA_FREQUENCIES for w in (wx, wy) for fn in (torch.sin, torch.cos)]
+        on = torch.ones_like(wx) if has_camera is None else has_camera.float()[:, None, None, None].expand_as(wx)
+        shift_x, shift_y = (wx - (u - 0.5)) * g, (wy - v) * g  # how far the world slid since frame 0, in tokens
+        feats = torch.stack([shift_x, shift_y, zoom.log().expand_as(wx), *waves, torch.ones_like(wx)], -1)
+        return (feats * on[..., None]).reshape(batch, frames * g * g, CAMERA_FEATURES)
+
     def embed(self, latents: torch.Tensor, sigmas: torch.Tensor, text_tokens: torch.Tensor, text_mask: torch.Tensor,
               text_pooled: torch.Tensor, attributes: torch.Tensor, layout: torch.Tensor | None,
-              has_layout: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+              has_layout: torch.Tensor | None, camera: torch.Tensor | None = None,
+              has_camera: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Everything before the blocks: tokens (B, N, D), per-frame conditioning (B, T, D), text keys with the
         null token (B, 1+L, text_dim) and their mask (B, 1+L)."""
         b, t = latents.shape[:2]
@@ -234,6 +268,8 @@ class VideoDiT(ModelMixin, ConfigMixin):
         x = x + self.layout_embed(self.layout_features(layout, has_layout, t, b, latents.device))  # (B, N, D)
         if self.config.silhouette:
             x = x + self.silhouette_embed(self.silhouette_features(layout, has_layout, attributes, t))  # (B, N, D)
+        if self.config.camera:
+            x = x + self.camera_embed(self.camera_features(camera, has_camera, t, b, latents.device))  # (B, N, D)
 
         global_cond = self.text_pool(text_pooled)  # (B, D)
         for axis, table in enumerate(self.attributes):
@@ -259,7 +295,8 @@ class VideoDiT(ModelMixin, ConfigMixin):
 
     def forward(self, latents: torch.Tensor, sigmas: torch.Tensor, text_tokens: torch.Tensor,
                 text_mask: torch.Tensor, text_pooled: torch.Tensor, attributes: torch.Tensor,
-                layout: torch.Tensor | None = None, has_layout: torch.Tensor | None = None) -> torch.Tensor:
+                layout: torch.Tensor | None = None, has_layout: torch.Tensor | None = None,
+                camera: torch.Tensor | None = None, has_camera: torch.Tensor | None = None) -> torch.Tensor:
         """
         latents: (B, T, C, h, w) noisy latents (clean where a frame conditions)
         sigmas: (B, T) noise level per frame in [0, 1]
@@ -267,12 +304,14 @@ class VideoDiT(ModelMixin, ConfigMixin):
         attributes: (B, 5) indices per axis (null index = not given); with ``silhouette`` the shape's
             outline is drawn in the layout boxes
         layout: (B, T, 4) subject box per frame, or None; has_layout: (B,) bool
+        camera: (B, T, 2) pan (frame widths) and zoom per frame, or None (used with ``camera``); has_camera: (B,)
         returns: (B, T, C, h, w) velocity
         """
         b, t = latents.shape[:2]
         g2 = self.grid * self.grid
+        # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
         x, frame_cond, text, mask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes,
-                                               layout, has_layout)  # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
+                                               layout, has_layout, camera, has_camera)
 
         self_mask = self.clean_frame_mask(sigmas)  # (B, N, N) or None
         for block in self.blocks:

@@ -15,16 +15,25 @@ from engine.world.subject import RING_INNER
 from engine.world.vocab import CAMERAS, MOTIONS, SCENES, SHAPES
 
 
-def layout_for(attributes: dict[str, str | None], frames: int, fps: int, seed: int, aspect: float = 1.0
-               ) -> np.ndarray | None:
-    """(T, 4) boxes in frame fractions, or None when the motion is not one the physics knows."""
+def plan_path(attributes: dict[str, str | None], frames: int, fps: int, seed: int, aspect: float = 1.0
+              ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The subject's boxes (T, 4) in frame fractions and the camera (T, 2) (pan in frame widths, zoom) from
+    one physics track, or None when the motion is not one the physics knows."""
     motion = attributes.get("motion")
     if motion not in MOTIONS:
         return None
     camera = attributes.get("camera") if attributes.get("camera") in CAMERAS else "static"
     scene = attributes.get("scene") if attributes.get("scene") in SCENES else "meadow"
     rng = np.random.default_rng([seed, 0x1A70])
-    return plan_track(motion, camera, scene, frames, fps, aspect, rng).layout().astype(np.float32)
+    track = plan_track(motion, camera, scene, frames, fps, aspect, rng)
+    return track.layout().astype(np.float32), track.camera().astype(np.float32)
+
+
+def layout_for(attributes: dict[str, str | None], frames: int, fps: int, seed: int, aspect: float = 1.0
+               ) -> np.ndarray | None:
+    """(T, 4) boxes in frame fractions, or None when the motion is not one the physics knows."""
+    path = plan_path(attributes, frames, fps, seed, aspect)
+    return None if path is None else path[0]
 
 
 def _unit_signed_distance(shape: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

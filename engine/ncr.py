@@ -140,7 +140,7 @@ def _block(block, x, mods, text, text_mask, extra_kv=None):
 
 
 def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout=None,
-                 has_layout=None):
+                 has_layout=None, camera=None, has_camera=None):
     state: NCRState = self._ncr
     cfg = state.config
     b, t = latents.shape[:2]
@@ -164,7 +164,7 @@ def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_p
         self.last_compute_fraction = 1.0
         state.step += 1
         return VideoDiT.forward(self, latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
-                                has_layout)
+                                has_layout, camera, has_camera)
     sigma = float(sigmas.max())
     if cfg.reuse_below > 0 and sigma < cfg.reuse_below and state.velocity is not None:
         state.low_steps += 1
@@ -176,8 +176,9 @@ def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_p
             full_out[:, noisy_idx] = state.velocity
             return self.unpatchify(full_out, t)
     # Everything before the blocks is cheap and computed for all tokens, as in the model's own forward.
+    # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
     x, frame_cond, text, tmask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
-                                            has_layout)  # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
+                                            has_layout, camera, has_camera)
     patches = self.patchify(latents)  # (B, N, P): token-level NCR scores how much each token's input changed
     use_frame_cache = len(clean_idx) > 0
     depth = len(self.blocks)

@@ -23,7 +23,7 @@ from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import VideoDiT
-from engine.layout import anchor_layout, layout_for
+from engine.layout import anchor_layout, plan_path
 from engine.ncr import NCRConfig, apply_ncr, reset_ncr
 from engine.text import TextEncoder
 from engine.video_edit import plan_edit
@@ -164,18 +164,23 @@ class ReelPipeline(DiffusionPipeline):
 
         tokens, mask, pooled = self.text_encoder.encode([prompt, ""])
         ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
-        layout = has_layout = None
-        if not use_layout:
-            boxes = None
-        elif mode == "v2v":
-            boxes = edit.boxes  # the source's own path (anchors lie on it already), or the physics path
-        else:
-            boxes = layout_for(attributes or {}, num_frames, TRAIN_FPS, seed)
+        layout = has_layout = camera = has_camera = None
+        boxes = path = None  # the subject's boxes and the camera's path per frame (use_layout: both, from physics)
+        if use_layout and mode == "v2v":
+            boxes, path = edit.boxes, edit.camera  # the source's own path (anchors lie on it), or the physics path
+        elif use_layout:
+            planned = plan_path(attributes or {}, num_frames, TRAIN_FPS, seed)
+            if planned is None and (attributes or {}).get("camera"):  # a camera move without a known motion
+                planned = (None, plan_path({**attributes, "motion": "still"}, num_frames, TRAIN_FPS, seed)[1])
+            boxes, path = planned if planned is not None else (None, None)
             if boxes is not None and bool(given.any()):
                 boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start where the subject is
         if boxes is not None:
             layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
             has_layout = torch.tensor([True, False], device=device)
+        if path is not None:
+            camera = torch.as_tensor(path, device=device)[None].expand(2, -1, -1)
+            has_camera = torch.tensor([True, False], device=device)
 
         reset_ncr(dit)  # a new trajectory: nothing cached from an earlier generation applies
         generator = torch.Generator("cpu").manual_seed(seed)
@@ -194,7 +199,8 @@ class ReelPipeline(DiffusionPipeline):
                 latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
             frame_sigmas = torch.where(given, 0.0, sigma)[None].expand(2, -1)  # (2, T)
             model_in = latents.expand(2, -1, -1, -1, -1)
-            velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout)  # (2, T, C, h, w)
+            velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout, camera,
+                           has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
             latents = self.scheduler.step(velocity, t, latents).prev_sample

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.layout import anchor_layout, layout_for, subject_boxes
+from engine.layout import anchor_layout, plan_path, subject_boxes
 from engine.world.vocab import AXES, TRAIN_FPS
 
 REDRAW_STRENGTH = 1.0  # where the prompt changes what is there, start from pure noise
@@ -42,6 +42,7 @@ class EditPlan:
 
     strength: np.ndarray  # (T, h, w) float32 in (0, 1]: the noise level each latent cell starts from
     boxes: np.ndarray | None  # (T, 4) subject boxes in frame fractions for the layout input, or None
+    camera: np.ndarray | None  # (T, 2) a new camera path (pan, zoom) when the edit plans one, else None
     attributes: dict[str, str]  # what to condition on: the prompt's words, and what the source shows for the rest
     changed: tuple[str, ...]  # the axes the prompt changes from what the source shows
     seen: dict[str, str]  # what the source shows, confidently ("unknown" where it cannot tell)
@@ -97,9 +98,10 @@ def plan_edit(source: np.ndarray, attributes: dict[str, str | None] | None, stre
     wanted = {**{k: v for k, v in seen.items() if v != "unknown"}, **asked}
     seen_frames = np.nonzero(masks.any(axis=(1, 2)))[0]
 
-    boxes = None
+    boxes = camera = None
     if set(changed) & {"motion", "camera"}:
-        boxes = layout_for(wanted, len(source), TRAIN_FPS, seed)
+        path = plan_path(wanted, len(source), TRAIN_FPS, seed)
+        boxes, camera = path if path is not None else (None, None)
         if boxes is not None and len(seen_frames):  # start the new path where the subject is first seen
             boxes = anchor_layout(boxes, source[:seen_frames[0] + 1])
     elif len(seen_frames) >= MIN_FOUND * len(source):
@@ -122,4 +124,4 @@ def plan_edit(source: np.ndarray, attributes: dict[str, str | None] | None, stre
         level[~subject] = redraw
     if set(changed) & set(SUBJECT_AXES):
         level[subject] = redraw
-    return EditPlan(strength=level, boxes=boxes, attributes=wanted, changed=changed, seen=seen)
+    return EditPlan(strength=level, boxes=boxes, camera=camera, attributes=wanted, changed=changed, seen=seen)

@@ -6,7 +6,7 @@ import torch
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import PRESETS, VideoDiT, dit_from_preset
-from engine.layout import anchor_layout, layout_for, silhouette
+from engine.layout import anchor_layout, layout_for, plan_path, silhouette
 from engine.pipeline import GenerationError, ReelPipeline, attribute_ids, load_pipeline, make_scheduler
 
 
@@ -98,6 +98,65 @@ def test_silhouette_input_starts_silent_and_then_tells_shapes_apart():
         out = with_outline(*args)
         off = with_outline(*args[:-1], torch.tensor([False, False]))
     assert not torch.allclose(out[0], out[1]) and torch.allclose(off, plain(*args[:-1], torch.tensor([False, False])))
+
+
+def test_camera_path_is_the_world_camera():
+    """The camera a clip records is the one the renderer drew: after a pan right of ``pan`` frame widths the
+    scene has slid left by that many pixels, and the DiT's per-token features say each token shows the world
+    that far along."""
+    from engine.world.render import render_clip
+
+    clip = render_clip(shape="cube", colour="red", scene="night", motion="still", camera="pan right", seed=3,
+                       audio=False)
+    pan, zoom = clip.camera[-1]
+    assert clip.camera[0].tolist() == [0.0, 1.0] and zoom == 1.0 and 0.2 < pan < 0.31
+    shift = int(round(pan * 64))
+    sky = slice(0, 20)  # stars, far from the subject
+    first, last = clip.frames[0, sky].astype(float), clip.frames[-1, sky].astype(float)
+    slid = np.abs(last[:, : 64 - shift] - first[:, shift:]).mean()
+    assert slid < 0.5 * np.abs(last - first).mean(), "the scene slides left by the pan"
+    model = dit_from_preset("XS", camera=True)
+    feats = model.camera_features(torch.as_tensor(clip.camera)[None], None, 16, 1, "cpu").view(16, 16, -1)
+    assert torch.allclose(feats[-1, :, 0], torch.tensor(pan * model.grid), atol=1e-5)  # x shift in tokens
+    assert torch.allclose(feats[0, :, :3], torch.zeros(16, 3), atol=1e-6)  # frame 0: where it started
+    zoomed = plan_path({"motion": "still", "camera": "zoom in"}, 16, 8, seed=0)[1]
+    feats = model.camera_features(torch.as_tensor(zoomed)[None], torch.tensor([False]), 16, 1, "cpu")
+    assert feats.abs().max() == 0, "not given: no features"
+
+
+def test_camera_input_starts_silent_and_then_tells_pans_apart():
+    torch.manual_seed(0)
+    plain, with_camera = dit_from_preset("XS"), dit_from_preset("XS", camera=True)
+    missing, unexpected = with_camera.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and all(key.startswith("camera_embed.") for key in missing)
+    with torch.no_grad():
+        plain.proj_out.weight.normal_(0, 0.02)
+    with_camera.proj_out.load_state_dict(plain.proj_out.state_dict())
+    pans = torch.stack([torch.as_tensor(plan_path({"motion": "still", "camera": c}, 4, 8, seed=0)[1])
+                        for c in ("pan left", "pan right")])  # (2, T, 2)
+    ids = torch.stack([attribute_ids(plain, {"camera": "pan left"})] * 2)
+    args = (torch.randn(1, 4, 8, 16, 16).expand(2, -1, -1, -1, -1), torch.full((2, 4), 0.7), torch.zeros(2, 1, 384),
+            torch.ones(2, 1, dtype=torch.bool), torch.zeros(2, 384), ids, None, None)
+    with torch.no_grad():
+        assert torch.equal(plain(*args), with_camera(*args, pans, None)), "zero init: the input changes nothing yet"
+        with_camera.camera_embed[-1].weight.normal_(0, 0.02)
+        out = with_camera(*args, pans, None)
+        off = with_camera(*args, pans, torch.tensor([False, False]))
+    assert not torch.allclose(out[0], out[1]) and torch.allclose(off, plain(*args))
+
+
+def test_the_planned_camera_reaches_the_model(pipe, monkeypatch):
+    seen = []
+    original = pipe.transformer.camera_features
+    monkeypatch.setattr(pipe.transformer, "camera_features",
+                        lambda camera, has_camera, *rest: seen.append((camera, has_camera)) or original(
+                            camera, has_camera, *rest))
+    pipe("a cube", attributes={"camera": "pan left"}, num_frames=4, num_inference_steps=1)  # no motion: still
+    camera, has_camera = seen[-1]
+    assert camera[0, -1, 0] < 0 and has_camera.tolist() == [True, False]  # panned left, guidance row without
+    pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, num_frames=4, num_inference_steps=1,
+         use_layout=False)
+    assert seen[-1][0] is None
 
 
 def test_same_seed_same_clip_and_seeds_differ(pipe):

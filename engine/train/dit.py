@@ -28,7 +28,8 @@ from engine.world.dataset import sample_spec
 from engine.world.render import render_clip
 from engine.world.vocab import AXES
 
-MODEL_KEYS = ("preset", "latent_channels", "latent_size", "patch", "frames", "silhouette")
+MODEL_KEYS = ("preset", "latent_channels", "latent_size", "patch", "frames", "silhouette", "camera")
+ADDED_INPUTS = {"silhouette": 0, "camera": False}  # inputs added after the first runs, and what a run without them had
 
 
 def run_config(cfg: dict, state: dict | None) -> dict:
@@ -37,7 +38,7 @@ def run_config(cfg: dict, state: dict | None) -> dict:
     if state is None:
         return cfg
     saved = state["config"]
-    shape = {key: saved.get(key, 0 if key == "silhouette" else cfg[key]) for key in MODEL_KEYS}
+    shape = {key: saved.get(key, ADDED_INPUTS[key] if key in ADDED_INPUTS else cfg[key]) for key in MODEL_KEYS}
     changed = [f"{key} {cfg.get(key)} -> {value}" for key, value in shape.items() if cfg.get(key) != value]
     if changed:
         print(f"this run's model was built with other settings; keeping them: {', '.join(changed)}")
@@ -46,7 +47,8 @@ def run_config(cfg: dict, state: dict | None) -> dict:
 
 def build_model(cfg: dict) -> VideoDiT:
     return dit_from_preset(cfg["preset"], latent_channels=cfg["latent_channels"], latent_size=cfg["latent_size"],
-                           patch=cfg["patch"], frames=cfg["frames"], silhouette=cfg.get("silhouette", 0))
+                           patch=cfg["patch"], frames=cfg["frames"], silhouette=cfg.get("silhouette", 0),
+                           camera=bool(cfg.get("camera", False)))
 
 
 def render_and_encode(index: int, cfg: dict, vae: VideoAutoencoder, device) -> tuple[list, torch.Tensor]:
@@ -64,7 +66,7 @@ def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: Text
     clips, x0 = data
     b, t = x0.shape[:2]
 
-    captions, ids, has_layout = [], [], []
+    captions, ids, has_layout, has_camera = [], [], [], []
     for clip in clips:
         drop_all = rng.random() < cfg["p_drop_all"]
         captions.append("" if drop_all or rng.random() < cfg["p_drop_text"] else clip.caption)
@@ -74,8 +76,10 @@ def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: Text
             attrs = {k: v for k, v in attrs.items() if not drop_all and rng.random() < 0.5}
         ids.append(attribute_ids(model, attrs))
         has_layout.append(not drop_all and rng.random() >= cfg["p_drop_layout"])
+        has_camera.append(not drop_all and rng.random() >= cfg.get("p_drop_camera", 0.0))
     tokens, mask, pooled = text.encode(captions)
     layout = torch.as_tensor(np.stack([c.layout for c in clips]), device=device)
+    camera = torch.as_tensor(np.stack([c.camera for c in clips]), device=device)
 
     # Which frames are given (noise level zero) in each sample.
     given = torch.zeros(b, t, dtype=torch.bool)
@@ -105,6 +109,7 @@ def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: Text
         "xt": xt, "sigmas": sigmas, "target": noise - x0, "loss_mask": (~given).float(), "weight": weight,
         "tokens": tokens.to(device), "mask": mask.to(device), "pooled": pooled.to(device),
         "ids": torch.stack(ids).to(device), "layout": layout, "has_layout": torch.tensor(has_layout, device=device),
+        "camera": camera, "has_camera": torch.tensor(has_camera, device=device),
     }
 
 
@@ -153,14 +158,14 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         print(f"resuming {folder} at step {step}")
     elif init_from is not None:
         start = VideoDiT.from_pretrained(Path(init_from) / "transformer", low_cpu_mem_usage=False)
-        # A config may add inputs the start lacks (the silhouette): those begin at their zero init, so the
-        # model starts out drawing exactly what the start drew.
+        # A config may add inputs the start lacks (the silhouette, the camera path): those begin at their zero
+        # init, so the model starts out drawing exactly what the start drew.
         try:
             missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
         except RuntimeError as error:  # sizes differ
             raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
                              f"{cfg.get('silhouette', 0)}): {str(error).splitlines()[1]}") from None
-        if unexpected or any(not key.startswith("silhouette_embed.") for key in missing):
+        if unexpected or any(not key.startswith(("silhouette_embed.", "camera_embed.")) for key in missing):
             raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
                              f"{cfg.get('silhouette', 0)}): missing {missing}, unexpected {unexpected}")
         ema = EMA(model, cfg["ema"])
@@ -184,7 +189,7 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
             data = render_and_encode(data_index, cfg, vae, device)
         batch = make_batch(step, cfg, data, text, model, device)
         pred = model(batch["xt"], batch["sigmas"], batch["tokens"], batch["mask"], batch["pooled"], batch["ids"],
-                     batch["layout"], batch["has_layout"])
+                     batch["layout"], batch["has_layout"], batch["camera"], batch["has_camera"])
         error = F.mse_loss(pred, batch["target"], reduction="none").mean(dim=2)  # (B, T, h, w)
         per_frame = (error * batch["weight"]).sum(dim=(2, 3)) / batch["weight"].sum(dim=(2, 3))  # (B, T)
         loss = (per_frame * batch["loss_mask"]).sum() / batch["loss_mask"].sum().clamp(min=1)

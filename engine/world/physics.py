@@ -65,6 +65,11 @@ class Track:
     def image_radius(self) -> np.ndarray:
         return self.radius * self.zoom
 
+    def camera(self) -> np.ndarray:
+        """(T, 2) the camera per frame: (how far it has panned, in frame widths; zoom factor). Frame 0 is
+        (0, 1): the path the engine can condition on, the camera-side twin of ``layout``."""
+        return np.stack([self.cam_x / self.aspect, self.zoom], axis=1)
+
     def layout(self) -> np.ndarray:
         """(T, 4) boxes (x0, y0, x1, y1) in [0, 1] image fractions: the layout the engine can condition on."""
         u, v = self.image_centre()

@@ -26,6 +26,7 @@ class WorldClip:
     centroid: np.ndarray  # (T, 2) pixels (x, y)
     size: np.ndarray  # (T,) subject height as a fraction of the frame height
     layout: np.ndarray  # (T, 4) subject box (x0, y0, x1, y1) in frame fractions
+    camera: np.ndarray  # (T, 2) pan offset in frame widths and zoom factor (Track.camera)
     events: list[Event] = field(default_factory=list)
     audio: np.ndarray | None = None  # (S,) float32 mono at sample_rate
     sample_rate: int = SAMPLE_RATE
@@ -99,4 +100,5 @@ def render_clip(spec: ClipSpec | None = None, *, audio: bool = True, **fields) -
     frames_u8 = np.clip(frames, 0.0, 255.0, out=frames).astype(np.uint8)
     return WorldClip(spec=spec, frames=frames_u8, caption=text, mask=alpha > 0.5,
                      centroid=centroid, size=(2.0 * r_px / h).astype(np.float32),
-                     layout=track.layout().astype(np.float32), events=list(track.events), audio=sound)
+                     layout=track.layout().astype(np.float32),
+                     camera=track.camera().astype(np.float32), events=list(track.events), audio=sound)
