@@ -252,7 +252,7 @@ class VideoDiT(ModelMixin, ConfigMixin):
         wy = ZOOM_CENTRE + (v - ZOOM_CENTRE) / zoom  # (B, T, g, g)
         waves = [fn(2 * math.pi * f * w) for f in CAMERA_FREQUENCIES for w in (wx, wy) for fn in (torch.sin, torch.cos)]
         on = torch.ones_like(wx) if has_camera is None else has_camera.float()[:, None, None, None].expand_as(wx)
-        shift_x, shift_y = (wx - (u - 0.5)) * g, (wy - v) * g  # how far the world slid since frame 0, in tokens
+        shift_x, shift_y = (wx - (u - 0.5)) * g, (wy - v) * g  # how far the world slid from rest, in tokens
         feats = torch.stack([shift_x, shift_y, zoom.log().expand_as(wx), *waves, torch.ones_like(wx)], -1)
         return (feats * on[..., None]).reshape(batch, frames * g * g, CAMERA_FEATURES)
 

@@ -16,24 +16,25 @@ from engine.world.vocab import CAMERAS, MOTIONS, SCENES, SHAPES
 
 
 def plan_path(attributes: dict[str, str | None], frames: int, fps: int, seed: int, aspect: float = 1.0
-              ) -> tuple[np.ndarray, np.ndarray] | None:
+              ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The subject's boxes (T, 4) in frame fractions and the camera (T, 2) (pan in frame widths, zoom) from
-    one physics track, or None when the motion is not one the physics knows."""
-    motion = attributes.get("motion")
-    if motion not in MOTIONS:
-        return None
-    camera = attributes.get("camera") if attributes.get("camera") in CAMERAS else "static"
+    one physics track. Boxes are None when the motion is not one the physics knows, the camera when the
+    camera move is not (the boxes then assume a still camera, as they always did)."""
+    motion, camera = attributes.get("motion"), attributes.get("camera")
+    if motion not in MOTIONS and camera not in CAMERAS:
+        return None, None
     scene = attributes.get("scene") if attributes.get("scene") in SCENES else "meadow"
     rng = np.random.default_rng([seed, 0x1A70])
-    track = plan_track(motion, camera, scene, frames, fps, aspect, rng)
-    return track.layout().astype(np.float32), track.camera().astype(np.float32)
+    track = plan_track(motion if motion in MOTIONS else "still", camera if camera in CAMERAS else "static", scene,
+                       frames, fps, aspect, rng)
+    boxes = track.layout().astype(np.float32) if motion in MOTIONS else None
+    return boxes, track.camera().astype(np.float32) if camera in CAMERAS else None
 
 
 def layout_for(attributes: dict[str, str | None], frames: int, fps: int, seed: int, aspect: float = 1.0
                ) -> np.ndarray | None:
     """(T, 4) boxes in frame fractions, or None when the motion is not one the physics knows."""
-    path = plan_path(attributes, frames, fps, seed, aspect)
-    return None if path is None else path[0]
+    return plan_path(attributes, frames, fps, seed, aspect)[0]
 
 
 def _unit_signed_distance(shape: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

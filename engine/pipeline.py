@@ -169,10 +169,7 @@ class ReelPipeline(DiffusionPipeline):
         if use_layout and mode == "v2v":
             boxes, path = edit.boxes, edit.camera  # the source's own path (anchors lie on it), or the physics path
         elif use_layout:
-            planned = plan_path(attributes or {}, num_frames, TRAIN_FPS, seed)
-            if planned is None and (attributes or {}).get("camera"):  # a camera move without a known motion
-                planned = (None, plan_path({**attributes, "motion": "still"}, num_frames, TRAIN_FPS, seed)[1])
-            boxes, path = planned if planned is not None else (None, None)
+            boxes, path = plan_path(attributes or {}, num_frames, TRAIN_FPS, seed)
             if boxes is not None and bool(given.any()):
                 boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start where the subject is
         if boxes is not None:

@@ -100,8 +100,9 @@ def plan_edit(source: np.ndarray, attributes: dict[str, str | None] | None, stre
 
     boxes = camera = None
     if set(changed) & {"motion", "camera"}:
-        path = plan_path(wanted, len(source), TRAIN_FPS, seed)
-        boxes, camera = path if path is not None else (None, None)
+        boxes, camera = plan_path(wanted, len(source), TRAIN_FPS, seed)
+        if "camera" not in changed and seen["camera"] != "static":
+            camera = None  # the source's own pan or zoom: its amount is not read, so not told either
         if boxes is not None and len(seen_frames):  # start the new path where the subject is first seen
             boxes = anchor_layout(boxes, source[:seen_frames[0] + 1])
     elif len(seen_frames) >= MIN_FOUND * len(source):

@@ -42,6 +42,14 @@ def test_dit_starts_from_weights_and_resumes(tiny_weights, tmp_path, monkeypatch
     assert VideoDiT.from_pretrained(tmp_path / "export" / "transformer").config.silhouette == 4
     assert f"started from: the weights in {plain}" in (tmp_path / "export" / "transformer" / "TRAINING.txt").read_text()
 
+    # The same for the camera path; and a run from before it existed resumes without it.
+    still = tmp_path / "still"
+    dit.build_model(cfg | {"camera": False}).save_pretrained(still / "transformer")
+    dit.train(cfg, "camera", steps=1, init_from=still)
+    assert load_checkpoint(tmp_path / "camera")["ema"]["camera_embed.2.weight"].abs().max() < 1e-2
+    old_run = {"config": {key: value for key, value in cfg.items() if key != "camera"}}
+    assert dit.run_config(cfg, old_run)["camera"] is False
+
 
 def test_v2a_trains_resumes_and_exports(tmp_path, monkeypatch):
     from engine.eval.audio import AudioSceneClassifier

@@ -95,6 +95,21 @@ def test_new_camera_move_redraws_everything(source):
     frames, attrs = source
     plan = plan_edit(frames, dict(attrs, camera="pan left"), 0.5, 16)
     assert plan.changed == ("camera",) and np.all(plan.strength == 1.0)
+    assert plan.camera[-1, 0] < 0 and np.all(plan.camera[:, 1] == 1.0), "the model is told the new pan"
+
+
+def test_a_new_motion_tells_the_camera_only_when_it_is_known(source):
+    frames, attrs = source
+    assert np.all(plan_edit(frames, dict(attrs, motion="moves left"), 0.5, 16).camera == [0.0, 1.0]), \
+        "a still source camera stays still"
+    assert plan_edit(frames, dict(attrs, colour="blue"), 0.5, 16).camera is None, "no new path: none told"
+    spec = sample_spec(1, seed=99, split="all").model_copy(update={"shape": "cube", "colour": "red",
+                                                                   "scene": "night", "motion": "still",
+                                                                   "camera": "pan right"})
+    panning = render_clip(spec, audio=False).frames
+    plan = plan_edit(panning, {"motion": "moves left"}, 0.5, 16)
+    assert plan.seen["camera"] == "pan right" and plan.changed == ("motion",)
+    assert plan.camera is None, "the source's pan amount is not read: not told"
 
 
 def test_frames_without_the_subject_take_boxes_between_their_neighbours():

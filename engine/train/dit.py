@@ -76,7 +76,8 @@ def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: Text
             attrs = {k: v for k, v in attrs.items() if not drop_all and rng.random() < 0.5}
         ids.append(attribute_ids(model, attrs))
         has_layout.append(not drop_all and rng.random() >= cfg["p_drop_layout"])
-        has_camera.append(not drop_all and rng.random() >= cfg.get("p_drop_camera", 0.0))
+        # (drawn only with the input, so a run without it keeps the random stream it always had)
+        has_camera.append(bool(cfg.get("camera")) and not drop_all and rng.random() >= cfg.get("p_drop_camera", 0.0))
     tokens, mask, pooled = text.encode(captions)
     layout = torch.as_tensor(np.stack([c.layout for c in clips]), device=device)
     camera = torch.as_tensor(np.stack([c.camera for c in clips]), device=device)
@@ -164,10 +165,12 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
             missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
         except RuntimeError as error:  # sizes differ
             raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
-                             f"{cfg.get('silhouette', 0)}): {str(error).splitlines()[1]}") from None
+                             f"{cfg.get('silhouette', 0)}, camera {cfg.get('camera', False)}): "
+                             f"{str(error).splitlines()[1]}") from None
         if unexpected or any(not key.startswith(("silhouette_embed.", "camera_embed.")) for key in missing):
             raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
-                             f"{cfg.get('silhouette', 0)}): missing {missing}, unexpected {unexpected}")
+                             f"{cfg.get('silhouette', 0)}, camera {cfg.get('camera', False)}): missing {missing}, "
+                             f"unexpected {unexpected}")
         ema = EMA(model, cfg["ema"])
         added = f" (new: {', '.join(sorted({k.split('.')[0] for k in missing}))})" if missing else ""
         print(f"starting from the weights in {init_from}{added}")

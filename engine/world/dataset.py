@@ -59,6 +59,7 @@ def batch_arrays(clips: list[WorldClip]) -> dict[str, np.ndarray | list]:
     return {
         "frames": np.stack([c.frames for c in clips]),  # (B, T, H, W, 3) uint8
         "layout": np.stack([c.layout for c in clips]),  # (B, T, 4)
+        "camera": np.stack([c.camera for c in clips]),  # (B, T, 2)
         "captions": [c.caption for c in clips],
         "attributes": [c.attributes for c in clips],
     }
