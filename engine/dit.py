@@ -206,12 +206,17 @@ class VideoDiT(ModelMixin, ConfigMixin):
         x = tokens.reshape(b, frames, g, g, c, p, p).permute(0, 1, 4, 2, 5, 3, 6)
         return x.reshape(b, frames, c, g * p, g * p)  # (B, T, C, h, w)
 
+    def token_centres(self, device) -> tuple[torch.Tensor, torch.Tensor]:
+        """(y, x) of every token's centre in frame fractions, each (g, g)."""
+        centre = (torch.arange(self.grid, device=device, dtype=torch.float32) + 0.5) / self.grid
+        y, x = torch.meshgrid(centre, centre, indexing="ij")
+        return y, x
+
     def layout_features(self, layout: torch.Tensor | None, has_layout: torch.Tensor | None, frames: int, batch: int,
                         device) -> torch.Tensor:
         """(B, N, 6) per-token features from per-frame boxes (B, T, 4) in [0, 1] image fractions."""
         g = self.grid
-        centre = (torch.arange(g, device=device, dtype=torch.float32) + 0.5) / g
-        cy, cx = torch.meshgrid(centre, centre, indexing="ij")  # (g, g)
+        cy, cx = self.token_centres(device)  # (g, g) each
         if layout is None:
             return torch.zeros(batch, frames * g * g, LAYOUT_FEATURES, device=device)
         x0, y0, x1, y1 = layout.unbind(-1)  # each (B, T)
@@ -245,8 +250,7 @@ class VideoDiT(ModelMixin, ConfigMixin):
         g = self.grid
         if camera is None:
             return torch.zeros(batch, frames * g * g, CAMERA_FEATURES, device=device)
-        centre = (torch.arange(g, device=device, dtype=torch.float32) + 0.5) / g
-        v, u = torch.meshgrid(centre, centre, indexing="ij")  # (g, g) token centres, frame fractions
+        v, u = self.token_centres(device)  # (g, g) each
         pan, zoom = camera[..., 0, None, None], camera[..., 1, None, None].clamp(min=1e-3)  # (B, T, 1, 1) each
         wx = pan + (u - 0.5) / zoom  # (B, T, g, g) world x the token shows, frame widths, 0 at frame 0's centre
         wy = ZOOM_CENTRE + (v - ZOOM_CENTRE) / zoom  # (B, T, g, g)

@@ -161,16 +161,15 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         start = VideoDiT.from_pretrained(Path(init_from) / "transformer", low_cpu_mem_usage=False)
         # A config may add inputs the start lacks (the silhouette, the camera path): those begin at their zero
         # init, so the model starts out drawing exactly what the start drew.
+        misfit = (f"{init_from} does not fit this config ({cfg['preset']}, "
+                  + ", ".join(f"{name} {cfg.get(name, off)}" for name, off in ADDED_INPUTS.items()) + ")")
         try:
             missing, unexpected = model.load_state_dict(start.state_dict(), strict=False)
         except RuntimeError as error:  # sizes differ
-            raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
-                             f"{cfg.get('silhouette', 0)}, camera {cfg.get('camera', False)}): "
-                             f"{str(error).splitlines()[1]}") from None
-        if unexpected or any(not key.startswith(("silhouette_embed.", "camera_embed.")) for key in missing):
-            raise ValueError(f"{init_from} does not fit this config ({cfg['preset']}, silhouette "
-                             f"{cfg.get('silhouette', 0)}, camera {cfg.get('camera', False)}): missing {missing}, "
-                             f"unexpected {unexpected}")
+            raise ValueError(f"{misfit}: {str(error).splitlines()[1]}") from None
+        added_inputs = tuple(f"{name}_embed." for name in ADDED_INPUTS)  # the modules those inputs own
+        if unexpected or any(not key.startswith(added_inputs) for key in missing):
+            raise ValueError(f"{misfit}: missing {missing}, unexpected {unexpected}")
         ema = EMA(model, cfg["ema"])
         added = f" (new: {', '.join(sorted({k.split('.')[0] for k in missing}))})" if missing else ""
         print(f"starting from the weights in {init_from}{added}")
