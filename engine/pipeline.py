@@ -6,7 +6,9 @@
 - v2v: a whole video is given; it is noised to ``strength`` and denoised under the new prompt (SDEdit),
   optionally keeping some of its frames as clean anchors; what the prompt changes (the subject's colour,
   a new scene) starts from pure noise instead (engine.video_edit).
-Given frames are encoded once and held at noise level zero; every other frame is denoised.
+Given frames are encoded once and held at noise level zero; every other frame is denoised. While the
+noise is high, camera guidance (engine.camera_guidance) keeps the background on one scene that the planned
+camera pans across or zooms into.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from diffusers import DiffusionPipeline, FlowMatchEulerDiscreteScheduler
 from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
+from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, guide_velocity
 from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
 from engine.ncr import NCRConfig, apply_ncr, reset_ncr
@@ -33,7 +36,7 @@ from engine.world.vocab import AXES, TRAIN_FPS
 MODES = ("t2v", "i2v", "v2v", "extend")
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
 # engine/video_edit.py, engine/layout.py, or the readers and physics they use.
-SAMPLER_VERSION = 2
+SAMPLER_VERSION = 3
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 
@@ -108,6 +111,7 @@ class ReelPipeline(DiffusionPipeline):
                  image: np.ndarray | None = None, video: np.ndarray | None = None, strength: float = 0.6,
                  anchor_every: int = 0, context_frames: int = 4, num_frames: int = 16, num_inference_steps: int = 16,
                  guidance_scale: float = 3.0, seed: int = 0, use_layout: bool = True,
+                 camera_guidance: CameraGuidanceConfig | None = CAMERA_GUIDANCE,
                  callback: Callable[[StepInfo], None] | None = None) -> Generation:
         t_start = time.perf_counter()
         if mode not in MODES:
@@ -179,6 +183,13 @@ class ReelPipeline(DiffusionPipeline):
             camera = torch.as_tensor(path, device=device)[None].expand(2, -1, -1)
             has_camera = torch.tensor([True, False], device=device)
 
+        # Camera guidance needs the path and where the subject is; a video-to-video edit keeps its source's
+        # background unless it asks for a new camera move. The canvas is read from the last given frame (it is
+        # the real picture) or the middle one (the least of the scene lies outside it).
+        guide_camera = (camera_guidance is not None and path is not None and boxes is not None
+                        and (mode != "v2v" or "camera" in edit.changed))
+        canvas_anchor = int(given.sum()) - 1 if bool(given.any()) else num_frames // 2
+
         reset_ncr(dit)  # a new trajectory: nothing cached from an earlier generation applies
         generator = torch.Generator("cpu").manual_seed(seed)
         noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
@@ -200,6 +211,9 @@ class ReelPipeline(DiffusionPipeline):
                            has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
+            if guide_camera:
+                velocity = guide_velocity(latents, velocity, sigma, path, boxes, canvas_anchor, camera_guidance,
+                                          vae=self.vae if camera_guidance.pixels else None)
             latents = self.scheduler.step(velocity, t, latents).prev_sample
             latents = torch.where(given[None, :, None, None, None], clean, latents)
             fraction = float(getattr(dit, "last_compute_fraction", 1.0))

@@ -45,3 +45,16 @@ def test_shipped_model_recolours_a_clip_and_keeps_its_motion():
         out = pipe(canonical_caption(attrs), attributes=attrs, mode="v2v", video=source, strength=0.5, seed=index)
         seen = read_clip(out.frames).attributes
         assert (seen["colour"], seen["motion"]) == (new_colour, attrs["motion"]), (spec.attributes(), seen)
+
+
+def test_shipped_model_moves_the_camera_as_asked():
+    """Pans both ways and a zoom, read back from the background by the evaluator (camera guidance on, as in
+    the product)."""
+    from engine.eval.video import read_clip
+
+    pipe = load_pipeline(ncr=NCRConfig())
+    for seed, (camera, motion) in enumerate([("pan left", "still"), ("pan right", "falls"), ("zoom in", "still")]):
+        attrs = {"shape": "ball", "colour": "red", "scene": "meadow", "motion": motion, "camera": camera}
+        out = pipe(f"a red ball, {motion}, in a meadow, the camera does a {camera}", attributes=attrs, seed=seed)
+        seen = read_clip(out.frames).attributes
+        assert (seen["camera"], seen["motion"]) == (camera, motion), (attrs, seen)
