@@ -114,6 +114,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _writable_dir(out.parent if str(out.parent) else Path("."))
 
+    from engine.camera_guidance import CAMERA_GUIDANCE
     from engine.ncr import NCRConfig
 
     ncr = NCRConfig(enabled=args.ncr == "on", token_ratio=args.ncr_tokens, refresh_every=args.ncr_refresh,
@@ -125,7 +126,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     progress = None if args.json else _step_printer()
     result = pipe(args.prompt, attributes=attributes, mode=args.mode, image=image, video=video,
                   strength=args.strength, num_frames=args.frames, num_inference_steps=args.steps,
-                  guidance_scale=args.guidance, seed=args.seed, callback=progress)
+                  guidance_scale=args.guidance, seed=args.seed, callback=progress,
+                  camera_guidance=CAMERA_GUIDANCE if args.camera_guidance == "on" else None)
     sound = None
     if args.audio:
         from tools.v2a import default_sound_session
@@ -138,7 +140,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
               "strength": args.strength if args.mode == "v2v" else None,
               "ncr": {"enabled": ncr.active, "token_ratio": ncr.token_ratio, "refresh_every": ncr.refresh_every,
                       "skip_below": ncr.skip_below},
-              "compute_fraction": result.compute_fraction,
+              "camera_guidance": args.camera_guidance == "on", "compute_fraction": result.compute_fraction,
               "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
                                                    "loudness_db": sound.loudness_db, "timings": sound.timings},
               "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}
@@ -412,6 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="below this noise level whole steps reuse the last velocity (0 = never)")
     gen.add_argument("--ncr-reuse-every", type=int, default=defaults.reuse_every,
                      help="... and only every Nth step there runs the model")
+    gen.add_argument("--camera-guidance", choices=["on", "off"], default="on",
+                     help="keep the background on one scene the asked-for camera move pans across or zooms into")
     gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")
     gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
     gen.set_defaults(func=cmd_generate)

@@ -30,6 +30,10 @@ class CameraGuidanceConfig:
     min_sigma: float = 0.0
     margin: float = 1.0  # latent cells around the subject's planned box that are left to the model
     pixels: bool = True  # build the canvas from decoded frames (see guide_velocity)
+    # Guide every Nth step, counted back from the last; the others follow the model alone. Each guided step
+    # decodes and encodes the clip (about 0.09 s on 2 cores, more than the DiT's step): every step measured
+    # unseen motion 94%, all four 89% at 2.7 s a shot; every 2nd 91%, 88% at about 2 s (80 prompts).
+    every: int = 2
 
 
 CAMERA_GUIDANCE = CameraGuidanceConfig()  # the sampler's default

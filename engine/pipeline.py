@@ -211,7 +211,7 @@ class ReelPipeline(DiffusionPipeline):
                            has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
-            if guide_camera:
+            if guide_camera and (num_inference_steps - 1 - i) % camera_guidance.every == 0:  # the last step is guided
                 velocity = guide_velocity(latents, velocity, sigma, path, boxes, canvas_anchor, camera_guidance,
                                           vae=self.vae if camera_guidance.pixels else None)
             latents = self.scheduler.step(velocity, t, latents).prev_sample

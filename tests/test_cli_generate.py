@@ -13,6 +13,10 @@ def test_generate_writes_an_mp4_and_reports_timings(tiny_weights, tmp_path, caps
     report = json.loads(capsys.readouterr().out)
     assert report["attributes"] == {"colour": "red", "shape": "ball", "scene": "meadow", "motion": "bounces"}
     assert set(report["timings"]) >= {"model_load", "sampling", "decoding"}
+    assert report["camera_guidance"] is True
+    main(["generate", "a red ball bounces in a meadow", "--out", str(out), "--steps", "1", "--weights",
+          str(tiny_weights), "--camera-guidance", "off", "--json"])
+    assert json.loads(capsys.readouterr().out)["camera_guidance"] is False
 
 
 @pytest.mark.parametrize("extra,needle", [

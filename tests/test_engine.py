@@ -170,15 +170,15 @@ def test_camera_guidance_acts_where_a_camera_path_is_planned(pipe, monkeypatch):
     monkeypatch.setattr(pipeline_module, "guide_velocity", lambda *a, **k: calls.append(a[5]) or original(*a, **k))
     kw = dict(num_frames=4, num_inference_steps=2, seed=3)
     on = pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, **kw).frames
-    assert calls == [2, 2], "every step, the canvas read from the middle frame"
+    assert calls == [2], "every second step back from the last, the canvas read from the middle frame"
     off = pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, camera_guidance=None, **kw).frames
     assert not np.array_equal(on, off)
     calls.clear()
     pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, mode="i2v", image=on[0], **kw)
-    assert calls in ([], [0, 0]), "image-to-video reads the canvas from the given frame (when its subject is seen)"
+    assert calls in ([], [0]), "image-to-video reads the canvas from the given frame (when its subject is seen)"
     pipe("a cube", attributes={"camera": "dolly", "motion": "falls"}, **kw)
     pipe("a cube", attributes={"camera": "pan left"}, **kw)  # no motion: no boxes to keep the subject out
-    assert calls in ([], [0, 0]), "no known camera path or subject: nothing to guide"
+    assert calls in ([], [0]), "no known camera path or subject: nothing to guide"
 
 
 def test_same_seed_same_clip_and_seeds_differ(pipe):
