@@ -24,7 +24,7 @@ from diffusers import DiffusionPipeline, FlowMatchEulerDiscreteScheduler
 from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
-from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, guide_velocity
+from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, CameraGuide
 from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
 from engine.ncr import NCRConfig, apply_ncr, reset_ncr
@@ -186,9 +186,11 @@ class ReelPipeline(DiffusionPipeline):
         # Camera guidance needs the path and where the subject is; a video-to-video edit keeps its source's
         # background unless it asks for a new camera move. The canvas is read from the last given frame (it is
         # the real picture) or the middle one (the least of the scene lies outside it).
-        guide_camera = (camera_guidance is not None and path is not None and boxes is not None
-                        and (mode != "v2v" or "camera" in edit.changed))
-        canvas_anchor = int(given.sum()) - 1 if bool(given.any()) else num_frames // 2
+        guide = None
+        if (camera_guidance is not None and path is not None and boxes is not None
+                and (mode != "v2v" or "camera" in edit.changed)):
+            guide = CameraGuide(camera_guidance, path, boxes, int(given.sum()) - 1 if bool(given.any())
+                                else num_frames // 2, vae=self.vae if camera_guidance.pixels else None, device=device)
 
         reset_ncr(dit)  # a new trajectory: nothing cached from an earlier generation applies
         generator = torch.Generator("cpu").manual_seed(seed)
@@ -211,9 +213,9 @@ class ReelPipeline(DiffusionPipeline):
                            has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
-            if guide_camera and (num_inference_steps - 1 - i) % camera_guidance.every == 0:  # the last step is guided
-                velocity = guide_velocity(latents, velocity, sigma, path, boxes, canvas_anchor, camera_guidance,
-                                          vae=self.vae if camera_guidance.pixels else None)
+            if guide is not None:  # a fresh canvas every Nth step back from the last; between, the last one
+                velocity = guide.velocity(latents, velocity, sigma,
+                                          refresh=(num_inference_steps - 1 - i) % camera_guidance.every == 0)
             latents = self.scheduler.step(velocity, t, latents).prev_sample
             latents = torch.where(given[None, :, None, None, None], clean, latents)
             fraction = float(getattr(dit, "last_compute_fraction", 1.0))

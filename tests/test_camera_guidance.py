@@ -6,6 +6,7 @@ import torch
 
 from engine.camera_guidance import (
     CameraGuidanceConfig,
+    CameraGuide,
     background_cells,
     camera_canvas_background,
     guide_velocity,
@@ -55,3 +56,18 @@ def test_guidance_leaves_the_subject_and_the_late_steps_alone():
     # read bilinearly (rows 2-3 are far from the subject).
     two = x0[0, 2, :, 2:4, 2:8]
     assert torch.allclose(two, x0[0, 0, :, 2:4, 3:9] * 0.4 + x0[0, 0, :, 2:4, 4:10] * 0.6, atol=1e-4)
+
+
+def test_steps_between_refreshes_pull_to_the_last_canvas():
+    torch.manual_seed(1)
+    camera = np.array([[0.0, 1.0], [0.05, 1.0], [0.1, 1.0], [0.15, 1.0]], np.float32)
+    boxes = np.tile(np.array([[0.4, 0.4, 0.6, 0.6]], np.float32), (4, 1))
+    guide = CameraGuide(CameraGuidanceConfig(), camera, boxes, anchor=0)
+    latents, velocity = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
+    first = latents - 0.8 * guide.velocity(latents, velocity, 0.8)  # (1, T, C, h, w) guided clean estimate
+    later, v_later = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
+    kept = later - 0.6 * guide.velocity(later, v_later, 0.6, refresh=False)
+    fresh = later - 0.6 * guide.velocity(later, v_later, 0.6, refresh=True)
+    written = guide._target[1][:, 0]  # (T, h, w)
+    assert torch.allclose(kept[0].permute(0, 2, 3, 1)[written], first[0].permute(0, 2, 3, 1)[written], atol=1e-5)
+    assert not torch.allclose(fresh[0].permute(0, 2, 3, 1)[written], first[0].permute(0, 2, 3, 1)[written])

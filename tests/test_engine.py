@@ -163,22 +163,25 @@ def test_the_planned_camera_reaches_the_model(pipe, monkeypatch):
 
 
 def test_camera_guidance_acts_where_a_camera_path_is_planned(pipe, monkeypatch):
-    import engine.pipeline as pipeline_module
+    from engine.camera_guidance import CameraGuide
 
-    calls = []
-    original = pipeline_module.guide_velocity
-    monkeypatch.setattr(pipeline_module, "guide_velocity", lambda *a, **k: calls.append(a[5]) or original(*a, **k))
-    kw = dict(num_frames=4, num_inference_steps=2, seed=3)
-    on = pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, **kw).frames
-    assert calls == [2], "every second step back from the last, the canvas read from the middle frame"
-    off = pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, camera_guidance=None, **kw).frames
+    built = []  # the anchor frame of every canvas built
+    original = CameraGuide._canvas_target
+    monkeypatch.setattr(CameraGuide, "_canvas_target", lambda self, x0: built.append(self.anchor) or original(self, x0))
+    kw = dict(num_frames=4, seed=3)
+    on = pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, num_inference_steps=4, **kw).frames
+    assert built == [2, 2], "at the first step and the last (every 3rd back from it), from the middle frame"
+    off = pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, num_inference_steps=4,
+               camera_guidance=None, **kw).frames
     assert not np.array_equal(on, off)
-    calls.clear()
-    pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, mode="i2v", image=on[0], **kw)
-    assert calls in ([], [0]), "image-to-video reads the canvas from the given frame (when its subject is seen)"
-    pipe("a cube", attributes={"camera": "dolly", "motion": "falls"}, **kw)
-    pipe("a cube", attributes={"camera": "pan left"}, **kw)  # no motion: no boxes to keep the subject out
-    assert calls in ([], [0]), "no known camera path or subject: nothing to guide"
+    built.clear()
+    pipe("a cube", attributes={"camera": "pan left", "motion": "falls"}, mode="i2v", image=on[0],
+         num_inference_steps=1, **kw)
+    assert built in ([], [0]), "image-to-video reads the canvas from the given frame (when its subject is seen)"
+    before = list(built)
+    pipe("a cube", attributes={"camera": "dolly", "motion": "falls"}, num_inference_steps=1, **kw)
+    pipe("a cube", attributes={"camera": "pan left"}, num_inference_steps=1, **kw)  # no motion: no subject boxes
+    assert built == before, "no known camera path or subject: nothing to guide"
 
 
 def test_same_seed_same_clip_and_seeds_differ(pipe):
