@@ -119,6 +119,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     ncr = NCRConfig(enabled=args.ncr == "on", token_ratio=args.ncr_tokens, refresh_every=args.ncr_refresh,
                     skip_below=args.ncr_skip_below, reuse_below=args.ncr_reuse_below, reuse_every=args.ncr_reuse_every)
+    camera_guidance = CAMERA_GUIDANCE if args.camera_guidance == "on" else None
     t0 = time.perf_counter()
     pipe = load_pipeline(args.weights or SHIPPED_WEIGHTS, ncr=ncr)
     t_load = time.perf_counter() - t0
@@ -126,8 +127,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     progress = None if args.json else _step_printer()
     result = pipe(args.prompt, attributes=attributes, mode=args.mode, image=image, video=video,
                   strength=args.strength, num_frames=args.frames, num_inference_steps=args.steps,
-                  guidance_scale=args.guidance, seed=args.seed, callback=progress,
-                  camera_guidance=CAMERA_GUIDANCE if args.camera_guidance == "on" else None)
+                  guidance_scale=args.guidance, seed=args.seed, callback=progress, camera_guidance=camera_guidance)
     sound = None
     if args.audio:
         from tools.v2a import default_sound_session
@@ -140,7 +140,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
               "strength": args.strength if args.mode == "v2v" else None,
               "ncr": {"enabled": ncr.active, "token_ratio": ncr.token_ratio, "refresh_every": ncr.refresh_every,
                       "skip_below": ncr.skip_below},
-              "camera_guidance": args.camera_guidance == "on", "compute_fraction": result.compute_fraction,
+              "camera_guidance": camera_guidance is not None, "compute_fraction": result.compute_fraction,
               "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
                                                    "loudness_db": sound.loudness_db, "timings": sound.timings},
               "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}

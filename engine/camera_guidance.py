@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.world.physics import ZOOM_CENTRE
+from engine.world.physics import view_to_world, world_to_view
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class CameraGuidanceConfig:
     # to the model (0.1, 0.35) it drifts back towards a still background (unseen motion 88%, 85% vs 90% on 40).
     min_sigma: float = 0.0
     margin: float = 1.0  # latent cells around the subject's planned box that are left to the model
-    pixels: bool = True  # build the canvas from decoded frames (see guide_velocity)
+    pixels: bool = True  # build the canvas from decoded frames (see CameraGuide)
     # The canvas is built anew every Nth step (counted back from the last, and at the first); the steps
     # between pull towards the last one built. Building it decodes and encodes the clip (about 0.09 s on 2
     # cores, more than a DiT step). On 80 prompts per split, unseen / seen all four right: a fresh canvas
@@ -41,16 +41,10 @@ class CameraGuidanceConfig:
 CAMERA_GUIDANCE = CameraGuidanceConfig()  # the sampler's default
 
 
-def _screen_to_world(u: torch.Tensor, v: torch.Tensor, camera: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Screen fractions (T, ...) -> world x, y for a square frame; camera (T, 2) = (pan, zoom) as in
-    engine.world.physics.Track.camera (world x is in frame widths from the first frame's centre)."""
-    pan, zoom = camera[:, 0].view(-1, *[1] * (u.dim() - 1)), camera[:, 1].view(-1, *[1] * (u.dim() - 1))
-    return pan + (u - 0.5) / zoom, ZOOM_CENTRE + (v - ZOOM_CENTRE) / zoom
-
-
-def _world_to_screen(x: torch.Tensor, y: torch.Tensor, camera: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    pan, zoom = camera[:, 0].view(-1, *[1] * (x.dim() - 1)), camera[:, 1].view(-1, *[1] * (x.dim() - 1))
-    return 0.5 + (x - pan) * zoom, ZOOM_CENTRE + (y - ZOOM_CENTRE) * zoom
+def _per_frame(camera: torch.Tensor, dims: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pan and zoom (T, 2) shaped (T, 1, ...) to broadcast over per-frame arrays of ``dims`` dimensions."""
+    shape = (-1,) + (1,) * (dims - 1)
+    return camera[:, 0].view(shape), camera[:, 1].view(shape)
 
 
 def background_cells(boxes: torch.Tensor, side: int, margin: float) -> torch.Tensor:
@@ -85,7 +79,7 @@ def camera_canvas_background(x0: torch.Tensor, camera: torch.Tensor, background:
     # view magnified), wide enough for every frame's view.
     cells_per_unit = w * float(camera[anchor, 1])
     edges = torch.tensor([0.0, 1.0], device=x0.device).expand(t_count, 2)  # (T, 2) first and last edge
-    edge_x, edge_y = _screen_to_world(edges, edges, camera)  # (T, 2) world x of the left/right edges, y of top/bottom
+    edge_x, edge_y = view_to_world(edges, edges, *_per_frame(camera, 2))  # (T, 2): x of left/right, y of top/bottom
     x_lo, wc = _grid_through(edge_x, anchor, cells_per_unit)
     y_lo, hc = _grid_through(edge_y, anchor, cells_per_unit)
     x_hi, y_hi = x_lo + wc / cells_per_unit, y_lo + hc / cells_per_unit
@@ -94,7 +88,7 @@ def camera_canvas_background(x0: torch.Tensor, camera: torch.Tensor, background:
     wy, wx = torch.meshgrid(cy, cx, indexing="ij")  # (Hc, Wc)
 
     # Every frame read at every canvas cell, with whether that cell is background in that frame.
-    u, v = _world_to_screen(wx.expand(t_count, -1, -1), wy.expand(t_count, -1, -1), camera)  # (T, Hc, Wc)
+    u, v = world_to_view(wx, wy, *_per_frame(camera, 3))  # (T, Hc, Wc)
     grid = torch.stack([2 * u - 1, 2 * v - 1], dim=-1)  # (T, Hc, Wc, 2)
     stack = torch.cat([x0, background[:, None].float()], dim=1)  # (T, C+1, h, w)
     read = F.grid_sample(stack, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
@@ -110,7 +104,7 @@ def camera_canvas_background(x0: torch.Tensor, camera: torch.Tensor, background:
     su = (torch.arange(w, device=x0.device, dtype=torch.float32) + 0.5) / w
     sv = (torch.arange(h, device=x0.device, dtype=torch.float32) + 0.5) / h
     gv, gu = torch.meshgrid(sv, su, indexing="ij")  # (h, w)
-    fx, fy = _screen_to_world(gu.expand(t_count, -1, -1), gv.expand(t_count, -1, -1), camera)  # (T, h, w)
+    fx, fy = view_to_world(gu, gv, *_per_frame(camera, 3))  # (T, h, w)
     back = torch.stack([(fx - x_lo) / (x_hi - x_lo) * 2 - 1, (fy - y_lo) / (y_hi - y_lo) * 2 - 1], dim=-1)
     source = torch.cat([canvas, filled[None]], dim=0)[None].expand(t_count, -1, -1, -1)  # (T, C+1, Hc, Wc)
     seen = F.grid_sample(source, back, mode="bilinear", padding_mode="zeros", align_corners=False)  # (T, C+1, h, w)
@@ -146,25 +140,20 @@ class CameraGuide:
             ok = -F.max_pool2d(-ok_px[:, None].float(), size // side)[:, 0] > 0.5  # every pixel of the cell seen
         return seen.to(x0.dtype), (back & ok)[:, None]
 
-    def velocity(self, latents: torch.Tensor, velocity: torch.Tensor, sigma: float, refresh: bool = True
+    def velocity(self, latents: torch.Tensor, velocity: torch.Tensor, sigma: float, steps_left: int = 0
                  ) -> torch.Tensor:
         """The velocity whose clean-video estimate has its background on the camera's canvas.
 
-        latents, velocity: (1, T, C, h, w) at noise level ``sigma``. ``refresh``: build the canvas anew from
-        this step's estimate; otherwise pull towards the last one built (free: no decode or encode).
+        latents, velocity: (1, T, C, h, w) at noise level ``sigma``; ``steps_left``: sampling steps after this
+        one. The canvas is built anew from this step's estimate every ``config.every`` steps counted back from
+        the last (and at the first); between, the pull is towards the last one built (no decode or encode).
         """
         if sigma < self.config.min_sigma or self.config.strength <= 0 or sigma <= 0:
             return velocity
         x0 = (latents - sigma * velocity)[0]  # (T, C, h, w) rectified flow: x_t = (1 - s) x0 + s noise
-        if refresh or self._target is None:
+        if steps_left % self.config.every == 0 or self._target is None:
             self._target = self._canvas_target(x0)
         seen, write = self._target
         # x0 moves by strength * (seen - x0) where written; v = (x_t - x0) / sigma moves by minus that / sigma.
         pull = torch.where(write, self.config.strength * (seen - x0), torch.zeros_like(x0))  # (T, C, h, w)
         return velocity - pull[None] / sigma
-
-
-def guide_velocity(latents: torch.Tensor, velocity: torch.Tensor, sigma: float, camera: np.ndarray,
-                   boxes: np.ndarray, anchor: int, config: CameraGuidanceConfig, vae=None) -> torch.Tensor:
-    """One step of camera guidance with a fresh canvas (CameraGuide.velocity)."""
-    return CameraGuide(config, camera, boxes, anchor, vae, latents.device).velocity(latents, velocity, sigma)

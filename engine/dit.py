@@ -28,7 +28,7 @@ from diffusers.configuration_utils import register_to_config
 from torch import nn
 
 from engine.layout import silhouette as draw_silhouette
-from engine.world.physics import ZOOM_CENTRE
+from engine.world.physics import view_to_world
 from engine.world.vocab import AXES
 
 PRESETS = {
@@ -252,8 +252,7 @@ class VideoDiT(ModelMixin, ConfigMixin):
             return torch.zeros(batch, frames * g * g, CAMERA_FEATURES, device=device)
         v, u = self.token_centres(device)  # (g, g) each
         pan, zoom = camera[..., 0, None, None], camera[..., 1, None, None].clamp(min=1e-3)  # (B, T, 1, 1) each
-        wx = pan + (u - 0.5) / zoom  # (B, T, g, g) world x the token shows, frame widths, 0 at frame 0's centre
-        wy = ZOOM_CENTRE + (v - ZOOM_CENTRE) / zoom  # (B, T, g, g)
+        wx, wy = view_to_world(u, v, pan, zoom)  # (B, T, g, g) each: the world point the token shows
         waves = [fn(2 * math.pi * f * w) for f in CAMERA_FREQUENCIES for w in (wx, wy) for fn in (torch.sin, torch.cos)]
         on = torch.ones_like(wx) if has_camera is None else has_camera.float()[:, None, None, None].expand_as(wx)
         shift_x, shift_y = (wx - (u - 0.5)) * g, (wy - v) * g  # how far the world slid from rest, in tokens

@@ -213,9 +213,8 @@ class ReelPipeline(DiffusionPipeline):
                            has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
-            if guide is not None:  # a fresh canvas every Nth step back from the last; between, the last one
-                velocity = guide.velocity(latents, velocity, sigma,
-                                          refresh=(num_inference_steps - 1 - i) % camera_guidance.every == 0)
+            if guide is not None:
+                velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i)
             latents = self.scheduler.step(velocity, t, latents).prev_sample
             latents = torch.where(given[None, :, None, None, None], clean, latents)
             fraction = float(getattr(dit, "last_compute_fraction", 1.0))

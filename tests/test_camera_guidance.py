@@ -9,7 +9,6 @@ from engine.camera_guidance import (
     CameraGuide,
     background_cells,
     camera_canvas_background,
-    guide_velocity,
 )
 from engine.world.render import render_clip
 
@@ -45,8 +44,8 @@ def test_guidance_leaves_the_subject_and_the_late_steps_alone():
     camera = np.array([[0.0, 1.0], [0.05, 1.0], [0.1, 1.0], [0.15, 1.0]], np.float32)  # pan right
     boxes = np.tile(np.array([[0.4, 0.4, 0.6, 0.6]], np.float32), (4, 1))
     config = CameraGuidanceConfig(min_sigma=0.3)
-    assert guide_velocity(latents, velocity, 0.2, camera, boxes, 0, config) is velocity, "below min_sigma"
-    guided = guide_velocity(latents, velocity, 0.8, camera, boxes, 0, config)
+    assert CameraGuide(config, camera, boxes, 0).velocity(latents, velocity, 0.2) is velocity, "below min_sigma"
+    guided = CameraGuide(config, camera, boxes, 0).velocity(latents, velocity, 0.8)
     subject = ~background_cells(torch.as_tensor(boxes), 16, config.margin)  # (T, h, w)
     assert torch.equal(guided.permute(0, 1, 3, 4, 2)[0][subject], velocity.permute(0, 1, 3, 4, 2)[0][subject])
     assert torch.allclose(guided[0, 0], velocity[0, 0], atol=1e-5), "the anchor frame is the canvas: unchanged"
@@ -66,8 +65,8 @@ def test_steps_between_refreshes_pull_to_the_last_canvas():
     latents, velocity = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
     first = latents - 0.8 * guide.velocity(latents, velocity, 0.8)  # (1, T, C, h, w) guided clean estimate
     later, v_later = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
-    kept = later - 0.6 * guide.velocity(later, v_later, 0.6, refresh=False)
-    fresh = later - 0.6 * guide.velocity(later, v_later, 0.6, refresh=True)
+    kept = later - 0.6 * guide.velocity(later, v_later, 0.6, steps_left=1)  # between refreshes
+    fresh = later - 0.6 * guide.velocity(later, v_later, 0.6, steps_left=3)  # every 3rd step back from the last
     written = guide._target[1][:, 0]  # (T, h, w)
     assert torch.allclose(kept[0].permute(0, 2, 3, 1)[written], first[0].permute(0, 2, 3, 1)[written], atol=1e-5)
     assert not torch.allclose(fresh[0].permute(0, 2, 3, 1)[written], first[0].permute(0, 2, 3, 1)[written])

@@ -18,6 +18,19 @@ FLOOR = 0.86  # world y the subject rests on (its bottom edge)
 ZOOM_CENTRE = 0.62  # world y the camera zooms about, so a subject on the floor stays in frame
 TOP = 0.06  # highest the subject's top edge goes
 
+
+
+def view_to_world(u, v, pan, zoom):
+    """Where a point of a square frame shows the world: frame fractions (u right, v down) under a camera
+    panned ``pan`` frame widths and zoomed ``zoom`` -> world x (frame widths, 0 at frame 0's centre) and
+    world y. Works on numpy arrays and torch tensors alike; the caller broadcasts."""
+    return pan + (u - 0.5) / zoom, ZOOM_CENTRE + (v - ZOOM_CENTRE) / zoom
+
+
+def world_to_view(x, y, pan, zoom):
+    """The inverse of view_to_world: where world point (x, y) appears in the frame, in frame fractions."""
+    return 0.5 + (x - pan) * zoom, ZOOM_CENTRE + (y - ZOOM_CENTRE) * zoom
+
 # How far things move over one clip, whatever its length: a longer clip is slower, never off-screen.
 TRAVEL = (0.30, 0.40)  # fraction of the frame width for moves left/right
 RISE = (0.28, 0.36)  # frame heights for rises
