@@ -97,11 +97,61 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from engine.media import read_video, write_video
-    from engine.pipeline import SHIPPED_WEIGHTS, load_pipeline
-    from engine.world.captions import attributes_from_text
+def _size(text: str) -> tuple[int, int]:
+    """argparse type for --size: WIDTHxHEIGHT."""
+    import re
 
+    m = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", text)
+    if not m or min(int(m.group(1)), int(m.group(2))) < 16:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give WIDTHxHEIGHT, e.g. 832x480")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _engine_session(args: argparse.Namespace, ncr=None):
+    """The engine a command renders with: --model DIR (or REELWRIGHT_MODEL_DIR, or the settings file), else
+    the built-in world model. A wrong model folder is refused here, before anything is planned or made."""
+    from engine.backends import model_settings
+    from engine.ncr import NCRConfig
+    from engine.pipeline import SHIPPED_WEIGHTS
+    from tools.common import EngineSession
+
+    model, offload = model_settings(getattr(args, "model", None), getattr(args, "offload", None))
+    if ncr is None:
+        ncr = NCRConfig() if getattr(args, "ncr", "on") == "on" else NCRConfig.off()
+    session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, ncr=ncr, model=model,
+                            offload=offload, size=getattr(args, "size", None))
+    caps = session.capabilities  # checks the folder (and the weights' configs) now
+    if getattr(args, "size", None) and caps.family == "world":
+        raise ValueError(f"--size is for a real model (--model DIR): {caps.name} draws "
+                         f"{caps.width}x{caps.height} only, and films are enlarged when cut")
+    if getattr(args, "size", None):
+        from engine.backends.base import BackendError
+
+        try:
+            caps.fit_size(*args.size)
+        except BackendError as exc:
+            raise ValueError(f"--size {exc}") from None
+    if model and getattr(args, "ncr", "on") == "on" and not getattr(args, "json", False):
+        print(f"note: NCR runs on the built-in model only for now; {caps.name} samples at full compute",
+              file=sys.stderr)
+    return session
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from engine.media import read_video, write_video
+    from engine.ncr import NCRConfig
+    from engine.world.captions import attributes_from_text
+    from tools.common import SamplingSettings, ShotAttributes
+
+    chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
+              "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every}
+    ncr = NCRConfig(enabled=args.ncr == "on", **{k: v for k, v in chosen.items() if v is not None})
+    t0 = time.perf_counter()
+    session = _engine_session(args, ncr)
+    backend, caps = session.backend, session.capabilities
+    caps.refuse_mode(args.mode)
     image = video = None
     if args.mode == "i2v":
         if not args.image:
@@ -113,34 +163,47 @@ def cmd_generate(args: argparse.Namespace) -> int:
         video = read_video(args.video, with_audio=False).frames
     out = Path(args.out)
     _writable_dir(out.parent if str(out.parent) else Path("."))
-
-    from engine.camera_guidance import CAMERA_GUIDANCE
-    from engine.ncr import NCRConfig
-
-    ncr = NCRConfig(enabled=args.ncr == "on", token_ratio=args.ncr_tokens, refresh_every=args.ncr_refresh,
-                    skip_below=args.ncr_skip_below, reuse_below=args.ncr_reuse_below, reuse_every=args.ncr_reuse_every)
-    camera_guidance = CAMERA_GUIDANCE if args.camera_guidance == "on" else None
-    t0 = time.perf_counter()
-    pipe = load_pipeline(args.weights or SHIPPED_WEIGHTS, ncr=ncr)
-    t_load = time.perf_counter() - t0
-    attributes = attributes_from_text(args.prompt)
+    world = caps.family == "world"
+    attributes = attributes_from_text(args.prompt) if world else {}
+    frames = caps.frames_for(2.0) if args.frames is None else args.frames
+    if frames < 1:
+        raise ValueError(f"--frames: frames must be at least 1, got {frames}")
+    if not 0.0 < args.strength <= 1.0:
+        raise ValueError(f"--strength: strength must be in (0, 1], got {args.strength}")
     progress = None if args.json else _step_printer()
-    result = pipe(args.prompt, attributes=attributes, mode=args.mode, image=image, video=video,
-                  strength=args.strength, num_frames=args.frames, num_inference_steps=args.steps,
-                  guidance_scale=args.guidance, seed=args.seed, callback=progress, camera_guidance=camera_guidance)
+    from engine.backends import RenderRequest
+
+    try:
+        settings = SamplingSettings(frames=frames, steps=caps.default_steps if args.steps is None else args.steps,
+                                    guidance=args.guidance if args.guidance is not None else caps.default_guidance,
+                                    seed=args.seed)
+        request = RenderRequest(mode=args.mode, prompt=args.prompt, attributes=ShotAttributes(**attributes).given(),
+                                image=image, video=video, strength=args.strength, frames=settings.frames,
+                                steps=settings.steps, guidance=settings.guidance, seed=settings.seed,
+                                width=args.size[0] if args.size else None, height=args.size[1] if args.size else None,
+                                options={"camera_guidance": args.camera_guidance == "on"} if world else {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ValueError(f"--{err['loc'][0]}: {err['msg']}") from None
+    result = backend.render(request, progress)
+    t_load = result.timings.get("load", 0.0)
     sound = None
     if args.audio:
         from tools.v2a import default_sound_session
 
         sound = default_sound_session().soundtrack(result.frames, result.fps, seed=args.seed)
+    scale = args.scale or max(1, 256 // max(result.frames.shape[1:3]))
     write_video(out, result.frames, result.fps, audio=None if sound is None else sound.audio,
-                sample_rate=16000 if sound is None else sound.sample_rate, scale=max(1, args.scale))
-    report = {"file": str(out), "prompt": args.prompt, "attributes": attributes, "mode": args.mode,
-              "seed": args.seed, "frames": len(result.frames), "steps": args.steps, "guidance": args.guidance,
+                sample_rate=16000 if sound is None else sound.sample_rate, scale=max(1, scale))
+    height, width = result.frames.shape[1:3]
+    report = {"file": str(out), "prompt": args.prompt, "engine": caps.name, "family": caps.family,
+              "model": str(session.model) if session.model else None, "attributes": attributes, "mode": args.mode,
+              "seed": args.seed, "frames": len(result.frames), "fps": result.fps, "size": [width, height],
+              "steps": settings.steps, "guidance": settings.guidance,
               "strength": args.strength if args.mode == "v2v" else None,
-              "ncr": {"enabled": ncr.active, "token_ratio": ncr.token_ratio, "refresh_every": ncr.refresh_every,
-                      "skip_below": ncr.skip_below},
-              "camera_guidance": camera_guidance is not None, "compute_fraction": result.compute_fraction,
+              "ncr": {"enabled": ncr.active and world, "token_ratio": ncr.token_ratio,
+                      "refresh_every": ncr.refresh_every, "skip_below": ncr.skip_below},
+              "camera_guidance": world and args.camera_guidance == "on", "compute_fraction": result.compute_fraction,
               "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
                                                    "loudness_db": sound.loudness_db, "timings": sound.timings},
               "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}
@@ -148,8 +211,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         t = report["timings"]
-        print(f"\nwrote {out} ({len(result.frames)} frames, seed {args.seed}) in {t['sampling'] + t['decoding']:.2f}s "
-              f"(model load {t_load:.2f}s, block compute spent {result.compute_fraction:.0%})")
+        made = t.get("sampling", 0.0) + t.get("decoding", 0.0)
+        print(f"\nwrote {out} ({len(result.frames)} frames at {result.fps} fps, {width}x{height}, seed {args.seed}) "
+              f"in {made:.2f}s (model load {t_load:.2f}s, block compute spent {result.compute_fraction:.0%})")
         if sound is not None:
             print(f"sound: {_sound_summary(sound.onsets, sound.scenes)} in {sound.timings['total'] * 1000:.0f} ms")
     return EXIT_OK
@@ -225,7 +289,7 @@ def _film_progress(json_mode: bool):
                   f"compute {event['compute']:.0%}", end="", flush=True)
         elif "passed" in event:
             verdict = "passed" if event["passed"] else "below the gate"
-            print(f"\r  {event['shot']} take {event['take']}: alignment {event['alignment']:.0%}, {verdict}"
+            print(f"\r  {event['shot']} take {event['take']}: {event['scored_by']} {event['score']:.0%}, {verdict}"
                   f"{' (cached)' if event['cached'] else ''}" + " " * 20)
         elif "sound" in event:
             print(f"  {event['shot']} sound: {event['sound']} event(s){' (cached)' if event['cached'] else ''}")
@@ -249,15 +313,21 @@ def _director_settings(args: argparse.Namespace):
     return DirectorSettings(max_takes=args.takes, steps=args.steps, sound=not args.no_sound, cut=cut)
 
 
+def _check_storyboard(board, session, where: str = "") -> None:
+    """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering."""
+    from agent.storyboard import check_for_engine
+
+    check_for_engine(board, session.capabilities, where)
+
+
 def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
     from agent.film import make_film
-    from engine.ncr import NCRConfig
-    from tools.common import EngineSession
 
     settings = _director_settings(args)
+    session = _engine_session(args)
+    if storyboard is not None:
+        _check_storyboard(storyboard, session, f"{args.storyboard}: ")
     out = _film_output(args, request or (storyboard.title if storyboard else "film"))
-    session = EngineSession(weights=args.weights or EngineSession().weights,
-                            ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
     report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
                        on_event=_film_progress(args.json))
     if args.json:
@@ -276,8 +346,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     import yaml
 
     from agent.film import run_conversation
-    from engine.ncr import NCRConfig
-    from tools.common import EngineSession
 
     path = Path(args.conversation)
     if not path.is_file():
@@ -289,9 +357,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     turns = data.get("turns") if isinstance(data, dict) else data
     if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
         raise ValueError(f"{path}: expected 'turns:' followed by a list of sentences")
+    session = _engine_session(args)
     out = _film_output(args, turns[0] if turns else "film")
-    session = EngineSession(weights=args.weights or EngineSession().weights,
-                            ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
     report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json))
     if args.json:
         print(json.dumps(report, indent=2, default=float))
@@ -309,12 +376,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from engine.ncr import NCRConfig
-    from tools.common import EngineSession
     from tui.app import ReelwrightApp
 
-    session = EngineSession(weights=args.weights or EngineSession().weights,
-                            ncr=NCRConfig() if args.ncr == "on" else NCRConfig.off())
+    session = _engine_session(args)
     ReelwrightApp(session, films_root=Path(args.films)).run()
     return EXIT_OK
 
@@ -365,6 +429,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", metavar="DIR", help="a diffusers Wan or LTX-Video pipeline folder to render with "
+                        "(default: REELWRIGHT_MODEL_DIR, the settings file, else the built-in world model)")
+    parser.add_argument("--offload", choices=["none", "model", "group", "sequential"],
+                        help="with --model on a GPU: keep weights on the CPU until needed (less GPU memory, slower)")
+    parser.add_argument("--size", type=_size, metavar="WxH",
+                        help="with --model: render at this size (default: the model's native size)")
+    parser.add_argument("--weights", help="the built-in model's weights folder (default: the shipped model)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelwright", description="Make short films from words, on your own machine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -396,24 +470,20 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--video", help="source video for v2v and extend")
     gen.add_argument("--strength", type=float, default=0.6, help="v2v: how much to change, in (0, 1]")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--frames", type=int, default=16)
-    gen.add_argument("--steps", type=int, default=16)
-    gen.add_argument("--guidance", type=float, default=3.0)
-    gen.add_argument("--scale", type=int, default=4, help="pixel enlargement of the written video")
-    gen.add_argument("--weights", help="weights folder (default: the shipped model)")
+    gen.add_argument("--frames", type=int, help="frames at the model's own rate (default: two seconds' worth)")
+    gen.add_argument("--steps", type=int, help="denoising steps (default: the model's; 16 for the built-in one)")
+    gen.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
+    gen.add_argument("--scale", type=int, help="pixel enlargement of the written video (default: to about 256 px)")
+    _engine_arguments(gen)
     gen.add_argument("--ncr", choices=["on", "off"], default="on", help="noise-aware compute redistribution")
-    from engine.ncr import NCRConfig
-
-    defaults = NCRConfig()  # the settings benchmarks/ncr.py chose
-    gen.add_argument("--ncr-tokens", type=float, default=defaults.token_ratio,
-                     help="share of noisy tokens recomputed on partial steps (1 = every token)")
-    gen.add_argument("--ncr-refresh", type=int, default=defaults.refresh_every, help="a full step every N steps")
-    gen.add_argument("--ncr-skip-below", type=float, default=defaults.skip_below,
-                     help="skip the middle blocks below this noise level (0 = never)")
-    gen.add_argument("--ncr-reuse-below", type=float, default=defaults.reuse_below,
+    # NCR's fine settings default to NCRConfig's (chosen by benchmarks/ncr.py), filled in after parsing so that
+    # parsing imports no torch.
+    gen.add_argument("--ncr-tokens", type=float, help="share of noisy tokens recomputed on partial steps (1 = all)")
+    gen.add_argument("--ncr-refresh", type=int, help="a full step every N steps")
+    gen.add_argument("--ncr-skip-below", type=float, help="skip the middle blocks below this noise level (0 = never)")
+    gen.add_argument("--ncr-reuse-below", type=float,
                      help="below this noise level whole steps reuse the last velocity (0 = never)")
-    gen.add_argument("--ncr-reuse-every", type=int, default=defaults.reuse_every,
-                     help="... and only every Nth step there runs the model")
+    gen.add_argument("--ncr-reuse-every", type=int, help="... and only every Nth step there runs the model")
     gen.add_argument("--camera-guidance", choices=["on", "off"], default="on",
                      help="keep the background on one scene the asked-for camera move pans across or zooms into")
     gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")
@@ -441,9 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
             film.add_argument("conversation", help="YAML file with 'turns:', a list of sentences")
         film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
         film.add_argument("--takes", type=int, default=3, help="most takes per shot at the consistency gate")
-        film.add_argument("--steps", type=int, default=16)
+        film.add_argument("--steps", type=int, help="denoising steps (default: the model's; 16 for the built-in one)")
         film.add_argument("--ncr", choices=["on", "off"], default="on")
-        film.add_argument("--weights", help="weights folder (default: the shipped model)")
+        _engine_arguments(film)
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
         film.add_argument("--music", metavar="FILE", help="an audio file under the film, ducked under the shots' sound")
         film.add_argument("--no-beat-snap", action="store_true", help="with --music: keep shot lengths as rendered")
@@ -455,7 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="open the conversational terminal UI")
     chat.add_argument("--films", default="films", help="where film folders go (default: ./films)")
-    chat.add_argument("--weights", help="weights folder (default: the shipped model)")
+    _engine_arguments(chat)
     chat.add_argument("--ncr", choices=["on", "off"], default="on")
     chat.set_defaults(func=cmd_chat)
 

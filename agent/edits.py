@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 from agent.offline_planner import OfflinePlanner, _norm
-from agent.storyboard import Shot, Storyboard
+from agent.storyboard import Shot, Storyboard, chain_mode, continues
+from engine.backends.base import Capabilities
 from engine.world.captions import canonical_caption
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -47,15 +48,16 @@ def _shot_numbers(norm: str, count: int) -> list[int]:
     return list(dict.fromkeys(numbers))
 
 
-def rechain(board: Storyboard) -> list[str]:
-    """Re-derive continuity after shots moved: a shot continues the previous one only if it shows the same
-    subject in the same place. Returns ids whose mode or source changed."""
+def rechain(board: Storyboard, caps: Capabilities | None = None) -> list[str]:
+    """Re-derive continuity after shots moved (the chaining rule of ``agent.storyboard.continues``, in the
+    engine's chain mode: image to video for the built-in model). Returns ids whose mode or source changed."""
+    chained_mode = chain_mode(caps) if caps is not None else "i2v"
     changed = []
     for i, shot in enumerate(board.shots):
         previous = board.shots[i - 1] if i else None
-        if shot.mode in ("t2v", "i2v") and (shot.source in (None, "previous")):
-            chained = previous is not None and previous.subject == shot.subject and previous.scene == shot.scene
-            mode, source = ("i2v", "previous") if chained else ("t2v", None)
+        if shot.mode in ("t2v", chained_mode) and (shot.source in (None, "previous")):
+            chained = chained_mode is not None and continues(previous, shot)
+            mode, source = (chained_mode, "previous") if chained else ("t2v", None)
             if (shot.mode, shot.source) != (mode, source):
                 # Each assignment is validated, so go through a state where mode and source agree.
                 if chained:
@@ -93,20 +95,23 @@ def _set_attributes(board: Storyboard, indices: list[int], changes: dict[str, st
     return changed
 
 
-def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None = None) -> EditOutcome:
-    """Apply one conversational edit. Raises EditError when the request is not an edit it understands."""
+def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None = None,
+               caps: Capabilities | None = None) -> EditOutcome:
+    """Apply one conversational edit. Raises EditError when the request is not an edit it understands.
+    ``caps``: the engine the storyboard is for (None: the built-in model)."""
     board = board.model_copy(deep=True)
     norm = _norm(request)
     count = len(board.shots)
     numbers = _shot_numbers(norm, count) if count else []
     planner = planner or OfflinePlanner()
+    free_text = caps is not None and caps.free_text
 
     if re.search(r" (remove|delete|drop|cut|lose) ", norm):
         if not numbers:
             raise EditError("which shot should go? say e.g. 'remove shot 2' or 'remove the last shot'")
         removed = [board.shots[n - 1].id for n in numbers]
         board.shots = [s for s in board.shots if s.id not in removed]
-        changed = rechain(board)
+        changed = rechain(board, caps)
         board.ledger.changes.append(f"removed {', '.join(removed)}")
         return EditOutcome(board, changed, f"Removed {', '.join(removed)}; {len(board.shots)} shots left.")
 
@@ -115,7 +120,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
             raise EditError("say which two shots to swap, e.g. 'swap shots 1 and 2'")
         a, b = numbers[0] - 1, numbers[1] - 1
         board.shots[a], board.shots[b] = board.shots[b], board.shots[a]
-        changed = rechain(board)
+        changed = rechain(board, caps)
         board.ledger.changes.append(f"swapped shots {a + 1} and {b + 1}")
         return EditOutcome(board, changed, f"Swapped shots {a + 1} and {b + 1}.")
 
@@ -142,6 +147,9 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
         return EditOutcome(board, [], f"Using a {transition} into shot{'s' * (len(targets) != 1)} "
                                       f"{', '.join(str(n) for n in targets)}.")
 
+    if free_text:
+        return _free_text_edit(board, request, norm, numbers, caps)
+
     if re.search(r" (add|append|insert|another|one more|new shot) ", norm):
         text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?: (?:where|in which|that|with|showing))?", "", request,
                       count=1, flags=re.I).strip(" ,.") or request
@@ -158,7 +166,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
                     seed=(last.seed + 1) if last else 0, duration=clause.duration or 2.0,
                     transition=clause.transition or "cut")
         board.shots.append(shot)
-        rechain(board)
+        rechain(board, caps)
         board.notes.extend(n for n in clause.notes if n not in board.notes)
         return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
 
@@ -189,10 +197,36 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
             board.shots[i].duration = min(8.0, float(seconds.group(1)))
             if board.shots[i].id not in changed:
                 changed.append(board.shots[i].id)
-    changed += [c for c in rechain(board) if c not in changed]
+    changed += [c for c in rechain(board, caps) if c not in changed]
     what = ", ".join(f"{k} {v}" for k, v in changes.items()) or f"{seconds.group(1)} seconds"
     board.ledger.changes.append(f"{', '.join(changed) or 'nothing'}: {what}")
     return EditOutcome(board, changed, f"Changed {', '.join(changed) or 'nothing'} ({what}).")
+
+
+def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[int], caps: Capabilities) -> EditOutcome:
+    """Edits to a free-text storyboard: a new shot from its description, or a shot's new prompt
+    ("shot 2: a red kite over the dunes"); the world's attribute words do not apply to a real model."""
+    from agent.free_text_planner import FreeTextPlanner
+
+    adding = re.search(r" (add|append|insert|another|one more|new shot) ", norm)
+    text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?:\s*\d+)?\s*(?:[:,]|where|in which|that|with|showing)?", "",
+                  request, count=1, flags=re.I).strip(" ,.:")
+    if adding and text:
+        last = board.shots[-1] if board.shots else None
+        shot = FreeTextPlanner(caps).plan(text).shots[0].model_copy(
+            update={"id": board.next_id(), "seed": (last.seed + 1) if last else 0})
+        board.shots.append(shot)
+        rechain(board, caps)
+        return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
+    if len(numbers) == 1 and text and not adding:
+        shot = board.shots[numbers[0] - 1]
+        shot.prompt = text[:1].upper() + text[1:]
+        changed = [shot.id, *(c for c in rechain(board, caps) if c != shot.id)]
+        board.ledger.changes.append(f"{shot.id}: new prompt")
+        return EditOutcome(board, changed, f"Shot {numbers[0]} now reads: {shot.prompt}.")
+    raise EditError("with this model, change a shot by giving its new prompt, e.g. 'shot 2: a red kite over the "
+                    "dunes at sunset'; or 'add a shot where …', 'remove shot 2', 'swap shots 1 and 2', 'retake "
+                    "shot 3', 'use a crossfade'")
 
 
 __all__ = ["EditError", "EditOutcome", "apply_edit", "rechain"]

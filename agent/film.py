@@ -44,7 +44,8 @@ def director_session(out_dir: Path, session: EngineSession, settings: DirectorSe
     out_dir.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
     try:
-        yield build_director(session, settings, planner=make_planner(), checkpointer=SqliteSaver(conn))
+        yield build_director(session, settings, planner=make_planner(capabilities=session.capabilities),
+                             checkpointer=SqliteSaver(conn))
     finally:
         conn.close()
 
@@ -88,13 +89,14 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
             raise RuntimeError(f"shot {shot.id} has no rendered take; run the command again to retry it")
         shutil.copyfile(best.video_path, shots_dir / f"{i:02d}_{shot.id}.mp4")
         sound = sounds.get(shot.id)
-        cut.append(CutShot(frames_path=best.frames_path, transition=shot.transition,
+        cut.append(CutShot(frames_path=best.frames_path, fps=best.fps, transition=shot.transition,
                            audio_path=sound["audio_path"] if sound else None, caption=shot.prompt))
         shot_reports.append({"id": shot.id, "prompt": shot.prompt, "attributes": shot.attributes, "mode": shot.mode,
                              "source": shot.source, "duration": shot.duration, "transition": shot.transition,
                              "takes": [t.model_dump(include={"seed", "scores", "seen", "passed", "seconds"})
                                        for t in shot.takes],
-                             "chosen_seed": best.seed,
+                             "chosen_seed": best.seed, "frames": len(np.load(best.frames_path, mmap_mode="r")),
+                             "fps": best.fps,
                              "sound": {k: sound[k] for k in ("onsets", "impacts", "scenes", "loudness_db")}
                              if sound else None})
     # The folder is this film's own: a rerun (resume) rewrites its cut.
@@ -104,7 +106,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     report = {
         "film": str(film), "title": board.title, "request": request, "notes": board.notes,
         "shots": shot_reports, "ledger": board.ledger.model_dump(),
-        "settings": settings.model_dump(), "ncr": session.ncr.__dict__,
+        "settings": settings.model_dump(), "engine": session.settings_record,
         "versions": {"reelwright": version("reelwright"), "torch": version("torch"),
                      "python": platform.python_version(), "weights": session.weights_id},
         "seconds": time.perf_counter() - started,
@@ -112,7 +114,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
     shot_frames = [np.load(c.frames_path) for c in cut]
     contact_sheet(shot_frames, out_dir / "contact_sheet.png")
-    gif_preview(assemble(cut_args.model_copy(update={"size": 160})), out_dir / "preview.gif")
+    gif_preview(assemble(cut_args.model_copy(update={"size": 160})), out_dir / "preview.gif", cut_args.fps)
     storyboard_page(report, shot_frames, film, out_dir / "storyboard.html")
     return report
 

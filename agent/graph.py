@@ -15,22 +15,28 @@ from __future__ import annotations
 import time
 from typing import Annotated, TypedDict
 
+import numpy as np
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, Send, interrupt
 from pydantic import BaseModel, Field
 
 from agent.edits import EditError, apply_edit
+from agent.free_text_planner import asks_for_movement
+from agent.llm import make_planner
 from agent.offline_planner import OfflinePlanner, PlannerError
-from agent.storyboard import Shot, Storyboard, Take, best_take
+from agent.storyboard import Shot, Storyboard, StoryboardError, Take, best_take, check_for_engine
+from engine.backends.base import Capabilities
+from engine.eval.pixels import check_pixels
 from engine.eval.video import read_clip
-from engine.world.vocab import TRAIN_FPS
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
-from tools.common import EngineSession
+from tools.common import EngineSession, ShotResult
 from tools.edit import CutOptions
+from tools.extend import ExtendArgs, extend_video
 from tools.i2v import image_to_video
 from tools.t2v import text_to_video
 from tools.v2a import SoundArgs, SoundSession, sound_session_for
+from tools.v2v import VideoToVideoArgs, video_to_video
 
 GATED_AXES = ("colour", "shape", "scene", "motion")  # a take must get these right to pass
 UNDO_WORDS = {"undo", "/undo", "undo that", "go back", "revert"}
@@ -40,8 +46,8 @@ APPROVE_WORDS = {"yes", "y", "ok", "okay", "approve", "approved", "go", "render"
 class DirectorSettings(BaseModel):
     auto_approve: bool = False
     max_takes: int = Field(3, ge=1, le=10)
-    steps: int = Field(16, ge=1, le=100)
-    guidance: float = 3.0
+    steps: int | None = Field(None, ge=1, le=200, description="None: the engine's default")
+    guidance: float | None = Field(None, ge=1.0, le=15.0, allow_inf_nan=False, description="None: the engine's")
     sound: bool = Field(True, description="give every shot V2A sound made from its picture")
     cut: CutOptions = Field(default_factory=CutOptions)
 
@@ -67,14 +73,53 @@ class DirectorState(TypedDict, total=False):
     error: str
 
 
-def score_take(frames, shot: Shot) -> tuple[dict[str, float], dict[str, str], bool]:
-    """Evaluator scores of a take against its shot (whose subject is the ledger's)."""
-    seen = read_clip(frames).attributes
-    want = shot.attributes
-    scores = {f"{axis}_ok": float(seen[axis] == want[axis]) for axis in want}
-    scores["alignment"] = sum(scores.values()) / len(want)
-    passed = all(seen[axis] == want[axis] for axis in GATED_AXES)
-    return scores, seen, passed
+def score_take(frames, shot: Shot, caps: Capabilities, previous_frame=None) -> tuple[dict[str, float], dict[str, str],
+                                                                                     bool]:
+    """A take against its shot. The built-in model's takes are read by the world evaluator (its attributes
+    must match the shot's); any engine's are held to the pixel checks (not blank, not frozen, no flicker,
+    moving when the shot asks for movement, a chained shot continuing its previous frame)."""
+    if caps.family == "world":
+        seen = read_clip(frames).attributes
+        want = shot.attributes
+        scores = {f"{axis}_ok": float(seen[axis] == want[axis]) for axis in want}
+        scores["alignment"] = sum(scores.values()) / len(want)
+        passed = all(seen[axis] == want[axis] for axis in GATED_AXES)
+        return scores, seen, passed
+    wants_motion = (shot.motion not in (None, "still")) or (shot.camera not in (None, "static")) or (
+        asks_for_movement(shot.prompt))
+    report = check_pixels(frames, wants_motion, previous_frame)
+    scores = {f"{name}_ok": float(ok) for name, ok in report.checks.items()}
+    scores["checks"] = report.score
+    scores["change"] = report.mean_change
+    if report.join_psnr is not None:
+        scores["join_psnr"] = min(report.join_psnr, 99.0)
+    return scores, {}, report.passed
+
+
+def render_with_tool(shot: Shot, previous: Take | None, seed: int, settings: DirectorSettings,
+                     session: EngineSession, progress) -> ShotResult:
+    """One take of a shot through the tool for its mode; ``previous`` is the take a chained shot continues."""
+    caps = session.capabilities
+    frames = caps.frames_for(shot.duration)
+    sampling = SamplingSettings(frames=frames, steps=settings.steps or caps.default_steps,
+                                guidance=settings.guidance or caps.default_guidance, seed=seed)
+    attrs = ShotAttributes(**{k: v for k, v in shot.attributes.items() if v is not None})
+    chained = shot.source == "previous"
+    if chained and previous is None:
+        raise ToolError(f"shot {shot.id} continues the previous shot, which has no rendered take")
+    if shot.mode == "t2v":
+        return text_to_video(TextToVideoArgs(prompt=shot.prompt, attributes=attrs, settings=sampling), session,
+                             progress)
+    if shot.mode == "i2v":
+        image = previous.last_frame_path if chained else shot.source
+        return image_to_video(ImageToVideoArgs(prompt=shot.prompt, image_path=image, attributes=attrs,
+                                               settings=sampling), session, progress)
+    video = previous.frames_path if chained else shot.source
+    if shot.mode == "extend":
+        return extend_video(ExtendArgs(prompt=shot.prompt, video_path=video, attributes=attrs, settings=sampling),
+                            session, progress)
+    return video_to_video(VideoToVideoArgs(prompt=shot.prompt, video_path=video, strength=shot.strength,
+                                           attributes=attrs, settings=sampling), session, progress)
 
 
 def storyboard_summary(board: Storyboard) -> str:
@@ -89,15 +134,16 @@ def storyboard_summary(board: Storyboard) -> str:
 def build_director(session: EngineSession, settings: DirectorSettings | None = None,
                    planner: OfflinePlanner | None = None, checkpointer=None, sound: SoundSession | None = None):
     settings = settings or DirectorSettings()
-    planner = planner or OfflinePlanner()
+    planner = planner or make_planner(capabilities=session.capabilities)
     sounder = sound or sound_session_for(session)
 
     def plan(state: DirectorState) -> dict:
-        if state.get("storyboard"):
-            return {}  # a storyboard given directly (a file) needs no planning
         try:
+            if state.get("storyboard"):  # a storyboard given directly (a file) needs no planning, only a check
+                check_for_engine(Storyboard.model_validate(state["storyboard"]), session.capabilities)
+                return {}
             board = planner.plan(state["request"])
-        except PlannerError as exc:
+        except (PlannerError, StoryboardError) as exc:
             return {"error": str(exc), "messages": [{"role": "assistant", "content": str(exc)}]}
         return {"storyboard": board.model_dump(), "error": "",
                 "messages": [{"role": "assistant", "content": storyboard_summary(board)}]}
@@ -125,7 +171,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             return Command(goto="review", update={**update, "messages": [{"role": "user", "content": text},
                                                                          {"role": "assistant", "content": reply}]})
         try:
-            outcome = apply_edit(board, text, planner)
+            outcome = apply_edit(board, text, planner, session.capabilities)
         except (EditError, ValueError) as exc:
             reply = str(exc)
             update = {}
@@ -145,25 +191,23 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         for i, shot in enumerate(board.shots):
             if done.get(shot.id):  # an emptied take list means "render again" (a retake)
                 continue
-            start_image = None
+            previous = None
             if shot.source == "previous":
-                previous = board.shots[i - 1]
-                if not done.get(previous.id):
+                if not done.get(board.shots[i - 1].id):
                     continue  # waits for the shot it continues
-                best = _best(done[previous.id])
-                start_image = best.last_frame_path if best else None
-            sends.append(Send("render_shot", {"shot": shot.model_dump(), "start_image": start_image}))
+                best = _best(done[board.shots[i - 1].id])
+                previous = best.model_dump() if best else None
+            sends.append(Send("render_shot", {"shot": shot.model_dump(), "previous": previous}))
         return sends or ["sound"]
 
     def render_shot(task: dict) -> dict:
         shot = Shot.model_validate(task["shot"])
+        previous = Take.model_validate(task["previous"]) if task.get("previous") else None
         write = get_stream_writer()
+        caps = session.capabilities
         takes: list[dict] = []
         for attempt in range(settings.max_takes):
             seed = shot.seed + 7919 * attempt
-            sampling = SamplingSettings(frames=shot.frames, steps=settings.steps, guidance=settings.guidance,
-                                        seed=seed)
-            attrs = ShotAttributes(**shot.attributes)
 
             def progress(info, attempt=attempt):
                 write({"shot": shot.id, "take": attempt + 1, "step": info.step, "steps": info.total,
@@ -171,23 +215,20 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
 
             started = time.perf_counter()
             try:
-                if task["start_image"]:
-                    result = image_to_video(ImageToVideoArgs(prompt=shot.prompt, image_path=task["start_image"],
-                                                             attributes=attrs, settings=sampling), session, progress)
-                else:
-                    result = text_to_video(TextToVideoArgs(prompt=shot.prompt, attributes=attrs, settings=sampling),
-                                           session, progress)
+                result = render_with_tool(shot, previous, seed, settings, session, progress)
             except ToolError as exc:
                 write({"shot": shot.id, "error": str(exc)})
                 takes.append(Take(seed=seed, scores={"alignment": 0.0}, passed=False).model_dump())
                 break
-            scores, seen, passed = score_take(result.frames(), shot)
+            frames = result.frames()
+            previous_frame = np.load(previous.frames_path)[-1] if previous and shot.mode != "v2v" else None
+            scores, seen, passed = score_take(frames, shot, caps, previous_frame)
             take = Take(seed=seed, key=result.key, frames_path=result.frames_path, video_path=result.video_path,
                         last_frame_path=result.last_frame_path, scores=scores, seen=seen, passed=passed,
-                        seconds=time.perf_counter() - started)
+                        seconds=time.perf_counter() - started, fps=result.fps)
             takes.append(take.model_dump())
-            write({"shot": shot.id, "take": attempt + 1, "passed": passed, "alignment": scores["alignment"],
-                   "cached": result.cached})
+            write({"shot": shot.id, "take": attempt + 1, "passed": passed, "score": take.rank,
+                   "scored_by": "alignment" if "alignment" in scores else "pixel checks", "cached": result.cached})
             if passed:
                 break
         return {"takes": {shot.id: takes}}
@@ -205,7 +246,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             if best is None or not best.frames_path:
                 continue
             try:
-                result = sounder.sound_for(SoundArgs(frames_path=best.frames_path, fps=TRAIN_FPS, seed=shot.seed))
+                result = sounder.sound_for(SoundArgs(frames_path=best.frames_path, fps=best.fps, seed=shot.seed))
             except (ToolError, OSError, ValueError) as exc:  # a shot without sound is still a shot: say so
                 write({"shot": shot.id, "error": f"no sound: {str(exc).splitlines()[0]}"})
                 continue
@@ -221,7 +262,9 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             shot_takes = takes.get(shot.id, [])
             best = _best(shot_takes)
             verdict = "passed" if best and best.passed else "best take kept, below the gate"
-            scores = ", ".join(f"{t['scores'].get('alignment', 0):.0%}" for t in shot_takes)
+            if best and "checks" in best.scores:
+                verdict += " (pixel checks only: no reader of content for this engine)"
+            scores = ", ".join(f"{Take.model_validate(t).rank:.0%}" for t in shot_takes)
             lines.append(f"{i}. {shot.prompt}: {len(shot_takes)} take(s) [{scores}], {verdict}")
         return {"messages": [{"role": "assistant", "content": "\n".join(lines)}]}
 

@@ -16,8 +16,10 @@ from typing import Literal
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.free_text_planner import FreeTextPlanner
 from agent.offline_planner import OfflinePlanner
-from agent.storyboard import Shot, Storyboard
+from agent.storyboard import Shot, Storyboard, chain_mode, continues
+from engine.backends.base import Capabilities
 from engine.world.captions import canonical_caption
 from prompts import load_prompt
 
@@ -60,6 +62,25 @@ class StoryboardDraft(BaseModel):
     notes: list[str]
 
 
+class FreeShotDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompt: str = Field(description="subject, action, setting, camera and light, in one or two sentences")
+    subject: str = Field(description="who or what the shot follows, described fully; the same words in every shot")
+    setting: str = Field(description="where it happens; the same words in every shot in that place")
+    duration: float = Field(description="seconds")
+    continues_previous: bool
+    transition: Literal["cut", "crossfade", "fade"]
+
+
+class FreeStoryboardDraft(BaseModel):
+    """A storyboard of free-text shot prompts."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    shots: list[FreeShotDraft]
+    notes: list[str]
+
+
 class LLMError(RuntimeError):
     pass
 
@@ -79,12 +100,35 @@ def draft_to_storyboard(draft: StoryboardDraft, request: str) -> Storyboard:
     return board
 
 
-class LLMPlanner:
-    """Plans through an OpenAI-compatible endpoint; falls back to the offline planner when it must."""
+def free_draft_to_storyboard(draft: FreeStoryboardDraft, request: str, caps: Capabilities) -> Storyboard:
+    if not draft.shots:
+        raise ValueError("the storyboard has no shots")
+    board = Storyboard(title=draft.title or "Untitled film", notes=list(draft.notes))
+    chain = chain_mode(caps)
+    longest = caps.max_frames / caps.fps
+    for i, d in enumerate(draft.shots):
+        subject = board.ledger.add(description=d.subject.strip()) if d.subject.strip() else None
+        shot = Shot(id=f"s{i + 1}", prompt=d.prompt.strip() or d.subject, subject=subject.id if subject else None,
+                    setting=d.setting.strip() or None, duration=min(longest, 8.0, max(0.5, d.duration)),
+                    seed=_seed(request, i), transition=d.transition)
+        if d.continues_previous and chain and continues(board.shots[-1] if board.shots else None, shot):
+            shot.source, shot.mode = "previous", chain
+        board.shots.append(shot)
+    return board
 
-    def __init__(self, settings: LLMSettings | None = None, fallback: OfflinePlanner | None = None):
+
+class LLMPlanner:
+    """Plans through an OpenAI-compatible endpoint; falls back to the offline planner when it must.
+
+    For the built-in model it asks for shots in the world's vocabulary; for a free-text engine
+    (``capabilities.free_text``) for a cinematic prompt per shot."""
+
+    def __init__(self, settings: LLMSettings | None = None, fallback: OfflinePlanner | None = None,
+                 capabilities: Capabilities | None = None):
         self.settings = settings or LLMSettings()
-        self.fallback = fallback or OfflinePlanner()
+        self.capabilities = capabilities
+        self.free_text = bool(capabilities and capabilities.free_text)
+        self.fallback = fallback or (FreeTextPlanner(capabilities) if self.free_text else OfflinePlanner())
         self.client = openai.OpenAI(base_url=self.settings.base_url, api_key=self.settings.api_key,
                                     timeout=self.settings.timeout, max_retries=0)
         self.last_error: str | None = None
@@ -107,9 +151,14 @@ class LLMPlanner:
             return board
 
     def _plan_remote(self, request: str) -> Storyboard:
-        messages = [{"role": "system", "content": load_prompt("planner")}, {"role": "user", "content": request}]
-        tool = openai.pydantic_function_tool(StoryboardDraft, name="submit_storyboard",
-                                             description=StoryboardDraft.__doc__)
+        if self.free_text:
+            caps = self.capabilities
+            system = load_prompt("planner_free").format(engine=caps.name, seconds=min(8.0, caps.max_frames / caps.fps))
+            schema_model = FreeStoryboardDraft
+        else:
+            system, schema_model = load_prompt("planner"), StoryboardDraft
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
+        tool = openai.pydantic_function_tool(schema_model, name="submit_storyboard", description=schema_model.__doc__)
         use_tools = True
         error = None
         for attempt in range(2):
@@ -127,13 +176,15 @@ class LLMPlanner:
                     reply = self.client.chat.completions.create(model=self.settings.model, messages=messages)
                     message = reply.choices[0].message
                     raw = _json_part(message.content or "")
-                draft = StoryboardDraft.model_validate(json.loads(raw))
+                draft = schema_model.model_validate(json.loads(raw))
+                if self.free_text:
+                    return free_draft_to_storyboard(draft, request, self.capabilities)
                 return draft_to_storyboard(draft, request)
             except openai.BadRequestError as exc:
                 if use_tools and attempt == 0:
                     # No tool support on this server: ask for plain JSON against the same schema.
                     use_tools = False
-                    schema = json.dumps(StoryboardDraft.model_json_schema())
+                    schema = json.dumps(schema_model.model_json_schema())
                     messages = [*messages[:1], {"role": "system",
                                                 "content": load_prompt("planner_json").format(schema=schema)},
                                 *messages[1:]]
@@ -168,7 +219,10 @@ def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:160]
 
 
-def make_planner(settings: LLMSettings | None = None):
-    """The LLM planner when an endpoint is configured, the offline planner otherwise."""
+def make_planner(settings: LLMSettings | None = None, capabilities: Capabilities | None = None):
+    """The LLM planner when an endpoint is configured, else the offline planner for the engine: the world
+    vocabulary's for the built-in model, the free-text one for a real model."""
     settings = settings or LLMSettings()
-    return LLMPlanner(settings) if settings.configured else OfflinePlanner()
+    if settings.configured:
+        return LLMPlanner(settings, capabilities=capabilities)
+    return FreeTextPlanner(capabilities) if capabilities and capabilities.free_text else OfflinePlanner()

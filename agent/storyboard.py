@@ -12,9 +12,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from engine.backends.base import Capabilities
 from engine.world.vocab import check_word
 
-FPS = 8
+WORLD_REQUIRED = ("shape", "colour", "scene")  # what a shot must name for the built-in model
 Mode = Literal["t2v", "i2v", "v2v", "extend"]
 Transition = Literal["cut", "crossfade", "fade"]
 
@@ -35,6 +36,13 @@ class Take(BaseModel):
     seen: dict[str, str] = Field(default_factory=dict)  # what the evaluator read from the pixels
     passed: bool = False
     seconds: float = 0.0
+    fps: int = 8  # the engine's frame rate (the built-in model's 8 for takes recorded before there was a choice)
+
+    @property
+    def rank(self) -> float:
+        """How good the take looks: the evaluator's alignment where the engine has a reader, else the share
+        of pixel checks it passed."""
+        return self.scores.get("alignment", self.scores.get("checks", 0.0))
 
 
 def best_take(takes: list[Take]) -> Take | None:
@@ -42,37 +50,47 @@ def best_take(takes: list[Take]) -> Take | None:
     if not takes:
         return None
     passing = [t for t in takes if t.passed]
-    return max(passing or takes, key=lambda t: t.scores.get("alignment", 0.0))
+    return max(passing or takes, key=lambda t: t.rank)
 
 
 class Subject(BaseModel):
-    """Someone (something) the film follows; its look stays the same unless the person changes it."""
+    """Someone (something) the film follows; its look stays the same unless the person changes it.
+
+    The built-in model knows a subject by shape and colour; a free-text engine by its description
+    ("a grey tabby cat"), which is written into every later shot's prompt that refers to it."""
 
     id: str
-    shape: str
-    colour: str
+    shape: str | None = None
+    colour: str | None = None
+    description: str = ""
 
     @field_validator("shape", "colour")
     @classmethod
-    def _known(cls, value: str, info) -> str:
-        return check_word(info.field_name, value)
+    def _known(cls, value: str | None, info) -> str | None:
+        return None if value is None else check_word(info.field_name, value)
 
     @property
     def name(self) -> str:
+        if self.description:
+            return self.description
         return f"the {self.colour} {self.shape}"
 
 
 class Shot(BaseModel):
+    """One shot. ``prompt`` is what a free-text engine draws; the world attributes (shape, colour, scene,
+    motion, camera) are what the planner read in the built-in model's vocabulary, required only there."""
+
     model_config = ConfigDict(validate_assignment=True)
 
     id: str
     prompt: str = Field(min_length=1)
-    subject: str  # a Subject id in the ledger
-    shape: str
-    colour: str
-    scene: str
-    motion: str = "still"
-    camera: str = "static"
+    subject: str | None = None  # a Subject id in the ledger
+    shape: str | None = None
+    colour: str | None = None
+    scene: str | None = None
+    motion: str | None = None  # the built-in model takes "still" where none is given
+    camera: str | None = None  # ... and "static"
+    setting: str | None = None  # where a free-text shot happens, as the request put it ("on a misty beach")
     duration: float = Field(2.0, gt=0.0, le=8.0, description="seconds")
     mode: Mode = "t2v"
     source: str | None = None  # i2v: "previous" or an image path; v2v/extend: "previous" or a video path
@@ -83,8 +101,8 @@ class Shot(BaseModel):
 
     @field_validator("shape", "colour", "scene", "motion", "camera")
     @classmethod
-    def _known(cls, value: str, info) -> str:
-        return check_word(info.field_name, value)
+    def _known(cls, value: str | None, info) -> str | None:
+        return None if value is None else check_word(info.field_name, value)
 
     @model_validator(mode="after")
     def _source_for_mode(self) -> Shot:
@@ -93,13 +111,15 @@ class Shot(BaseModel):
         return self
 
     @property
-    def frames(self) -> int:
-        return max(1, round(self.duration * FPS))
+    def attributes(self) -> dict[str, str | None]:
+        """The world attributes as the built-in model takes them (a still, static shot unless told)."""
+        return {"shape": self.shape, "colour": self.colour, "scene": self.scene, "motion": self.motion or "still",
+                "camera": self.camera or "static"}
 
     @property
-    def attributes(self) -> dict[str, str]:
-        return {"shape": self.shape, "colour": self.colour, "scene": self.scene, "motion": self.motion,
-                "camera": self.camera}
+    def missing_world_attributes(self) -> list[str]:
+        """What the built-in model needs and this shot does not say."""
+        return [axis for axis in WORLD_REQUIRED if getattr(self, axis) is None]
 
     def best_take(self) -> Take | None:
         return best_take(self.takes)
@@ -111,11 +131,12 @@ class ContinuityLedger(BaseModel):
     subjects: dict[str, Subject] = Field(default_factory=dict)
     changes: list[str] = Field(default_factory=list)
 
-    def add(self, shape: str, colour: str) -> Subject:
+    def add(self, shape: str | None = None, colour: str | None = None, description: str = "") -> Subject:
+        """The ledger's subject with this look (shape and colour, or a description), added if new."""
         for subject in self.subjects.values():
-            if subject.shape == shape and subject.colour == colour:
+            if (subject.shape, subject.colour, subject.description) == (shape, colour, description):
                 return subject
-        subject = Subject(id=f"subject-{len(self.subjects) + 1}", shape=shape, colour=colour)
+        subject = Subject(id=f"subject-{len(self.subjects) + 1}", shape=shape, colour=colour, description=description)
         self.subjects[subject.id] = subject
         return subject
 
@@ -132,7 +153,7 @@ class Storyboard(BaseModel):
         if len(ids) != len(set(ids)):
             raise ValueError(f"shot ids must be unique, got {ids}")
         for shot in self.shots:
-            if shot.subject not in self.ledger.subjects:
+            if shot.subject is not None and shot.subject not in self.ledger.subjects:
                 self.ledger.subjects[shot.subject] = Subject(id=shot.subject, shape=shot.shape, colour=shot.colour)
         if self.shots and self.shots[0].source == "previous":
             raise ValueError(f"shot {self.shots[0].id} is the first shot: it has no previous shot to continue")
@@ -151,6 +172,36 @@ class Storyboard(BaseModel):
     @property
     def duration(self) -> float:
         return sum(s.duration for s in self.shots)
+
+
+def continues(previous: Shot | None, shot: Shot) -> bool:
+    """The chaining rule: a shot starts from the previous shot's end when it shows the same subject in the
+    same place (the world's scene, or a free-text setting)."""
+    return (previous is not None and shot.subject is not None and previous.subject == shot.subject
+            and (previous.scene, previous.setting) == (shot.scene, shot.setting))
+
+
+def chain_mode(caps: Capabilities) -> Mode | None:
+    """How this engine continues a shot: the built-in model from the last frame (image to video); a free-text
+    model from the last frames where it can extend, else from the last frame; None when it can do neither."""
+    preferred = ("i2v",) if caps.family == "world" else ("extend", "i2v")
+    return next((m for m in preferred if m in caps.modes), None)
+
+
+def check_for_engine(board: Storyboard, caps: Capabilities, where: str = "") -> None:
+    """Refuse, in one line naming the first shot at fault, a storyboard the engine cannot render: a shot
+    without world attributes for the built-in model, or a mode the model cannot do."""
+    for i, shot in enumerate(board.shots, 1):
+        missing = [] if caps.free_text else shot.missing_world_attributes
+        if missing:
+            raise StoryboardError(f"{where}shot {i} ({shot.id}) has no {', '.join(missing)}: the built-in model draws "
+                                  f"only its world (say e.g. shape: ball, colour: red, scene: beach), or render "
+                                  f"free-text prompts with a real model (--model DIR)")
+        if shot.mode not in caps.modes:
+            try:
+                caps.refuse_mode(shot.mode)
+            except ValueError as exc:
+                raise StoryboardError(f"{where}shot {i} ({shot.id}): {exc}") from None
 
 
 def _line_of(node: yaml.Node, loc: tuple) -> int | None:

@@ -1,6 +1,7 @@
 import pytest
 
 from agent.storyboard import Shot, Storyboard, StoryboardError, load_storyboard, save_storyboard
+from engine.backends.world import WorldBackend
 
 GOOD = """title: Two bounces
 shots:
@@ -30,7 +31,7 @@ def test_load_and_round_trip(tmp_path):
     board = load_storyboard(path)
     assert [s.id for s in board.shots] == ["s1", "s2"]
     assert board.ledger.subjects["subject-1"].name == "the red ball"
-    assert board.shots[1].frames == 16 and board.duration == 4.0
+    assert WorldBackend().capabilities.frames_for(board.shots[1].duration) == 16 and board.duration == 4.0
     again = load_storyboard(save_storyboard(board, tmp_path / "again.yaml"))
     assert again.shots == board.shots
 

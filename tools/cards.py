@@ -21,19 +21,20 @@ def _wrapped(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     return "\n".join(textwrap.wrap(text, 5))
 
 
-def title_card(title: str, size: int, frames: int, subtitle: str | None = None) -> np.ndarray:
-    """(frames, size, size, 3) uint8: the title in white on black, the subtitle smaller beneath it."""
-    image = Image.new("RGB", (size, size))
+def title_card(title: str, width: int, height: int, frames: int, subtitle: str | None = None) -> np.ndarray:
+    """(frames, height, width, 3) uint8: the title in white on black, the subtitle smaller beneath it."""
+    image = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(image)
-    big, small = _font(size // 10), _font(size // 18)
-    text = _wrapped(title, big, int(size * 0.86))
+    side = min(width, height)
+    big, small = _font(side // 10), _font(side // 18)
+    text = _wrapped(title, big, int(width * 0.86))
     box = draw.multiline_textbbox((0, 0), text, font=big, align="center")
-    y = (size - (box[3] - box[1])) // 2 - (size // 16 if subtitle else 0)
-    draw.multiline_text(((size - (box[2] - box[0])) // 2, y), text, font=big, fill=(255, 255, 255), align="center")
+    y = (height - (box[3] - box[1])) // 2 - (side // 16 if subtitle else 0)
+    draw.multiline_text(((width - (box[2] - box[0])) // 2, y), text, font=big, fill=(255, 255, 255), align="center")
     if subtitle:
-        sub = _wrapped(subtitle, small, int(size * 0.86))
+        sub = _wrapped(subtitle, small, int(width * 0.86))
         sbox = draw.multiline_textbbox((0, 0), sub, font=small, align="center")
-        draw.multiline_text(((size - (sbox[2] - sbox[0])) // 2, y + box[3] - box[1] + size // 20), sub, font=small,
+        draw.multiline_text(((width - (sbox[2] - sbox[0])) // 2, y + box[3] - box[1] + side // 20), sub, font=small,
                             fill=(190, 190, 190), align="center")
     return np.repeat(np.asarray(image)[None], frames, axis=0)
 

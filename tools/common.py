@@ -1,10 +1,10 @@
 """What the video tools share: argument models, the loaded engine, the shot cache and the result.
 
 Every tool takes a pydantic argument model (the same model is the LLM's tool schema), renders through
-one loaded pipeline, and returns a ``ShotResult`` that points at files: the shot's native frames
-(lossless, for chaining and editing), an mp4 to watch, and its last frame as PNG for the next shot's
-image-to-video. A shot is cached under the hash of everything that determines it, so asking again for
-the same shot costs nothing.
+one loaded engine backend (the built-in world model or a diffusers video model), and returns a
+``ShotResult`` that points at files: the shot's native frames (lossless, for chaining and editing), an mp4
+to watch, and its last frame as PNG for the next shot's image-to-video. A shot is cached under the hash
+of everything that determines it, so asking again for the same shot costs nothing.
 """
 
 from __future__ import annotations
@@ -12,18 +12,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from engine.backends import Backend, BackendError, Capabilities, RenderRequest, load_backend
+from engine.backends import weights_fingerprint as weights_fingerprint
 from engine.media import write_video
 from engine.ncr import NCRConfig
-from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS, GenerationError, ReelPipeline, StepInfo, load_pipeline
+from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS
 from engine.world.vocab import AXES, check_word
 
 DEFAULT_CACHE = Path.home() / ".cache" / "reelwright" / "shots"
@@ -54,10 +55,10 @@ class ShotAttributes(BaseModel):
 
 class SamplingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    frames: int = Field(16, ge=1, le=64, description="frames at 8 fps (16 = two seconds)")
-    steps: int = Field(16, ge=1, le=100, description="denoising steps")
-    guidance: float = Field(3.0, ge=1.0, le=15.0, description="classifier-free guidance scale")
-    seed: int = Field(0, ge=0, description="same seed and inputs give the same shot")
+    frames: int = Field(16, ge=1, le=1024, description="frames at the engine's native rate (the engine bounds them)")
+    steps: int = Field(16, ge=1, le=200, description="denoising steps")
+    guidance: float = Field(3.0, ge=1.0, le=15.0, allow_inf_nan=False, description="classifier-free guidance scale")
+    seed: int = Field(0, ge=0, lt=2**63, description="same seed and inputs give the same shot")
 
 
 class ShotResult(BaseModel):
@@ -80,98 +81,112 @@ class ShotResult(BaseModel):
 
 
 class EngineSession:
-    """One loaded pipeline shared by every tool call (loading costs seconds; a shot about one)."""
+    """One loaded engine shared by every tool call (loading costs seconds; a shot about one).
+
+    ``model``: a diffusers Wan / LTX-Video folder (None: the built-in world model, from ``weights``);
+    ``size``: (width, height) to render a real model's shots at (None: its native size)."""
 
     def __init__(self, weights: str | Path = SHIPPED_WEIGHTS, ncr: NCRConfig | None = None,
-                 cache_dir: str | Path = DEFAULT_CACHE):
+                 cache_dir: str | Path = DEFAULT_CACHE, model: str | Path | None = None, device: str | None = None,
+                 offload: str = "none", size: tuple[int, int] | None = None):
         self.weights = Path(weights)
+        self.model = Path(model) if model else None
         self.ncr = NCRConfig() if ncr is None else ncr
         self.cache_dir = Path(cache_dir)
-        self._pipe: ReelPipeline | None = None
-        self._lock = threading.Lock()  # the pipeline holds per-generation NCR state: one shot at a time
-        self._weights_id: str | None = None
+        self.device, self.offload, self.size = device, offload, size
+        self._backend: Backend | None = None
 
     @property
-    def pipe(self) -> ReelPipeline:
-        if self._pipe is None:
+    def backend(self) -> Backend:
+        """The engine, checked on first use (a wrong model folder is a ToolError); weights load on first render."""
+        if self._backend is None:
             try:
-                self._pipe = load_pipeline(self.weights, ncr=self.ncr)
-            except FileNotFoundError as exc:
+                self._backend = load_backend(self.model, weights=self.weights, ncr=self.ncr, device=self.device,
+                                             offload=self.offload)
+            except BackendError as exc:
                 raise ToolError(str(exc)) from None
-        return self._pipe
+        return self._backend
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.backend.capabilities
 
     @property
     def weights_id(self) -> str:
         """Changes when the weights change, so cached shots from other weights are not reused."""
-        if self._weights_id is None:
-            self._weights_id = weights_fingerprint(self.weights / "transformer", self.weights / "autoencoder")
-        return self._weights_id
+        return self.backend.weights_id
+
+    @property
+    def settings_record(self) -> dict:
+        """How this engine samples, for reports: the model, and the compute saving in force."""
+        caps = self.capabilities
+        return {"engine": caps.name, "family": caps.family, "model": str(self.model) if self.model else None,
+                "ncr": self.ncr.__dict__ if caps.family == "world" else None, "device": caps.device,
+                "offload": self.offload if self.model else None}
 
     def render(self, mode: str, prompt: str, attributes: ShotAttributes, settings: SamplingSettings,
                inputs: dict[str, np.ndarray] | None = None, options: dict | None = None,
                progress=None) -> ShotResult:
         """Render (or fetch from the cache) one shot."""
         inputs, options = inputs or {}, options or {}
-        key = shot_key(mode, prompt, attributes, settings, inputs, options, self.weights_id, self.ncr)
+        backend = self.backend
+        width, height = self.size or (None, None)
+        try:
+            request = RenderRequest(mode=mode, prompt=prompt, attributes=attributes.given(), image=inputs.get("image"),
+                                    video=inputs.get("video"), frames=settings.frames, steps=settings.steps,
+                                    guidance=settings.guidance, seed=settings.seed, width=width, height=height,
+                                    **{k: v for k, v in options.items() if k in RenderRequest.model_fields},
+                                    options={k: v for k, v in options.items() if k not in RenderRequest.model_fields})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ToolError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        key = shot_key(request, backend, self.ncr)
         folder = self.cache_dir / key
         meta_path = folder / "shot.json"
         if meta_path.exists() and (folder / "frames.npy").exists():
             result = ShotResult.model_validate_json(meta_path.read_text())
             return result.model_copy(update={"cached": True})
 
-        def on_step(info: StepInfo) -> None:
-            if progress is not None:
-                progress(info)
-
         start = time.perf_counter()
-        with self._lock:
-            try:
-                out = self.pipe(prompt, attributes=attributes.given(), mode=mode, image=inputs.get("image"),
-                                video=inputs.get("video"), num_frames=settings.frames,
-                                num_inference_steps=settings.steps, guidance_scale=settings.guidance,
-                                seed=settings.seed, callback=on_step, **options)
-            except GenerationError as exc:
-                raise ToolError(str(exc)) from None
-        frames = out.frames[out.context_frames:] if mode == "extend" else out.frames
+        try:
+            clip = backend.render(request, progress)
+        except BackendError as exc:
+            raise ToolError(str(exc)) from None
+        frames = clip.frames
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "frames.npy", frames)
         Image.fromarray(frames[-1]).save(folder / "last_frame.png")
-        write_video(folder / "shot.mp4", frames, out.fps, scale=4)
+        write_video(folder / "shot.mp4", frames, clip.fps, scale=max(1, 256 // max(frames.shape[1:3])))
         result = ShotResult(mode=mode, key=key, frames_path=str(folder / "frames.npy"),
                             video_path=str(folder / "shot.mp4"), last_frame_path=str(folder / "last_frame.png"),
-                            fps=out.fps, frame_count=len(frames), seed=settings.seed, cached=False,
-                            compute_fraction=out.compute_fraction,
-                            timings={**out.timings, "total": time.perf_counter() - start})
+                            fps=clip.fps, frame_count=len(frames), seed=settings.seed, cached=False,
+                            compute_fraction=clip.compute_fraction,
+                            timings={**clip.timings, "total": time.perf_counter() - start})
         meta_path.write_text(result.model_dump_json(indent=2))
         return result
 
 
-def weights_fingerprint(*folders: Path) -> str:
-    """Changes when a weight file in ``folders`` changes (name, size, first 64 KB), so results cached
-    with other weights are not reused."""
-    h = hashlib.sha256()
-    for folder in folders:
-        for f in sorted(Path(folder).glob("*")):
-            if f.is_file():
-                h.update(f.name.encode())
-                h.update(str(f.stat().st_size).encode())
-                h.update(f.read_bytes()[:1 << 16])
-    return h.hexdigest()[:16]
-
-
-def shot_key(mode: str, prompt: str, attributes: ShotAttributes, settings: SamplingSettings,
-             inputs: dict[str, np.ndarray], options: dict, weights_id: str, ncr: NCRConfig) -> str:
-    """Hash of everything that determines a shot."""
-    h = hashlib.sha256()
-    h.update(json.dumps({"mode": mode, "prompt": prompt, "attributes": attributes.given(),
-                         "settings": settings.model_dump(), "options": options, "weights": weights_id,
-                         "ncr": ncr.__dict__, "sampler": SAMPLER_VERSION}, sort_keys=True).encode())
-    for name in sorted(inputs):
-        array = np.ascontiguousarray(inputs[name])
-        h.update(name.encode())
-        h.update(str(array.shape).encode())
-        h.update(array.tobytes())
+def shot_key(request: RenderRequest, backend: Backend, ncr: NCRConfig) -> str:
+    """Hash of everything that determines a shot: the request, the weights, and how the engine samples."""
+    world = backend.capabilities.family == "world"
+    fields = request.model_dump(exclude={"image", "video"})
+    fields.update(weights=backend.weights_id, ncr=ncr.__dict__ if world else None,
+                  sampler=SAMPLER_VERSION if world else f"diffusers-{_diffusers_version()}")
+    h = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
+    for name in ("image", "video"):
+        array = getattr(request, name)
+        if array is not None:
+            array = np.ascontiguousarray(array)
+            h.update(name.encode())
+            h.update(str(array.shape).encode())
+            h.update(array.tobytes())
     return h.hexdigest()[:24]
+
+
+def _diffusers_version() -> str:
+    from importlib.metadata import version
+
+    return version("diffusers")
 
 
 def read_image_file(path: str | Path) -> np.ndarray:

@@ -1,12 +1,13 @@
-"""The cut: shots in storyboard order, upscaled, at 24 fps, joined by cuts, crossfades or fades, with
-sound, encoded with moviepy 2.
+"""The cut: shots in storyboard order, upscaled, at the engine's own frame rate, joined by cuts, crossfades
+or fades, with sound, encoded with moviepy 2.
 
-Frames are repeated to reach 24 fps from the engine's 8 (each engine frame shows for three film frames,
-so motion keeps its timing). Upscaling uses a Lanczos filter. Transitions overlap the two shots by half
-a second (crossfade) or dip through black (fade); a cut just butts them together. Each shot's V2A sound
-sits under it and follows the same transitions. Optional: a title card, per-shot captions, and a
-person's music under everything, ducked under the effects, with each shot's start snapped to a beat
-(by trimming the end of the shot before it, never by stretching time).
+A film keeps its engine's native rate (Wan 16 fps, LTX-Video 24): no frame is repeated. Only a rate too
+low to play smoothly (the built-in model's 8 fps) is brought to 24 fps by showing each frame three times,
+so motion keeps its timing. Upscaling keeps the shots' aspect and uses a Lanczos filter. Transitions
+overlap the two shots by half a second (crossfade) or dip through black (fade); a cut just butts them
+together. Each shot's V2A sound sits under it and follows the same transitions. Optional: a title card,
+per-shot captions, and a person's music under everything, ducked under the effects, with each shot's
+start snapped to a beat (by trimming the end of the shot before it, never by stretching time).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from tools.cards import caption, title_card
 from tools.common import ToolError
 from tools.music import beat_times, load_music, mix_music
 
-FILM_FPS = 24
+SMOOTH_FPS = 12  # below this a film's frames are repeated up to REPEAT_TO
+REPEAT_TO = 24
+MIN_EXPORT_SIDE = 256  # a film smaller than this (the built-in model's 64 px) is enlarged by a whole factor
 TRANSITION_SECONDS = 0.5
 FILM_AUDIO_RATE = 16000
 CLICK_GUARD = 0.005  # seconds of ramp at a hard cut, so the sound does not click
@@ -33,7 +36,7 @@ MIN_KEEP = 0.5  # beat snapping keeps at least this share of a shot
 
 class CutShot(BaseModel):
     frames_path: str
-    fps: int = 8
+    fps: int = Field(8, ge=1)  # the engine's frame rate
     transition: Literal["cut", "crossfade", "fade"] = "cut"  # into this shot
     audio_path: str | None = None  # the shot's sound (wav); silence where missing
     caption: str | None = None  # burnt in when the cut asks for captions
@@ -45,7 +48,8 @@ class CutArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shots: list[CutShot] = Field(min_length=1)
     out_path: str
-    size: int = Field(256, ge=16, le=1024, description="export side in pixels")
+    size: int | None = Field(None, ge=16, le=4096, description="export height in pixels (None: the shots' own, "
+                             "enlarged by a whole factor to at least 256); the width keeps the shots' aspect")
     force: bool = Field(False, description="overwrite an existing file")
     title: str | None = Field(None, description="a title card before the first shot")
     subtitle: str | None = None
@@ -55,6 +59,31 @@ class CutArgs(BaseModel):
     music_volume_db: float = Field(-14.0, ge=-60.0, le=0.0)
     duck_db: float = Field(-12.0, ge=-40.0, le=0.0, description="music dip under the shots' own sound")
     snap_to_beats: bool = Field(True, description="with music: start each shot on a beat")
+
+    @property
+    def repeat(self) -> int:
+        """How many film frames show each shot frame: 1 at any smooth rate, more for the built-in 8 fps."""
+        rates = {shot.fps for shot in self.shots}
+        if len(rates) > 1:
+            raise ToolError(f"shots at {' and '.join(map(str, sorted(rates)))} fps cannot be cut into one film: "
+                            f"render every shot with the same model")
+        rate = rates.pop()
+        return 1 if rate >= SMOOTH_FPS else -(-REPEAT_TO // rate)
+
+    @property
+    def fps(self) -> int:
+        """The film's frame rate: the shots' own, or a multiple of it where that is too low to play smoothly."""
+        return self.shots[0].fps * self.repeat
+
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the film: the first shot's aspect, at ``size`` or enlarged by a whole factor."""
+        path = Path(self.shots[0].frames_path)
+        if not path.is_file():
+            raise ToolError(f"shot frames missing at {path}: render the shot again (its cache entry was removed)")
+        h, w = np.load(path, mmap_mode="r").shape[1:3]
+        height = self.size or h * max(1, -(-MIN_EXPORT_SIDE // min(h, w)))
+        width = round(w * height / h)
+        return width + width % 2, height + height % 2  # H.264's 4:2:0 needs even sides
 
 
 class CutOptions(BaseModel):
@@ -83,26 +112,25 @@ class Piece:
     overlap: int  # film frames shared with (crossfade) or dipped against (fade) the piece before
 
 
-def _source_frames(shot: CutShot) -> int:
+def _source_frames(shot: CutShot, repeat: int) -> int:
     path = Path(shot.frames_path)
     if not path.is_file():
         raise ToolError(f"shot frames missing at {path}: render the shot again (its cache entry was removed)")
-    if FILM_FPS % shot.fps:
-        raise ToolError(f"shots at {shot.fps} fps cannot be retimed to {FILM_FPS} fps by repetition")
-    return len(np.load(path, mmap_mode="r")) * (FILM_FPS // shot.fps)
+    return len(np.load(path, mmap_mode="r")) * repeat
 
 
 def timeline(args: CutArgs) -> list[Piece]:
     """The pieces in order with their lengths; with music and ``snap_to_beats``, every piece after the
     first starts on a beat where trimming the piece before it (keeping at least MIN_KEEP) allows."""
-    overlap = int(TRANSITION_SECONDS * FILM_FPS)
-    pieces = [Piece(-1, int(round(args.title_seconds * FILM_FPS)), "cut", 0)] if args.title else []
+    fps, repeat = args.fps, args.repeat
+    overlap = int(TRANSITION_SECONDS * fps)
+    pieces = [Piece(-1, int(round(args.title_seconds * fps)), "cut", 0)] if args.title else []
     for i, shot in enumerate(args.shots):
         transition = "crossfade" if (i == 0 and args.title) else shot.transition
-        pieces.append(Piece(i, _source_frames(shot), transition, 0))
+        pieces.append(Piece(i, _source_frames(shot, repeat), transition, 0))
     beats = None
     if args.music_path and args.snap_to_beats:
-        beats = np.round(beat_times(args.music_path, FILM_AUDIO_RATE) * FILM_FPS).astype(int)
+        beats = np.round(beat_times(args.music_path, FILM_AUDIO_RATE) * fps).astype(int)
     end = 0  # film frame where the previous piece ends
     for k, piece in enumerate(pieces):
         if k == 0:
@@ -124,20 +152,20 @@ def timeline(args: CutArgs) -> list[Piece]:
     return pieces
 
 
-def _upscale(frames: np.ndarray, size: int) -> np.ndarray:
-    if frames.shape[1] == size and frames.shape[2] == size:
+def _upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
+    if frames.shape[1] == height and frames.shape[2] == width:
         return frames
-    return np.stack([np.asarray(Image.fromarray(f).resize((size, size), Image.LANCZOS)) for f in frames])
+    return np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.LANCZOS)) for f in frames])
 
 
-def _piece_frames(args: CutArgs, piece: Piece) -> np.ndarray:
+def _piece_frames(args: CutArgs, piece: Piece, size: tuple[int, int]) -> np.ndarray:
     if piece.index < 0:
-        return title_card(args.title or "", args.size, piece.length, args.subtitle)
+        return title_card(args.title or "", *size, piece.length, args.subtitle)
     shot = args.shots[piece.index]
-    frames = _upscale(np.load(shot.frames_path), args.size)
+    frames = _upscale(np.load(shot.frames_path), *size)
     if args.captions and shot.caption:
         frames = caption(frames, shot.caption)
-    return np.repeat(frames, FILM_FPS // shot.fps, axis=0)[: piece.length]
+    return np.repeat(frames, args.repeat, axis=0)[: piece.length]
 
 
 def _join(film: np.ndarray | None, part: np.ndarray, piece: Piece, fade_in: np.ndarray, fade_out: np.ndarray,
@@ -169,8 +197,9 @@ def assemble(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarray:
     """The film's frames (N, size, size, 3) uint8. Pieces stay uint8 and are joined once at the end; only
     the frames of a transition are blended in floats, so a long film costs its own size and no more."""
     parts: list[np.ndarray] = []
+    size = args.frame_size()
     for piece in pieces or timeline(args):
-        part = _piece_frames(args, piece)
+        part = _piece_frames(args, piece, size)
         k = piece.overlap
         if not parts or k == 0 or piece.transition == "cut":
             parts.append(part)
@@ -187,7 +216,7 @@ def assemble(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarray:
 
 
 def _piece_audio(args: CutArgs, piece: Piece) -> np.ndarray:
-    n = int(round(piece.length / FILM_FPS * FILM_AUDIO_RATE))
+    n = int(round(piece.length / args.fps * FILM_AUDIO_RATE))
     path = None if piece.index < 0 else args.shots[piece.index].audio_path
     if path is None:
         return np.zeros(n, np.float32)
@@ -213,7 +242,7 @@ def assemble_audio(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarr
     film = None
     for piece in pieces or timeline(args):
         part = _piece_audio(args, piece)
-        n = int(round(piece.overlap / FILM_FPS * FILM_AUDIO_RATE))
+        n = int(round(piece.overlap / args.fps * FILM_AUDIO_RATE))
         w = np.linspace(0, 1, n, dtype=np.float32)
         if piece.transition == "crossfade":
             film = _join(film, part, piece, np.sin(w * np.pi / 2), np.cos(w * np.pi / 2))
@@ -225,7 +254,7 @@ def assemble_audio(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarr
     return np.clip(film, -1, 1)
 
 
-def write_film(out: Path, frames: np.ndarray, audio: np.ndarray | None) -> Path:
+def encode_film(out: Path, frames: np.ndarray, audio: np.ndarray | None, fps: int) -> Path:
     """Encode with moviepy 2 (on imageio-ffmpeg's bundled ffmpeg): H.264 yuv420p + AAC, faststart, so the
     film opens in any player. Written beside ``out`` and moved into place, so a failed export never leaves a
     broken film; every clip is closed, so a long session does not leak ffmpeg readers."""
@@ -234,13 +263,13 @@ def write_film(out: Path, frames: np.ndarray, audio: np.ndarray | None) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.stem}.partial{out.suffix or '.mp4'}")
     # The summed per-frame durations fall a hair short of len/fps, which would drop the last frame.
-    video = ImageSequenceClip(list(frames), fps=FILM_FPS).with_duration(len(frames) / FILM_FPS)
+    video = ImageSequenceClip(list(frames), fps=fps).with_duration(len(frames) / fps)
     sound = None
     try:
         if audio is not None:
             sound = AudioArrayClip(np.repeat(np.asarray(audio, np.float32)[:, None], 2, axis=1), fps=FILM_AUDIO_RATE)
             video = video.with_audio(sound)
-        video.write_videofile(str(partial), fps=FILM_FPS, codec="libx264", audio_codec="aac", audio_fps=44100,
+        video.write_videofile(str(partial), fps=fps, codec="libx264", audio_codec="aac", audio_fps=44100,
                               audio_bitrate="128k", preset="veryfast", pixel_format="yuv420p",
                               ffmpeg_params=["-crf", "16", "-movflags", "+faststart"],
                               temp_audiofile_path=str(out.parent), logger=None)
@@ -262,4 +291,4 @@ def cut_film(args: CutArgs) -> Path:
     if args.music_path:
         load_music(args.music_path, FILM_AUDIO_RATE)  # a bad music file fails before any work
     pieces = timeline(args)
-    return write_film(out, assemble(args, pieces), assemble_audio(args, pieces))
+    return encode_film(out, assemble(args, pieces), assemble_audio(args, pieces), args.fps)

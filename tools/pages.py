@@ -22,25 +22,34 @@ def _keyframes(frames: np.ndarray, count: int = 3) -> list[np.ndarray]:
     return [frames[i] for i in idx]
 
 
+def _thumb(frame: np.ndarray, height: int = THUMB) -> Image.Image:
+    """A frame at ``height`` pixels, its aspect kept."""
+    image = Image.fromarray(frame)
+    return image.resize((max(1, round(image.width * height / image.height)), height), Image.LANCZOS)
+
+
 def contact_sheet(shot_frames: list[np.ndarray], path: Path, per_shot: int = 3) -> Path:
     """One row per shot, ``per_shot`` keyframes across (first, middle, last)."""
-    rows = [np.concatenate([np.asarray(Image.fromarray(f).resize((THUMB, THUMB), Image.LANCZOS))
-                            for f in _keyframes(frames, per_shot)], axis=1) for frames in shot_frames]
+    rows = [np.concatenate([np.asarray(_thumb(f)) for f in _keyframes(frames, per_shot)], axis=1)
+            for frames in shot_frames]
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in rows]
     Image.fromarray(np.concatenate(rows, axis=0)).save(path)
     return path
 
 
-def gif_preview(film: np.ndarray, path: Path, fps: int = 12, side: int = 160) -> Path:
-    """A small looping GIF of the film (every other frame at 24 fps gives 12)."""
-    step = max(1, round(24 / fps))
-    images = [Image.fromarray(f).resize((side, side), Image.LANCZOS) for f in film[::step]]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
+def gif_preview(film: np.ndarray, path: Path, film_fps: int, fps: int = 12, height: int = 160) -> Path:
+    """A small looping GIF of the film, at about ``fps`` frames a second."""
+    step = max(1, round(film_fps / fps))
+    images = [_thumb(f, height) for f in film[::step]]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 * step / film_fps), loop=0,
+                   optimize=True)
     return path
 
 
 def _png_uri(image: np.ndarray) -> str:
     buf = io.BytesIO()
-    Image.fromarray(image).resize((THUMB, THUMB), Image.LANCZOS).save(buf, format="PNG")
+    _thumb(image).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
@@ -64,11 +73,12 @@ def storyboard_page(report: dict, shot_frames: list[np.ndarray], film_path: Path
     parts.append(f"<video controls loop src='{film_uri}'></video>")
     parts.append("<table><tr><th>#</th><th>shot</th><th>keyframes</th><th>takes (alignment)</th></tr>")
     for i, (shot, frames) in enumerate(zip(report["shots"], shot_frames), 1):
-        thumbs = "".join(f"<img alt='keyframe' width='{THUMB}' height='{THUMB}' src='{_png_uri(f)}'>"
+        thumbs = "".join(f"<img alt='keyframe' height='{THUMB}' src='{_png_uri(f)}'>"
                          for f in _keyframes(frames))
         takes = "<br>".join(
             f"<span class='{'pass' if t['passed'] else 'fail'}'>seed {t['seed']}: "
-            f"{t['scores'].get('alignment', 0):.0%} {'passed' if t['passed'] else 'below the gate'}</span>"
+            f"{t['scores'].get('alignment', t['scores'].get('checks', 0)):.0%} "
+            f"{'passed' if t['passed'] else 'below the gate'}</span>"
             f"{' — saw ' + esc(', '.join(t['seen'].values())) if t.get('seen') else ''}"
             for t in shot["takes"])
         how = "continues the previous shot" if shot.get("source") == "previous" else shot["mode"]

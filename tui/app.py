@@ -77,7 +77,7 @@ class ReelwrightApp(App):
 
         llm = LLMSettings()
         planner = f"LLM {llm.model} at {llm.base_url}" if llm.configured else "offline planner"
-        return f"model: {self.session.weights.name} · {planner} · {self.film_dir or 'no film yet'}"
+        return f"model: {self.session.capabilities.name} · {planner} · {self.film_dir or 'no film yet'}"
 
     # -- chat ---------------------------------------------------------------------------------------
     def say(self, text: str, who: str = "director") -> None:
@@ -97,7 +97,9 @@ class ReelwrightApp(App):
             return
         row = min(self.query_one(DataTable).cursor_row, len(self.board.shots) - 1)
         prompt = self.query_one(Input)
-        prompt.value = f"make shot {row + 1}: {canonical_caption(self.board.shots[row].attributes)}"
+        shot = self.board.shots[row]
+        words = shot.prompt if self.session.capabilities.free_text else canonical_caption(shot.attributes)
+        prompt.value = f"make shot {row + 1}: {words}"
         prompt.cursor_position = len(prompt.value)
         prompt.focus()
 
@@ -276,7 +278,9 @@ class ReelwrightApp(App):
                 self._show_takes(shot.id, takes[shot.id])
 
     def _show_takes(self, shot_id: str, takes: list[dict]) -> None:
-        best = max(t["scores"].get("alignment", 0.0) for t in takes)
+        from agent.storyboard import Take
+
+        best = max(Take.model_validate(t).rank for t in takes)
         verdict = "done" if any(t["passed"] for t in takes) else "done (below gate)"
         self.set_row(shot_id, status=verdict, takes=f"{len(takes)} · best {best:.0%}")
         self.show_keyframes(shot_id, takes)
