@@ -45,6 +45,21 @@ MOVEMENT_WORDS = ({w for w in VERBS if w not in {"is", "are", "was", "were", "be
                   | set(lexicon.NEAREST_MOTION) - {"wobbles"})
 
 
+PLURAL_DETERMINERS = {"two", "three", "four", "five", "some", "many", "several", "few", "the", "these", "those",
+                      "our", "my", "their"}
+
+
+def _ends_subject(lower: list[str], i: int) -> bool:
+    """Is word ``i`` where the subject's description ends (a verb or a preposition)? A known verb, an -ing
+    form, or a word in -s after a singular noun phrase ("an old fisherman mends"), not a plural ("two dogs")."""
+    word = lower[i]
+    if word in VERBS or word in PLACE_WORDS or word.endswith("ing"):
+        return True
+    plural_subject = i == 1 and lower[0] in PLURAL_DETERMINERS
+    return (len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
+            and not plural_subject and i >= 2)
+
+
 def asks_for_movement(text: str) -> bool:
     """Does a prompt ask for something to move (a subject's action or a camera move)?"""
     norm = " " + " ".join(re.findall(r"[a-z']+", text.lower())) + " "
@@ -78,12 +93,16 @@ def read_step(text: str, current_subject: str | None = None) -> Step:
     subject = None
     if lower and lower[0] in DETERMINERS and not refers_back:
         end = 1
-        while end < len(lower) and lower[end] not in VERBS and lower[end] not in PLACE_WORDS and end < 8:
+        while end < min(len(lower), 8) and not _ends_subject(lower, end):
             end += 1
         if end > 1:
             subject = " ".join(words[:end])
     place = None
-    for m in re.finditer(rf"\b(?:{'|'.join(PLACE_WORDS)})\s+(?:the|a|an)?\s*[^,;]+?{PLACE_STOP}", text, re.I):
+    # Camera moves ("zooms in slowly") are not places.
+    unmoved = re.sub("|".join(rf"\b{re.escape(p)}\b" for phrases in lexicon.CAMERAS.values() for p in phrases),
+                     ",", text, flags=re.I)
+    for m in re.finditer(rf"\b(?:{'|'.join(PLACE_WORDS)})\s+(?!\w+ly\b)(?:the|a|an)?\s*[^,;]+?{PLACE_STOP}",
+                         unmoved, re.I):
         place = m.group(0).strip()
     seconds = re.search(r"(\d+(?:\.\d+)?)\s*(?:seconds?|secs?|s)\b", text, re.I)
     lowered = " ".join(lower)

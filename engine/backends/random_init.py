@@ -26,14 +26,14 @@ WORDS = ("a an the red orange yellow green blue purple white black ball cube cat
 WAN_TRANSFORMER = {
     "tiny": dict(num_attention_heads=2, attention_head_dim=12, ffn_dim=32, num_layers=2, freq_dim=256,
                  rope_max_seq_len=32),
-    "mid": dict(num_attention_heads=4, attention_head_dim=48, ffn_dim=768, num_layers=6, freq_dim=256,
+    "mid": dict(num_attention_heads=8, attention_head_dim=64, ffn_dim=2048, num_layers=8, freq_dim=256,
                 rope_max_seq_len=256),
     "full": dict(num_attention_heads=12, attention_head_dim=128, ffn_dim=8960, num_layers=30, freq_dim=256,
                  rope_max_seq_len=1024),  # Wan 2.1 T2V 1.3B
 }
 LTX_TRANSFORMER = {
     "tiny": dict(num_attention_heads=4, attention_head_dim=8, num_layers=1),
-    "mid": dict(num_attention_heads=4, attention_head_dim=48, num_layers=6),
+    "mid": dict(num_attention_heads=8, attention_head_dim=64, num_layers=8),
     "full": dict(num_attention_heads=32, attention_head_dim=64, num_layers=28),  # LTX-Video 2B (0.9.x)
 }
 TEXT_DIM = 32  # the small text encoder's width (the transformer's text/caption input)
@@ -48,19 +48,16 @@ def _save(pipe, folder) -> None:
 
 def make_tokenizer():
     """A word-level tokenizer over a small English vocabulary, as transformers' fast tokenizer."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
     for word in WORDS:
         vocab.setdefault(word, len(vocab))
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    tok.normalizer = None
+    tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
-    from tokenizers import normalizers
-
-    tok.normalizer = normalizers.Lowercase()
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
                                    model_max_length=512)
 
@@ -101,9 +98,9 @@ def build_wan(folder: str | Path, preset: str = "tiny", image_to_video: bool = F
     scheduler = FlowMatchEulerDiscreteScheduler(shift=3.0)
     parts = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer, scheduler=scheduler)
     if image_to_video:
-        from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+        from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
 
-        image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        image_encoder = CLIPVisionModel(CLIPVisionConfig(
             hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
             intermediate_size=16, patch_size=1))
         pipe = WanImageToVideoPipeline(image_encoder=image_encoder,
@@ -127,17 +124,24 @@ def build_ltx(folder: str | Path, preset: str = "tiny", seed: int = 0) -> Path:
     torch.manual_seed(seed)
     tokenizer = make_tokenizer()
     text_encoder = T5EncoderModel(_t5_config(len(tokenizer), umt5=False))
+    # tiny: the VAE of diffusers' own tests (4x compression, so 32-px clips have tokens); otherwise LTX-Video's
+    # real compression (32x in space, 8x in time, 128 latent channels) with narrow layers, so the transformer
+    # sees as many tokens as the real model does at the same size.
+    real = preset != "tiny"
+    scaling = (True, True, True, False) if real else (True, True, False, False)
+    width = 16 if real else 8
+    latent = 128 if real else 8
     vae = AutoencoderKLLTXVideo(
-        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
-        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=(1, 1, 1, 1, 1),
-        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=(True, True, False, False),
-        decoder_spatio_temporal_scaling=(True, True, False, False), decoder_inject_noise=(False,) * 5,
-        upsample_residual=(False,) * 4, upsample_factor=(1,) * 4, timestep_conditioning=False, patch_size=1,
-        patch_size_t=1, encoder_causal=True, decoder_causal=False)
-    transformer = LTXVideoTransformer3DModel(in_channels=8, out_channels=8, patch_size=1, patch_size_t=1,
-                                             cross_attention_dim=LTX_TRANSFORMER[preset]["num_attention_heads"]
-                                             * LTX_TRANSFORMER[preset]["attention_head_dim"],
-                                             caption_channels=TEXT_DIM, **LTX_TRANSFORMER[preset])
+        in_channels=3, out_channels=3, latent_channels=latent, block_out_channels=(width,) * 4,
+        decoder_block_out_channels=(width,) * 4, layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1), spatio_temporal_scaling=scaling,
+        decoder_spatio_temporal_scaling=scaling, decoder_inject_noise=(False,) * 5, upsample_residual=(False,) * 4,
+        upsample_factor=(1,) * 4, timestep_conditioning=False, patch_size=4 if real else 1, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False)
+    heads, head_dim = LTX_TRANSFORMER[preset]["num_attention_heads"], LTX_TRANSFORMER[preset]["attention_head_dim"]
+    transformer = LTXVideoTransformer3DModel(in_channels=latent, out_channels=latent, patch_size=1, patch_size_t=1,
+                                             cross_attention_dim=heads * head_dim, caption_channels=TEXT_DIM,
+                                             **LTX_TRANSFORMER[preset])
     pipe = LTXPipeline(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
                        scheduler=FlowMatchEulerDiscreteScheduler())
     _save(pipe, folder)
