@@ -107,6 +107,9 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
         "film": str(film), "title": board.title, "request": request, "notes": board.notes,
         "shots": shot_reports, "ledger": board.ledger.model_dump(),
         "settings": settings.model_dump(), "engine": session.settings_record,
+        "gate": ("the evaluator's reading of shape, colour, scene and motion" if session.capabilities.family == "world"
+                 else "pixel checks only (not blank, not frozen, no flicker, moving when asked, chained joins): "
+                      "there is no offline reader of free-text content, so no alignment score is given"),
         "versions": {"reelwright": version("reelwright"), "torch": version("torch"),
                      "python": platform.python_version(), "weights": session.weights_id},
         "seconds": time.perf_counter() - started,

@@ -238,7 +238,7 @@ def load_storyboard(path: str | Path) -> Storyboard:
         raise StoryboardError(f"{path}:1: a storyboard is a mapping with a 'shots' list")
     data.setdefault("title", path.stem)
     try:
-        return Storyboard.model_validate(data)
+        board = Storyboard.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -246,6 +246,18 @@ def load_storyboard(path: str | Path) -> Storyboard:
         line = _line_of(node, loc) if node is not None else None
         message = str(err.get("ctx", {}).get("error") or err["msg"])
         raise StoryboardError(f"{path}:{line or 1}: {field}: {message}") from None
+    for i, shot in enumerate(board.shots):
+        if shot.source in (None, "previous"):
+            continue
+        # A picture or clip named in the file is found beside the file, as a person writing it expects.
+        source = Path(shot.source).expanduser()
+        source = source if source.is_absolute() else path.parent / source
+        if not source.is_file():
+            line = _line_of(node, ("shots", i, "source")) if node is not None else None
+            raise StoryboardError(f"{path}:{line or 1}: shots.{i}.source: no file at {source} (a path is read "
+                                  f"beside the storyboard file)")
+        shot.source = str(source.resolve())
+    return board
 
 
 def save_storyboard(board: Storyboard, path: str | Path) -> Path:

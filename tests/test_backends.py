@@ -169,3 +169,29 @@ def test_free_text_storyboard_renders_with_wan_and_is_refused_by_the_built_in_mo
     assert main(["render", str(path), "--out", str(tmp_path / "world"), "--steps", "1"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert "shot 1 (s1) has no shape, colour, scene" in err and "--model DIR" in err and len(err.splitlines()) == 1
+
+
+def test_pictures_and_clips_as_sources_in_a_storyboard(models, inputs, tmp_path, capsys):
+    """i2v from a person's picture, then extend and v2v from the previous shot, with the image-to-video Wan
+    folder and with LTX-Video (the modes make's planner does not choose on its own)."""
+    for family, second in [("wan-i2v", "extend"), ("ltx", "v2v")]:
+        path = tmp_path / f"{family}.yaml"
+        path.write_text(f"""title: From a photo
+shots:
+  - id: s1
+    prompt: the harbour in the photo comes alive, gulls circling
+    mode: i2v
+    source: {inputs['image']}
+  - id: s2
+    prompt: the harbour at night, lights on the water
+    mode: {second}
+    source: previous
+""")
+        out = tmp_path / family
+        assert main(["render", str(path), "--model", str(models[family]), "--out", str(out), "--takes", "1",
+                     "--json", *SIZE]) == 0, capsys.readouterr().err
+        report = json.loads(capsys.readouterr().out)
+        assert [s["mode"] for s in report["shots"]] == ["i2v", second]
+        assert "pixel checks" in report["gate"]
+        film = read_video(out / "film.mp4")
+        assert len(film.frames) == sum(s["frames"] for s in report["shots"]) and film.audio is not None

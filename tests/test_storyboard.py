@@ -64,3 +64,15 @@ def test_first_shot_cannot_continue_a_previous_one():
     with pytest.raises(ValueError, match="no previous shot"):
         Storyboard(shots=[Shot(id="s1", prompt="x", subject="a", shape="ball", colour="red", scene="beach",
                                mode="i2v", source="previous")])
+
+
+def test_a_source_is_read_beside_the_file_and_must_exist(tmp_path):
+    (tmp_path / "photo.png").write_bytes(b"")
+    text = ("shots:\n  - id: s1\n    prompt: a harbour comes alive\n    mode: i2v\n    source: photo.png\n"
+            "  - id: s2\n    prompt: gulls\n    mode: v2v\n    source: clips/missing.mp4\n")
+    path = tmp_path / "film.yaml"
+    path.write_text(text)
+    with pytest.raises(StoryboardError, match=r"film.yaml:9: shots.1.source: no file at .*clips/missing.mp4"):
+        load_storyboard(path)
+    path.write_text(text.split("  - id: s2")[0])
+    assert load_storyboard(path).shots[0].source == str((tmp_path / "photo.png").resolve())

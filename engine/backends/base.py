@@ -156,3 +156,17 @@ def weights_fingerprint(*folders: Path) -> str:
                 with f.open("rb") as stream:
                     h.update(stream.read(1 << 16))
     return h.hexdigest()[:16]
+
+
+def quiet_libraries() -> None:
+    """Library chatter (deprecations, 'Loading weights' bars) is not for a person's terminal."""
+    import logging
+
+    from diffusers.utils import logging as dlog
+    from transformers.utils import logging as tlog
+
+    dlog.set_verbosity_error()
+    dlog.disable_progress_bar()
+    tlog.set_verbosity_error()
+    tlog.disable_progress_bar()
+    logging.getLogger("accelerate").setLevel(logging.ERROR)

@@ -13,7 +13,6 @@ its keyword arguments, and how many leading output frames were given rather than
 from __future__ import annotations
 
 import json
-import logging
 import struct
 import sys
 import threading
@@ -34,6 +33,7 @@ from engine.backends.base import (
     RenderRequest,
     StepEvent,
     check_request,
+    quiet_libraries,
     weights_fingerprint,
 )
 from engine.backends.memory import MemoryPlan, plan_memory
@@ -44,18 +44,6 @@ FAMILY_OF = {
 }
 OFFLOADS = ("none", "model", "group", "sequential")
 NEGATIVE_PROMPT = "blurry, low quality, distorted, static, still picture, watermark, text"
-
-
-def _quiet_libraries() -> None:
-    """Library chatter (deprecations, 'Loading pipeline components' bars) is not for a person's terminal."""
-    from diffusers.utils import logging as dlog
-    from transformers.utils import logging as tlog
-
-    dlog.set_verbosity_error()
-    dlog.disable_progress_bar()
-    tlog.set_verbosity_error()
-    tlog.disable_progress_bar()
-    logging.getLogger("accelerate").setLevel(logging.ERROR)
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -369,7 +357,7 @@ class DiffusersBackend:
         if self.info.pipeline not in self._pipes:
             from diffusers import DiffusionPipeline
 
-            _quiet_libraries()
+            quiet_libraries()
             if self.device == "cpu" and not self.warned_cpu:
                 print("reelwright: running a real video model on the CPU: expect minutes per shot even at small "
                       "sizes; a GPU makes it practical", file=sys.stderr)

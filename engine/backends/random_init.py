@@ -40,9 +40,9 @@ TEXT_DIM = 32  # the small text encoder's width (the transformer's text/caption 
 
 
 def _save(pipe, folder) -> None:
-    from engine.backends.diffusers_video import _quiet_libraries
+    from engine.backends.base import quiet_libraries
 
-    _quiet_libraries()
+    quiet_libraries()
     pipe.save_pretrained(folder, safe_serialization=True)
 
 
