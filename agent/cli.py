@@ -131,9 +131,12 @@ def _engine_session(args: argparse.Namespace, ncr=None):
             caps.fit_size(*args.size)
         except BackendError as exc:
             raise ValueError(f"--size {exc}") from None
-    if model and getattr(args, "ncr", "on") == "on" and not getattr(args, "json", False):
-        print(f"note: NCR runs on the built-in model only for now; {caps.name} samples at full compute",
-              file=sys.stderr)
+    if not getattr(args, "json", False):
+        if caps.note:
+            print(f"note: {caps.note}", file=sys.stderr)
+        if model and getattr(args, "ncr", "on") == "on":
+            print(f"note: NCR runs on the built-in model only for now; {caps.name} samples at full compute",
+                  file=sys.stderr)
     return session
 
 

@@ -150,6 +150,7 @@ class FreeTextPlanner:
         board = Storyboard(title=title or _title(request))
         seed_base = int(hashlib.sha256(request.encode()).hexdigest()[:8], 16) % 100_000
         chain = chain_mode(self.capabilities)
+        longest = round(self.capabilities.max_frames / self.capabilities.fps - 0.05, 1)
         subject = place = None
         for i, text in enumerate(steps):
             step = read_step(text, subject.description if subject else None)
@@ -163,9 +164,14 @@ class FreeTextPlanner:
             elif place:
                 prompt = f"{prompt.rstrip(' ,.')}, {place}"
             previous = board.shots[-1] if board.shots else None
+            duration = step.duration or 2.0
+            if duration > longest:
+                board.notes.append(f"{self.capabilities.name} draws at most {longest:.1f} s in one shot; shot "
+                                   f"{i + 1} is that long instead of {duration:g} s.")
+                duration = longest
             shot = Shot(id=board.next_id(), prompt=_clean(prompt) or _clean(text),
                         subject=subject.id if subject else None,
-                        setting=place, duration=step.duration or 2.0, seed=seed_base + i,
+                        setting=place, duration=duration, seed=seed_base + i,
                         transition=step.transition or "cut")
             if chain and continues(previous, shot):
                 shot.source, shot.mode = "previous", chain

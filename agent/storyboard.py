@@ -197,6 +197,10 @@ def check_for_engine(board: Storyboard, caps: Capabilities, where: str = "") -> 
             raise StoryboardError(f"{where}shot {i} ({shot.id}) has no {', '.join(missing)}: the built-in model draws "
                                   f"only its world (say e.g. shape: ball, colour: red, scene: beach), or render "
                                   f"free-text prompts with a real model (--model DIR)")
+        longest = caps.max_frames / caps.fps
+        if shot.duration > longest + 0.5 / caps.fps:
+            raise StoryboardError(f"{where}shot {i} ({shot.id}) lasts {shot.duration:g} s but {caps.name} draws at "
+                                  f"most {longest:.1f} s in one shot: shorten it or split it into two shots")
         if shot.mode not in caps.modes:
             try:
                 caps.refuse_mode(shot.mode)

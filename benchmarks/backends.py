@@ -56,8 +56,10 @@ def measure(family: str, preset: str, device: str, steps: int, folder: Path) -> 
     per_step = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)
     peak = (torch.cuda.max_memory_allocated() / 2**30 if device.startswith("cuda")
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+    plan = backend.memory(request, width, height)
     return {"family": family, "preset": preset, "params": _params(backend.transformer), "size": f"{width}x{height}",
-            "frames": frames, "step": per_step, "shot": shot, "peak": peak}
+            "frames": frames, "tokens": plan.tokens, "step": per_step, "shot": shot, "peak": peak,
+            "estimate": plan.needed / 2**30}
 
 
 def main() -> None:
@@ -77,16 +79,21 @@ def main() -> None:
                 rows.append(row)
                 print(row, flush=True)
     peak_name = "peak GPU memory (GiB)" if args.device.startswith("cuda") else "peak process RSS (GiB)"
-    lines = [f"| family | preset | transformer params (M) | size | frames | s / step | s / shot ({args.steps} steps) "
-             f"| {peak_name} | NCR speed-up |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"| family | preset | transformer params (M) | size | frames | tokens | s / step | s / shot "
+             f"({args.steps} steps) | {peak_name} | reelwright's estimate (GiB) | NCR speed-up |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['family']} | {r['preset']} | {r['params']:.2f} | {r['size']} | {r['frames']} | "
-                     f"{r['step']:.3f} | {r['shot']:.2f} | {r['peak']:.2f} | not yet (NCR runs on the built-in "
-                     f"model only) |")
+                     f"{r['tokens']} | {r['step']:.3f} | {r['shot']:.2f} | {r['peak']:.2f} | {r['estimate']:.2f} | "
+                     f"not yet (NCR runs on the built-in model only) |")
     body = "\n".join(lines) + (
         f"\n\nDevice: {args.device}. Random weights: time and memory only, no picture quality. Classifier-free "
-        f"guidance on (two batch rows per step), as the product samples. On the CPU the peak is the whole "
-        f"process's resident memory, every preset before it included.")
+        f"guidance on (two batch rows per step), as the product samples. Tokens: what the transformer attends "
+        f"over per batch row (latent frames x latent height x width / patch). The tiny and mid presets use small "
+        f"text encoders and VAEs with each family's real compression (LTX's tiny VAE compresses 4x, as in "
+        f"diffusers' own tests), so the step time is the transformer's. On the CPU the peak is the whole "
+        f"process's resident memory, every preset before it included; the estimate is what reelwright checks "
+        f"before a render (weights + working memory).")
     command = ".venv/bin/python -m benchmarks.backends " + " ".join(
         [f"--device {args.device}", "--presets " + " ".join(args.presets), f"--steps {args.steps}"])
     if args.no_write:

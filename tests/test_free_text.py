@@ -95,3 +95,12 @@ def test_pixel_checks():
     assert report.passed and report.join_psnr == float("inf")
     assert not check_pixels(flashing, wants_motion=True).checks["no_flicker"]
     assert not check_pixels(moving, wants_motion=False, previous_frame=255 - moving[0]).checks["continues"]
+
+
+def test_shots_longer_than_the_model_draws_are_shortened_or_refused():
+    board = FreeTextPlanner(WAN_T2V).plan("A train crosses a long bridge for 8 seconds.")
+    assert board.shots[0].duration == 5.0 and "at most 5.0 s" in board.notes[0]
+    check_for_engine(board, WAN_T2V)
+    board.shots[0].duration = 7.0
+    with pytest.raises(StoryboardError, match=r"lasts 7 s but Wan \(test\) draws at most 5.1 s"):
+        check_for_engine(board, WAN_T2V)

@@ -41,6 +41,7 @@ class Capabilities(BaseModel):
     device: str = "cpu"
     default_steps: int = 16  # sensible sampling defaults for this model
     default_guidance: float = 3.0
+    note: str | None = None  # what a person should know before rendering (e.g. a real model on a CPU is slow)
 
     def refuse_mode(self, mode: str) -> None:
         """Raise BackendError, in one line, when ``mode`` is not one this engine does."""

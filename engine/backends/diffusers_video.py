@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import struct
-import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -196,11 +195,15 @@ class Family(ABC):
 
     def capabilities(self, device: str) -> Capabilities:
         spatial, temporal = self.vae_ratios()
+        note = None
+        if device == "cpu":
+            note = (f"{self.label} runs on the CPU here, in float32: expect minutes per shot at small sizes and far "
+                    f"longer at its native {self.width}x{self.height}; a GPU makes it practical")
         return Capabilities(family=self.info.family, name=f"{self.label} ({self.info.root.name})", modes=self.modes(),
                             free_text=True, width=self.width, height=self.height, fps=self.fps,
                             frame_step=temporal, frame_offset=1, max_frames=self.max_frames,
                             size_multiple=self.size_multiple(), device=device, default_steps=self.steps,
-                            default_guidance=self.guidance)
+                            default_guidance=self.guidance, note=note)
 
     def common(self, request: RenderRequest, width: int, height: int) -> dict:
         return dict(prompt=request.prompt, negative_prompt=NEGATIVE_PROMPT, width=width, height=height,
@@ -335,7 +338,6 @@ class DiffusersBackend:
         self._pipes: dict[str, object] = {}
         self._lock = threading.Lock()
         self._weights_id: str | None = None
-        self.warned_cpu = False
 
     @property
     def weights_id(self) -> str:
@@ -358,10 +360,6 @@ class DiffusersBackend:
             from diffusers import DiffusionPipeline
 
             quiet_libraries()
-            if self.device == "cpu" and not self.warned_cpu:
-                print("reelwright: running a real video model on the CPU: expect minutes per shot even at small "
-                      "sizes; a GPU makes it practical", file=sys.stderr)
-                self.warned_cpu = True
             try:
                 pipe = DiffusionPipeline.from_pretrained(self.info.root, dtype=self.dtype)
             except (OSError, ValueError, RuntimeError, KeyError, ImportError) as exc:

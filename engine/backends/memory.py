@@ -26,6 +26,7 @@ class MemoryPlan:
     working: float  # bytes of activations at the peak
     available: float  # bytes free on the device
     alternatives: dict[str, float]  # offload mode -> its estimated peak, for the message
+    tokens: int = 0  # the transformer's sequence length per batch row
 
     @property
     def needed(self) -> float:
@@ -99,4 +100,4 @@ def plan_memory(info, vae_ratios: tuple[int, int], dtype: torch.dtype, device: s
     weights = peaks[offload] - working
     alternatives = {m: peaks[m] for m in ("model", "group", "sequential")} if device.startswith("cuda") else {}
     return MemoryPlan(device=device, offload=offload, weights=weights, working=working,
-                      available=available_bytes(device), alternatives=alternatives)
+                      available=available_bytes(device), alternatives=alternatives, tokens=tokens)

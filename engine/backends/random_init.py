@@ -17,6 +17,8 @@ from pathlib import Path
 
 import torch
 
+from engine.backends.base import quiet_libraries
+
 WORDS = ("a an the red orange yellow green blue purple white black ball cube cat dog bird car boat man woman "
          "child horse tree house bounces runs walks flies rises falls moves left right in on at of to and then "
          "beach meadow forest city street night day sea snow desert sky camera pans zooms slowly over through "
@@ -40,9 +42,6 @@ TEXT_DIM = 32  # the small text encoder's width (the transformer's text/caption 
 
 
 def _save(pipe, folder) -> None:
-    from engine.backends.base import quiet_libraries
-
-    quiet_libraries()
     pipe.save_pretrained(folder, safe_serialization=True)
 
 
@@ -82,6 +81,7 @@ def build_wan(folder: str | Path, preset: str = "tiny", image_to_video: bool = F
     )
     from transformers import UMT5EncoderModel
 
+    quiet_libraries()
     torch.manual_seed(seed)
     tokenizer = make_tokenizer()
     text_encoder = UMT5EncoderModel(_t5_config(len(tokenizer), umt5=True))
@@ -121,6 +121,7 @@ def build_ltx(folder: str | Path, preset: str = "tiny", seed: int = 0) -> Path:
     )
     from transformers import T5EncoderModel
 
+    quiet_libraries()
     torch.manual_seed(seed)
     tokenizer = make_tokenizer()
     text_encoder = T5EncoderModel(_t5_config(len(tokenizer), umt5=False))
