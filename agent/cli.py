@@ -168,7 +168,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     _writable_dir(out.parent if str(out.parent) else Path("."))
     world = caps.family == "world"
     attributes = attributes_from_text(args.prompt) if world else {}
-    frames = caps.frames_for(2.0) if args.frames is None else args.frames
+    two_seconds = caps.extend_frames(2.0) if args.mode == "extend" else caps.frames_for(2.0)
+    frames = two_seconds if args.frames is None else args.frames
     if frames < 1:
         raise ValueError(f"--frames: frames must be at least 1, got {frames}")
     if not 0.0 < args.strength <= 1.0:
@@ -473,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--video", help="source video for v2v and extend")
     gen.add_argument("--strength", type=float, default=0.6, help="v2v: how much to change, in (0, 1]")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--frames", type=int, help="frames at the model's own rate (default: two seconds' worth)")
+    gen.add_argument("--frames", type=int, help="frames at the model's own rate, for extend the ones continued from "
+                     "included (default: two new seconds)")
     gen.add_argument("--steps", type=int, help="denoising steps (default: the model's; 16 for the built-in one)")
     gen.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
     gen.add_argument("--scale", type=int, help="pixel enlargement of the written video (default: to about 256 px)")

@@ -204,29 +204,38 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
 
 
 def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[int], caps: Capabilities) -> EditOutcome:
-    """Edits to a free-text storyboard: a new shot from its description, or a shot's new prompt
-    ("shot 2: a red kite over the dunes"); the world's attribute words do not apply to a real model."""
+    """Edits to a free-text storyboard: a new shot from its description (its subject and place read against
+    the shots before it), a shot's new prompt ("shot 2: a red kite over the dunes"), or a shot's length;
+    the world's attribute words do not apply to a real model."""
     from agent.free_text_planner import FreeTextPlanner
 
-    adding = re.search(r" (add|append|insert|another|one more|new shot) ", norm)
-    text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?:\s*\d+)?\s*(?:[:,]|where|in which|that|with|showing)?", "",
-                  request, count=1, flags=re.I).strip(" ,.:")
-    if adding and text:
+    seconds = re.search(r" (\d+(?:\.\d+)?) (?:seconds?|secs?) ", norm)
+    if re.search(r" (add|append|insert|another|one more|new shot) ", norm):
+        text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?:\s+more)?\s*(?:where|in which|that|with|showing|of)?", "",
+                      request, count=1, flags=re.I).strip(" ,.:")
+        if not text:
+            raise EditError("what should the new shot show? e.g. 'add a shot where the kite lands on the sand'")
         last = board.shots[-1] if board.shots else None
-        shot = FreeTextPlanner(caps).plan(text).shots[0].model_copy(
-            update={"id": board.next_id(), "seed": (last.seed + 1) if last else 0})
-        board.shots.append(shot)
-        rechain(board, caps)
+        shot = FreeTextPlanner(caps).add_step(board, text, seed=(last.seed + 1) if last else 0)
         return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
-    if len(numbers) == 1 and text and not adding:
+    prompt = re.match(r"^\s*(?:make\s+|change\s+|set\s+)?(?:the\s+)?(?:shot\s+\w+|\w+\s+shot)\s*:\s*(.+)$", request,
+                      re.I)
+    if len(numbers) == 1 and prompt:
         shot = board.shots[numbers[0] - 1]
-        shot.prompt = text[:1].upper() + text[1:]
-        changed = [shot.id, *(c for c in rechain(board, caps) if c != shot.id)]
+        shot.prompt = prompt.group(1).strip(" .")[:1].upper() + prompt.group(1).strip(" .")[1:]
         board.ledger.changes.append(f"{shot.id}: new prompt")
-        return EditOutcome(board, changed, f"Shot {numbers[0]} now reads: {shot.prompt}.")
+        return EditOutcome(board, [shot.id], f"Shot {numbers[0]} now reads: {shot.prompt}.")
+    if seconds:
+        longest = caps.longest_seconds
+        targets = numbers or list(range(1, len(board.shots) + 1))
+        for n in targets:
+            board.shots[n - 1].duration = min(longest, 8.0, float(seconds.group(1)))
+        changed = [board.shots[n - 1].id for n in targets]
+        return EditOutcome(board, changed, f"Changed {', '.join(changed)} ({board.shots[targets[0] - 1].duration:g} "
+                                           f"seconds).")
     raise EditError("with this model, change a shot by giving its new prompt, e.g. 'shot 2: a red kite over the "
-                    "dunes at sunset'; or 'add a shot where …', 'remove shot 2', 'swap shots 1 and 2', 'retake "
-                    "shot 3', 'use a crossfade'")
+                    "dunes at sunset'; or 'add a shot where …', 'make shot 2 4 seconds', 'remove shot 2', 'swap shots "
+                    "1 and 2', 'retake shot 3', 'use a crossfade'")
 
 
 __all__ = ["EditError", "EditOutcome", "apply_edit", "rechain"]

@@ -117,7 +117,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
     shot_frames = [np.load(c.frames_path) for c in cut]
     contact_sheet(shot_frames, out_dir / "contact_sheet.png")
-    gif_preview(assemble(cut_args.model_copy(update={"size": 160})), out_dir / "preview.gif", cut_args.fps)
+    gif_preview(assemble(cut_args.model_copy(update={"height": 160})), out_dir / "preview.gif", cut_args.fps)
     storyboard_page(report, shot_frames, film, out_dir / "storyboard.html")
     return report
 

@@ -51,10 +51,14 @@ PLURAL_DETERMINERS = {"two", "three", "four", "five", "some", "many", "several",
 
 def _ends_subject(lower: list[str], i: int) -> bool:
     """Is word ``i`` where the subject's description ends (a verb or a preposition)? A known verb, an -ing
-    form, or a word in -s after a singular noun phrase ("an old fisherman mends"), not a plural ("two dogs")."""
+    form used as a verb, or a word in -s after a singular noun phrase ("an old fisherman mends"), not a
+    plural ("two dogs")."""
     word = lower[i]
-    if word in VERBS or word in PLACE_WORDS or word.endswith("ing"):
+    if word in VERBS or word in PLACE_WORDS:
         return True
+    if word.endswith("ing"):  # "a dog sleeping in ...", not "a fishing boat"
+        after = lower[i + 1] if i + 1 < len(lower) else ""
+        return not after or after in PLACE_WORDS or after in DETERMINERS or after.endswith("ly") or after == "and"
     plural_subject = i == 1 and lower[0] in PLURAL_DETERMINERS
     return (len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous"))
             and not plural_subject and i >= 2)
@@ -149,32 +153,37 @@ class FreeTextPlanner:
                                f"'a red kite flies over a beach'")
         board = Storyboard(title=title or _title(request))
         seed_base = int(hashlib.sha256(request.encode()).hexdigest()[:8], 16) % 100_000
-        chain = chain_mode(self.capabilities)
-        longest = round(self.capabilities.max_frames / self.capabilities.fps - 0.05, 1)
-        subject = place = None
         for i, text in enumerate(steps):
-            step = read_step(text, subject.description if subject else None)
-            prompt = text
-            if step.subject:
-                subject = board.ledger.add(description=step.subject)
-            elif subject is not None and step.refers_back:
-                prompt = _write_out(text, subject.description)
-            if step.place:
-                place = step.place
-            elif place:
-                prompt = f"{prompt.rstrip(' ,.')}, {place}"
-            previous = board.shots[-1] if board.shots else None
-            duration = step.duration or 2.0
-            if duration > longest:
-                board.notes.append(f"{self.capabilities.name} draws at most {longest:.1f} s in one shot; shot "
-                                   f"{i + 1} is that long instead of {duration:g} s.")
-                duration = longest
-            shot = Shot(id=board.next_id(), prompt=_clean(prompt) or _clean(text),
-                        subject=subject.id if subject else None,
-                        setting=place, duration=duration, seed=seed_base + i,
-                        transition=step.transition or "cut")
-            if chain and continues(previous, shot):
-                shot.source, shot.mode = "previous", chain
-            board.shots.append(shot)
+            self.add_step(board, text, seed_base + i)
         board.notes.append(f"Planned for {self.capabilities.name}: each shot's prompt is drawn as written.")
         return board
+
+    def add_step(self, board: Storyboard, text: str, seed: int) -> Shot:
+        """One step of a story as the next shot of ``board``: its subject found in (or added to) the ledger,
+        a reference to the subject on screen written out, the last place carried, chained where it continues."""
+        previous = board.shots[-1] if board.shots else None
+        subject = board.ledger.subjects.get(previous.subject) if previous and previous.subject else None
+        place = previous.setting if previous else None
+        step = read_step(text, subject.description if subject else None)
+        prompt = text
+        if step.subject:
+            subject = board.ledger.add(description=step.subject)
+        elif subject is not None and step.refers_back:
+            prompt = _write_out(text, subject.description)
+        if step.place:
+            place = step.place
+        elif place:
+            prompt = f"{prompt.rstrip(' ,.')}, {place}"
+        duration = step.duration or 2.0
+        longest = round(self.capabilities.longest_seconds - 0.05, 1)
+        if duration > longest:
+            board.notes.append(f"{self.capabilities.name} draws at most {longest:.1f} s in one shot; shot "
+                               f"{len(board.shots) + 1} is that long instead of {duration:g} s.")
+            duration = longest
+        shot = Shot(id=board.next_id(), prompt=_clean(prompt) or _clean(text), subject=subject.id if subject else None,
+                    setting=place, duration=duration, seed=seed, transition=step.transition or "cut")
+        chain = chain_mode(self.capabilities)
+        if chain and continues(previous, shot):
+            shot.source, shot.mode = "previous", chain
+        board.shots.append(shot)
+        return shot

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from agent.edits import EditError, apply_edit
 from agent.free_text_planner import asks_for_movement
-from agent.llm import make_planner
+from agent.llm import offline_planner_for
 from agent.offline_planner import OfflinePlanner, PlannerError
 from agent.storyboard import Shot, Storyboard, StoryboardError, Take, best_take, check_for_engine
 from engine.backends.base import Capabilities
@@ -100,9 +100,8 @@ def render_with_tool(shot: Shot, previous: Take | None, seed: int, settings: Dir
                      session: EngineSession, progress) -> ShotResult:
     """One take of a shot through the tool for its mode; ``previous`` is the take a chained shot continues."""
     caps = session.capabilities
-    frames = caps.frames_for(shot.duration)
-    sampling = SamplingSettings(frames=frames, steps=settings.steps or caps.default_steps,
-                                guidance=settings.guidance or caps.default_guidance, seed=seed)
+    frames = caps.extend_frames(shot.duration) if shot.mode == "extend" else caps.frames_for(shot.duration)
+    sampling = SamplingSettings(frames=frames, steps=settings.steps, guidance=settings.guidance, seed=seed)
     attrs = ShotAttributes(**{k: v for k, v in shot.attributes.items() if v is not None})
     chained = shot.source == "previous"
     if chained and previous is None:
@@ -134,7 +133,7 @@ def storyboard_summary(board: Storyboard) -> str:
 def build_director(session: EngineSession, settings: DirectorSettings | None = None,
                    planner: OfflinePlanner | None = None, checkpointer=None, sound: SoundSession | None = None):
     settings = settings or DirectorSettings()
-    planner = planner or make_planner(capabilities=session.capabilities)
+    planner = planner or offline_planner_for(session.capabilities)
     sounder = sound or sound_session_for(session)
 
     def plan(state: DirectorState) -> dict:

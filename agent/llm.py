@@ -105,11 +105,10 @@ def free_draft_to_storyboard(draft: FreeStoryboardDraft, request: str, caps: Cap
         raise ValueError("the storyboard has no shots")
     board = Storyboard(title=draft.title or "Untitled film", notes=list(draft.notes))
     chain = chain_mode(caps)
-    longest = caps.max_frames / caps.fps
     for i, d in enumerate(draft.shots):
         subject = board.ledger.add(description=d.subject.strip()) if d.subject.strip() else None
         shot = Shot(id=f"s{i + 1}", prompt=d.prompt.strip() or d.subject, subject=subject.id if subject else None,
-                    setting=d.setting.strip() or None, duration=min(longest, 8.0, max(0.5, d.duration)),
+                    setting=d.setting.strip() or None, duration=min(caps.longest_seconds, 8.0, max(0.5, d.duration)),
                     seed=_seed(request, i), transition=d.transition)
         if d.continues_previous and chain and continues(board.shots[-1] if board.shots else None, shot):
             shot.source, shot.mode = "previous", chain
@@ -128,7 +127,7 @@ class LLMPlanner:
         self.settings = settings or LLMSettings()
         self.capabilities = capabilities
         self.free_text = bool(capabilities and capabilities.free_text)
-        self.fallback = fallback or (FreeTextPlanner(capabilities) if self.free_text else OfflinePlanner())
+        self.fallback = fallback or offline_planner_for(capabilities)
         self.client = openai.OpenAI(base_url=self.settings.base_url, api_key=self.settings.api_key,
                                     timeout=self.settings.timeout, max_retries=0)
         self.last_error: str | None = None
@@ -153,7 +152,7 @@ class LLMPlanner:
     def _plan_remote(self, request: str) -> Storyboard:
         if self.free_text:
             caps = self.capabilities
-            system = load_prompt("planner_free").format(engine=caps.name, seconds=min(8.0, caps.max_frames / caps.fps))
+            system = load_prompt("planner_free").format(engine=caps.name, seconds=min(8.0, caps.longest_seconds))
             schema_model = FreeStoryboardDraft
         else:
             system, schema_model = load_prompt("planner"), StoryboardDraft
@@ -225,4 +224,9 @@ def make_planner(settings: LLMSettings | None = None, capabilities: Capabilities
     settings = settings or LLMSettings()
     if settings.configured:
         return LLMPlanner(settings, capabilities=capabilities)
+    return offline_planner_for(capabilities)
+
+
+def offline_planner_for(capabilities: Capabilities | None = None):
+    """The planner that needs no model: the world vocabulary's, or the free-text one for a real model."""
     return FreeTextPlanner(capabilities) if capabilities and capabilities.free_text else OfflinePlanner()

@@ -24,6 +24,7 @@ from diffusers import DiffusionPipeline, FlowMatchEulerDiscreteScheduler
 from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
+from engine.backends.base import MODES
 from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, CameraGuide
 from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
@@ -33,7 +34,6 @@ from engine.video_edit import plan_edit
 from engine.world.captions import attributes_from_text
 from engine.world.vocab import AXES, TRAIN_FPS
 
-MODES = ("t2v", "i2v", "v2v", "extend")
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
 # engine/video_edit.py, engine/layout.py, or the readers and physics they use.
 SAMPLER_VERSION = 3

@@ -97,6 +97,8 @@ def test_sizes_and_frame_counts_follow_the_family(models):
     assert (wan.width, wan.height, wan.fps) == (832, 480, 16) and (ltx.width, ltx.height, ltx.fps) == (704, 480, 24)
     assert wan.frames_for(5.0) == 81 and wan.frames_for(2.0) == 33 and ltx.frames_for(2.0) == 49
     assert ltx.valid_frames(49) and not ltx.valid_frames(48) and not wan.valid_frames(32)
+    # extend gives back the frames it continues from: asking for two new seconds asks for them on top
+    assert (wan.extend_context, ltx.extend_context) == (1, 5) and wan.extend_frames(2.0) - 1 == 32
     with pytest.raises(BackendError, match="multiples of 32"):
         ltx.fit_size(48, 48)
 
@@ -117,6 +119,7 @@ def test_memory_estimate_refuses_with_the_flag_that_fits(models, monkeypatch):
     big.weights, big.alternatives = 40 * GB, {"model": 12 * GB, "group": 5 * GB, "sequential": 3 * GB}
     with pytest.raises(BackendError, match=r"add --offload model \(about 12.0 GB\)"):
         big.refuse_if_short()
+    big.refuse_if_short(weights_loaded=True)  # once loaded, the weights are no longer free memory to count
 
 
 def test_make_with_each_text_to_video_family(models, tmp_path, capsys):

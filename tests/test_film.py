@@ -175,7 +175,7 @@ def test_music_snaps_cuts_to_beats_and_ducks(tmp_path):
     beats = 0.3 + 0.5 * np.arange(15)  # 120 bpm, off the shots' own 2-second boundaries
     click = _click_track(tmp_path / "click.wav", beats, 8)
     shots = [CutShot(frames_path=p) for p in _flat_shots(tmp_path, (0, 100, 200))]
-    args = CutArgs(shots=shots, out_path=str(tmp_path / "m.mp4"), size=32, music_path=str(click))
+    args = CutArgs(shots=shots, out_path=str(tmp_path / "m.mp4"), height=32, music_path=str(click))
     pieces = timeline(args)
     starts = np.cumsum([0] + [p.length for p in pieces[:-1]])
     for start in starts[1:]:
@@ -206,8 +206,8 @@ def test_music_snaps_cuts_to_beats_and_ducks(tmp_path):
 
 def test_title_card_and_captions(tmp_path):
     shots = [CutShot(frames_path=p, caption="a red ball bounces") for p in _flat_shots(tmp_path, (90, 90))]
-    plain = assemble(CutArgs(shots=shots, out_path="x", size=128))
-    titled = assemble(CutArgs(shots=shots, out_path="x", size=128, title="The Ball", captions=True))
+    plain = assemble(CutArgs(shots=shots, out_path="x", height=128))
+    titled = assemble(CutArgs(shots=shots, out_path="x", height=128, title="The Ball", captions=True))
     assert len(titled) == len(plain) + 48 - 12  # a 2-second card crossfading into the first shot
     card = titled[10]
     assert card.mean() < 30 and card.max() == 255, "white title on black"

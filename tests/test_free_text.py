@@ -35,6 +35,14 @@ def test_prompts_carry_the_subject_and_the_place():
     assert s1.subject == s2.subject == s3.subject
 
 
+def test_the_same_subject_is_written_out():
+    board = FreeTextPlanner(LTX).plan("A misty harbour at dawn. A small fishing boat leaves the harbour. Then the same "
+                                      "boat sails into open sea. The boat turns back at sunset.")
+    assert [s.prompt for s in board.shots[2:]] == ["A small fishing boat sails into open sea",
+                                                   "A small fishing boat turns back at sunset"]
+    assert board.shots[1].subject == board.shots[2].subject == board.shots[3].subject
+
+
 def test_chaining_follows_what_the_engine_can_do():
     request = "A paper boat drifts on a pond. Then it spins slowly."
     assert [s.mode for s in FreeTextPlanner(WAN_T2V).plan(request).shots] == ["t2v", "t2v"]
@@ -61,8 +69,15 @@ def test_free_text_edits_replace_a_prompt_or_say_how():
     assert outcome.board.shots[1].prompt == "A red kite lands on the sand at sunset" and "s2" in outcome.changed
     added = apply_edit(board, "add a shot where a dog chases the kite", caps=LTX)
     assert len(added.board.shots) == 3 and added.board.shots[2].prompt.startswith("A dog chases")
-    with pytest.raises(EditError, match="new prompt"):
-        apply_edit(board, "make it blue", caps=LTX)
+    dog = added.board.shots[2].subject
+    assert dog != board.shots[0].subject and "a dog" in added.board.ledger.subjects[dog].description
+    again = apply_edit(added.board, "add one more where it rolls in the sand", caps=LTX).board.shots[3]
+    assert again.prompt.startswith("A dog rolls in the sand") and again.subject == dog, "'it' is the dog on screen"
+    longer = apply_edit(board, "make shot 2 4 seconds", caps=LTX)
+    assert longer.board.shots[1].duration == 4.0 and longer.board.shots[1].prompt == board.shots[1].prompt
+    for unclear in ("make it blue", "make the second one red"):
+        with pytest.raises(EditError, match="new prompt"):
+            apply_edit(board, unclear, caps=LTX)
 
 
 def test_the_llm_writes_cinematic_prompts_for_a_free_text_engine():

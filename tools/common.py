@@ -21,7 +21,6 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.backends import Backend, BackendError, Capabilities, RenderRequest, load_backend
-from engine.backends import weights_fingerprint as weights_fingerprint
 from engine.media import write_video
 from engine.ncr import NCRConfig
 from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS
@@ -54,10 +53,13 @@ class ShotAttributes(BaseModel):
 
 
 class SamplingSettings(BaseModel):
+    """How a shot is sampled; what is left out is the engine's own default (two seconds, its steps, its guidance)."""
+
     model_config = ConfigDict(extra="forbid")
-    frames: int = Field(16, ge=1, le=1024, description="frames at the engine's native rate (the engine bounds them)")
-    steps: int = Field(16, ge=1, le=200, description="denoising steps")
-    guidance: float = Field(3.0, ge=1.0, le=15.0, allow_inf_nan=False, description="classifier-free guidance scale")
+    frames: int | None = Field(None, ge=1, le=1024, description="frames at the engine's native rate (it bounds them)")
+    steps: int | None = Field(None, ge=1, le=200, description="denoising steps")
+    guidance: float | None = Field(None, ge=1.0, le=15.0, allow_inf_nan=False,
+                                   description="classifier-free guidance scale")
     seed: int = Field(0, ge=0, lt=2**63, description="same seed and inputs give the same shot")
 
 
@@ -132,9 +134,13 @@ class EngineSession:
         backend = self.backend
         width, height = self.size or (None, None)
         try:
+            caps = backend.capabilities
+            frames = settings.frames or (caps.extend_frames(2.0) if mode == "extend" else caps.frames_for(2.0))
             request = RenderRequest(mode=mode, prompt=prompt, attributes=attributes.given(), image=inputs.get("image"),
-                                    video=inputs.get("video"), frames=settings.frames, steps=settings.steps,
-                                    guidance=settings.guidance, seed=settings.seed, width=width, height=height,
+                                    video=inputs.get("video"), frames=frames,
+                                    steps=settings.steps or caps.default_steps,
+                                    guidance=settings.guidance or caps.default_guidance, seed=settings.seed,
+                                    width=width, height=height,
                                     **{k: v for k, v in options.items() if k in RenderRequest.model_fields},
                                     options={k: v for k, v in options.items() if k not in RenderRequest.model_fields})
         except ValidationError as exc:

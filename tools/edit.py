@@ -48,7 +48,7 @@ class CutArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shots: list[CutShot] = Field(min_length=1)
     out_path: str
-    size: int | None = Field(None, ge=16, le=4096, description="export height in pixels (None: the shots' own, "
+    height: int | None = Field(None, ge=16, le=4096, description="export height in pixels (None: the shots' own, "
                              "enlarged by a whole factor to at least 256); the width keeps the shots' aspect")
     force: bool = Field(False, description="overwrite an existing file")
     title: str | None = Field(None, description="a title card before the first shot")
@@ -76,12 +76,12 @@ class CutArgs(BaseModel):
         return self.shots[0].fps * self.repeat
 
     def frame_size(self) -> tuple[int, int]:
-        """(width, height) of the film: the first shot's aspect, at ``size`` or enlarged by a whole factor."""
+        """(width, height) of the film: the first shot's aspect, at ``height`` or enlarged by a whole factor."""
         path = Path(self.shots[0].frames_path)
         if not path.is_file():
             raise ToolError(f"shot frames missing at {path}: render the shot again (its cache entry was removed)")
         h, w = np.load(path, mmap_mode="r").shape[1:3]
-        height = self.size or h * max(1, -(-MIN_EXPORT_SIDE // min(h, w)))
+        height = self.height or h * max(1, -(-MIN_EXPORT_SIDE // min(h, w)))
         width = round(w * height / h)
         return width + width % 2, height + height % 2  # H.264's 4:2:0 needs even sides
 

@@ -13,7 +13,8 @@ class ExtendArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     prompt: str = Field(min_length=1, description="what happens next")
     video_path: str = Field(description="the clip to continue (mp4, or a shot's frames .npy)")
-    context_frames: int = Field(4, ge=1, le=8, description="how many of its last frames to continue from")
+    context_frames: int | None = Field(None, ge=1, le=32, description="how many of its last frames to continue "
+                                       "from (default: what the engine continues from)")
     attributes: ShotAttributes = Field(default_factory=ShotAttributes)
     settings: SamplingSettings = Field(default_factory=SamplingSettings)
 

@@ -15,10 +15,11 @@ import numpy as np
 import soundfile
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.backends import weights_fingerprint
 from engine.media import MediaError, mux_audio, read_video
 from engine.v2a.features import FEATURES_VERSION
 from engine.v2a.pipeline import SHIPPED_V2A, V2A_VERSION, Soundtrack, V2AError, V2APipeline
-from tools.common import ToolError, weights_fingerprint
+from tools.common import ToolError
 
 DEFAULT_SOUND_CACHE = Path.home() / ".cache" / "reelwright" / "sounds"
 ANALYSIS_SIDE = 128  # a person's video is read at most this large: V2A looks at motion, not detail

@@ -42,12 +42,22 @@ class Capabilities(BaseModel):
     default_steps: int = 16  # sensible sampling defaults for this model
     default_guidance: float = 3.0
     note: str | None = None  # what a person should know before rendering (e.g. a real model on a CPU is slow)
+    extend_context: int = 4  # how many of a clip's last frames extend continues from (and leaves out of the result)
 
     def refuse_mode(self, mode: str) -> None:
         """Raise BackendError, in one line, when ``mode`` is not one this engine does."""
         if mode not in self.modes:
             can = ", ".join(f"{m} ({MODE_NAMES[m]})" for m in self.modes)
             raise BackendError(f"{self.name} cannot do {mode} ({MODE_NAMES.get(mode, mode)}); it can do: {can}")
+
+    @property
+    def longest_seconds(self) -> float:
+        """The longest shot the model draws in one render."""
+        return self.max_frames / self.fps
+
+    def extend_frames(self, seconds: float) -> int:
+        """Frames to ask of extend so that ``seconds`` are new: the given frames come back and are dropped."""
+        return self.frames_for(seconds + self.extend_context / self.fps)
 
     def frames_for(self, seconds: float) -> int:
         """The nearest frame count the model takes for ``seconds`` at its native rate (at least one step)."""
@@ -93,7 +103,8 @@ class RenderRequest(BaseModel):
     image: np.ndarray | None = None  # (H, W, 3) uint8: i2v's start picture
     video: np.ndarray | None = None  # (T, H, W, 3) uint8: v2v's source, extend's clip to continue
     strength: float = Field(0.6, gt=0.0, le=1.0)  # v2v: how much may change
-    context_frames: int = Field(4, ge=1)  # extend: how many of the clip's last frames to continue from
+    context_frames: int | None = Field(None, ge=1)  # extend: the clip's last frames to continue from (None: the
+    # engine's extend_context)
     anchor_every: int = Field(0, ge=0)  # v2v (world): keep every Nth source frame exactly
     frames: int = Field(16, ge=1)
     steps: int = Field(16, ge=1, le=200)
@@ -142,6 +153,9 @@ def check_request(caps: Capabilities, request: RenderRequest) -> tuple[int, int]
         raise BackendError("image to video needs a start image (--image FILE)")
     if request.mode in ("v2v", "extend") and (request.video is None or len(request.video) == 0):
         raise BackendError(f"{request.mode} needs a source clip (--video FILE)")
+    if request.mode == "extend" and request.frames < 2:
+        raise BackendError("extend gives back the frames it continues from and needs at least one more: ask for at "
+                           "least 2 frames")
     return caps.fit_size(request.width, request.height)
 
 

@@ -200,10 +200,15 @@ class Family(ABC):
             note = (f"{self.label} runs on the CPU here, in float32: expect minutes per shot at small sizes and far "
                     f"longer at its native {self.width}x{self.height}; a GPU makes it practical")
         return Capabilities(family=self.info.family, name=f"{self.label} ({self.info.root.name})", modes=self.modes(),
-                            free_text=True, width=self.width, height=self.height, fps=self.fps,
+                            free_text=True, extend_context=self.extend_context(), width=self.width,
+                            height=self.height, fps=self.fps,
                             frame_step=temporal, frame_offset=1, max_frames=self.max_frames,
                             size_multiple=self.size_multiple(), device=device, default_steps=self.steps,
                             default_guidance=self.guidance, note=note)
+
+    def extend_context(self) -> int:
+        """The frames extend continues from: one picture, unless the family conditions on a clip."""
+        return 1
 
     def common(self, request: RenderRequest, width: int, height: int) -> dict:
         return dict(prompt=request.prompt, negative_prompt=NEGATIVE_PROMPT, width=width, height=height,
@@ -239,8 +244,11 @@ class WanFamily(Family):
         return self.vae_ratios()[0] * int(patch[1])
 
     def modes(self) -> tuple[str, ...]:
+        # The video-to-video pipeline has one transformer: Wan 2.2's two experts (transformer_2) cannot run it.
+        two_experts = bool(self.info.index.get("transformer_2", [None])[0])
+        v2v = () if two_experts else ("v2v",)
         if self.in_channels == self.z:  # a text-to-video transformer
-            return ("t2v", "i2v", "extend", "v2v") if self.expand_timesteps else ("t2v", "v2v")
+            return ("t2v", "i2v", "extend", *v2v) if self.expand_timesteps else ("t2v", *v2v)
         return ("i2v", "extend")  # the image-to-video transformer takes the first frame's latents as input
 
     def _plan_t2v(self, request, width, height, pipe) -> CallPlan:
@@ -294,11 +302,14 @@ class LTXFamily(Family):
                                                     "image": _fit(request.image, width, height),
                                                     "num_frames": request.frames})
 
+    def extend_context(self) -> int:
+        return self.vae_ratios()[1] + 1  # one latent frame beyond the first: the motion the clip ends with
+
     def _plan_extend(self, request, width, height, pipe) -> CallPlan:
         # The clip's last k frames lead the new one (k = temporal compression * m + 1, as the VAE takes them,
         # at most context_frames); as with every engine, ``frames`` counts them and they are dropped after.
         temporal = self.vae_ratios()[1]
-        most = min(len(request.video), request.context_frames, request.frames - 1)
+        most = min(len(request.video), request.context_frames or self.extend_context(), request.frames - 1)
         k = max(0, most - 1) // temporal * temporal + 1
         context = [_fit(f, width, height) for f in request.video[-k:]]
         return CallPlan("LTXConditionPipeline", {**self.common(request, width, height), "video": context,
@@ -308,7 +319,8 @@ class LTXFamily(Family):
     def _plan_v2v(self, request, width, height, pipe) -> CallPlan:
         # SDEdit: the source's own latents, noised to ``strength`` and denoised under the new prompt.
         source = [_fit(f, width, height) for f in _retime(request.video, request.frames)]
-        video = pipe.video_processor.preprocess_video(source, height, width).to(pipe.vae.device, pipe.vae.dtype)
+        # The execution device, not the VAE's: under offload the VAE waits on the CPU until it runs.
+        video = pipe.video_processor.preprocess_video(source, height, width).to(pipe._execution_device, pipe.vae.dtype)
         with torch.no_grad():
             latents = pipe.vae.encode(video).latent_dist.mode()
         latents = pipe._normalize_latents(latents, pipe.vae.latents_mean, pipe.vae.latents_std)
@@ -355,60 +367,69 @@ class DiffusersBackend:
                            request.frames)
 
     def _base(self):
-        """The folder's own pipeline, loaded once."""
+        """The folder's own pipeline, loaded once and placed on the device (or offloaded)."""
         if self.info.pipeline not in self._pipes:
             from diffusers import DiffusionPipeline
 
             quiet_libraries()
-            try:
-                pipe = DiffusionPipeline.from_pretrained(self.info.root, dtype=self.dtype)
-            except (OSError, ValueError, RuntimeError, KeyError, ImportError) as exc:
-                raise BackendError(f"cannot load {self.info.root}: {str(exc).splitlines()[0][:200]}") from None
+            pipe = DiffusionPipeline.from_pretrained(self.info.root, dtype=self.dtype)
             pipe.set_progress_bar_config(disable=True)
-            if self.offload == "model":
-                pipe.enable_model_cpu_offload(device=self.device)
-            elif self.offload == "sequential":
+            if self.offload == "sequential":
                 pipe.enable_sequential_cpu_offload(device=self.device)
-            elif self.offload == "group":
+            elif self.offload == "group":  # the hooks live on the modules, so every derived pipeline shares them
                 pipe.enable_group_offload(onload_device=torch.device(self.device), num_blocks_per_group=1)
-            else:
+            elif self.offload == "none":
                 pipe.to(self.device)
+            self._place(pipe)
             self._pipes[self.info.pipeline] = pipe
         return self._pipes[self.info.pipeline]
+
+    def _place(self, pipe) -> None:
+        # Model offload keeps a per-pipeline sequence of hooks: each pipeline that runs needs its own.
+        if self.offload == "model":
+            pipe.enable_model_cpu_offload(device=self.device)
 
     def _pipeline(self, name: str):
         """The pipeline class ``name`` over the already loaded components (no weights loaded twice)."""
         if name not in self._pipes:
             import diffusers
 
-            pipe = getattr(diffusers, name).from_pipe(self._base())
+            # from_pipe casts every shared component to its dtype (float32 unless told): keep the loaded one.
+            pipe = getattr(diffusers, name).from_pipe(self._base(), dtype=self.dtype)
             pipe.set_progress_bar_config(disable=True)
+            self._place(pipe)
             self._pipes[name] = pipe
         return self._pipes[name]
 
     def render(self, request: RenderRequest, callback: ProgressCallback | None = None) -> Clip:
         width, height = check_request(self.capabilities, request)
-        self.memory(request, width, height).refuse_if_short()
+        # Once the weights are resident they are no longer free memory: then only the working memory must fit.
+        self.memory(request, width, height).refuse_if_short(weights_loaded=bool(self._pipes))
         started = time.perf_counter()
         with self._lock:
-            base = self._base()
-            loaded = time.perf_counter()
-            plan = self.family.plan(request, width, height, base)
-            pipe = self._pipeline(plan.pipeline)
-            total = request.steps
-
-            def on_step(p, i, t, kwargs):
-                if callback is not None:
-                    callback(StepEvent(step=i + 1, total=total, sigma=float(t) / 1000.0))
-                return kwargs
-
-            generator = torch.Generator("cpu").manual_seed(request.seed)
             try:
+                base = self._base()
+                loaded = time.perf_counter()
+                plan = self.family.plan(request, width, height, base)
+                pipe = self._pipeline(plan.pipeline)
+
+                def on_step(p, i, t, kwargs):
+                    if callback is not None:  # v2v runs fewer steps than asked: the pipeline knows how many
+                        callback(StepEvent(step=i + 1, total=p.num_timesteps, sigma=float(t) / 1000.0))
+                    return kwargs
+
+                generator = torch.Generator("cpu").manual_seed(request.seed)
                 out = pipe(**plan.kwargs, generator=generator, callback_on_step_end=on_step)
             except torch.OutOfMemoryError:
-                raise BackendError(f"{self.capabilities.name} ran out of GPU memory at {width}x{height}, "
+                raise BackendError(f"{self.capabilities.name} ran out of memory at {width}x{height}, "
                                    f"{request.frames} frames: try --offload model, a smaller --size or a shorter "
                                    f"shot") from None
+            except (OSError, ValueError, RuntimeError, KeyError, ImportError, TypeError) as exc:
+                if isinstance(exc, BackendError):
+                    raise
+                raise BackendError(f"{self.capabilities.name} failed ({type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0][:200] if str(exc) else 'no message'}); the folder "
+                                   f"{self.info.root} may be damaged or from an unsupported version") from None
         frames = np.asarray(out.frames[0])  # (T, H, W, 3) floats in [0, 1]
         frames = (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)[plan.given_frames:]
         done = time.perf_counter()

@@ -32,10 +32,10 @@ class MemoryPlan:
     def needed(self) -> float:
         return self.weights + self.working
 
-    def refuse_if_short(self) -> None:
+    def refuse_if_short(self, weights_loaded: bool = False) -> None:
         from engine.backends.base import BackendError
 
-        if self.needed <= HEADROOM * self.available:
+        if (self.working if weights_loaded else self.needed) <= HEADROOM * self.available:
             return
         where = "GPU memory" if self.device.startswith("cuda") else "memory"
         line = (f"this render needs about {self.needed / GB:.1f} GB of {where} ({self.weights / GB:.1f} GB "

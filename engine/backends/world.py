@@ -90,7 +90,8 @@ class WorldBackend:
             try:
                 out = pipe(request.prompt, attributes=request.attributes or None, mode=request.mode,
                                 image=request.image, video=request.video, strength=request.strength,
-                                anchor_every=request.anchor_every, context_frames=request.context_frames,
+                                anchor_every=request.anchor_every,
+                           context_frames=request.context_frames or self.capabilities.extend_context,
                                 num_frames=request.frames, num_inference_steps=request.steps,
                                 guidance_scale=request.guidance, seed=request.seed,
                                 camera_guidance=CAMERA_GUIDANCE if guidance_on else None, callback=on_step)
