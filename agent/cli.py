@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_OUTPUT = 0, 1, 2, 3
@@ -97,6 +99,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".m4v")
+
+
+def _video_output(path: str, force: bool, inputs: list[str | None]) -> Path:
+    """A video file to write: a video suffix, never one of the inputs, an existing one only with --force."""
+    out = Path(path)
+    if out.is_dir() or out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ValueError(f"--out {path}: give a video file name ending in {', '.join(VIDEO_SUFFIXES)}")
+    for given in inputs:
+        if given and Path(given).exists() and Path(given).resolve() == out.resolve():
+            raise ValueError(f"--out {path} is also the input: write the result to another file")
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} already exists: choose another --out or pass --force to overwrite it")
+    _writable_dir(out.parent if str(out.parent) else Path("."))
+    return out
+
+
 def _size(text: str) -> tuple[int, int]:
     """argparse type for --size: WIDTHxHEIGHT."""
     import re
@@ -148,6 +167,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from engine.world.captions import attributes_from_text
     from tools.common import SamplingSettings, ShotAttributes
 
+    out = _video_output(args.out, args.force, [args.image, args.video])
     chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
               "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every}
     ncr = NCRConfig(enabled=args.ncr == "on", **{k: v for k, v in chosen.items() if v is not None})
@@ -164,8 +184,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
         if not args.video:
             raise ValueError(f"--mode {args.mode} needs --video FILE")
         video = read_video(args.video, with_audio=False).frames
-    out = Path(args.out)
-    _writable_dir(out.parent if str(out.parent) else Path("."))
     world = caps.family == "world"
     attributes = attributes_from_text(args.prompt) if world else {}
     two_seconds = caps.extend_frames(2.0) if args.mode == "extend" else caps.frames_for(2.0)
@@ -266,13 +284,29 @@ def _step_printer():
     return show
 
 
-def _film_output(args: argparse.Namespace, request: str) -> Path:
+def _film_output(args: argparse.Namespace, request: str) -> tuple[Path, bool]:
+    """The film folder, and whether this run creates it (a refused plan then leaves nothing behind). Whether
+    an existing folder may take this film is the film folder's own rule (agent.film_folder)."""
     from agent.film import film_folder
 
     out = Path(args.out) if args.out else film_folder(request)
-    if out.exists() and any(out.iterdir()) and not (out / "session.sqlite").exists() and not args.force:
-        raise FileExistsError(f"{out} exists and holds other files: choose another --out or pass --force")
-    return _writable_dir(out)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {out} is a file: give a folder for the film")
+    created = not out.exists()
+    return _writable_dir(out), created
+
+
+@contextmanager
+def _cleaned_if_refused(out: Path, created: bool):
+    """A film folder this run created is removed again when nothing could be planned into it."""
+    from agent.film import PlanRefused
+
+    try:
+        yield
+    except (PlanRefused, FileExistsError):
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def _film_progress(json_mode: bool):
@@ -295,6 +329,8 @@ def _film_progress(json_mode: bool):
             verdict = "passed" if event["passed"] else "below the gate"
             print(f"\r  {event['shot']} take {event['take']}: {event['scored_by']} {event['score']:.0%}, {verdict}"
                   f"{' (cached)' if event['cached'] else ''}" + " " * 20)
+        elif "note" in event:
+            print(f"note: {event['note']}", file=sys.stderr)
         elif "sound" in event:
             print(f"  {event['shot']} sound: {event['sound']} event(s){' (cached)' if event['cached'] else ''}")
         elif "error" in event:
@@ -331,9 +367,10 @@ def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) ->
     session = _engine_session(args)
     if storyboard is not None:
         _check_storyboard(storyboard, session, f"{args.storyboard}: ")
-    out = _film_output(args, request or (storyboard.title if storyboard else "film"))
-    report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
-                       on_event=_film_progress(args.json))
+    out, created = _film_output(args, request or (storyboard.title if storyboard else "film"))
+    with _cleaned_if_refused(out, created):
+        report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
+                           on_event=_film_progress(args.json), force=args.force)
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -347,23 +384,14 @@ def cmd_make(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import yaml
+    from agent.film import load_conversation, run_conversation
 
-    from agent.film import run_conversation
-
-    path = Path(args.conversation)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such conversation file: {path}")
-    try:
-        data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # every turn stays text ("yes" is no bool)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML ({exc})".splitlines()[0]) from None
-    turns = data.get("turns") if isinstance(data, dict) else data
-    if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
-        raise ValueError(f"{path}: expected 'turns:' followed by a list of sentences")
+    turns = load_conversation(Path(args.conversation)).turns
     session = _engine_session(args)
-    out = _film_output(args, turns[0] if turns else "film")
-    report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json))
+    out, created = _film_output(args, turns[0] if turns else "film")
+    with _cleaned_if_refused(out, created):
+        report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json),
+                                  force=args.force)
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -469,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="draw one clip with the built-in model")
     gen.add_argument("prompt", help='what to draw, e.g. "a red ball bounces in a meadow"')
     gen.add_argument("--out", default="clip.mp4", help="mp4 to write (default: clip.mp4)")
+    gen.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     gen.add_argument("--mode", choices=["t2v", "i2v", "v2v", "extend"], default="t2v")
     gen.add_argument("--image", help="start image for i2v")
     gen.add_argument("--video", help="source video for v2v and extend")
@@ -519,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--steps", type=int, help="denoising steps (default: the model's; 16 for the built-in one)")
         film.add_argument("--ncr", choices=["on", "off"], default="on")
         _engine_arguments(film)
-        film.add_argument("--force", action="store_true", help="use an --out folder that holds other files")
+        film.add_argument("--force", action="store_true", help="use an --out folder that holds other files, or "
+                          "another film (kept under versions/)")
         film.add_argument("--music", metavar="FILE", help="an audio file under the film, ducked under the shots' sound")
         film.add_argument("--no-beat-snap", action="store_true", help="with --music: keep shot lengths as rendered")
         film.add_argument("--title-card", action="store_true", help="open with a card showing the film's title")

@@ -7,7 +7,6 @@ nothing that is already finished).
 
 from __future__ import annotations
 
-import json
 import platform
 import re
 import shutil
@@ -21,10 +20,13 @@ from pathlib import Path
 
 import numpy as np
 from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.film_folder import claim_folder, film_identity, film_lock
 from agent.graph import DirectorSettings, build_director
 from agent.llm import make_planner
-from agent.storyboard import Storyboard, Take, save_storyboard
+from agent.storyboard import Storyboard, StoryboardError, Take, read_text_file, save_storyboard
+from engine.media import write_json
 from tools.common import EngineSession
 from tools.edit import CutShot, assemble, cut_film
 from tools.pages import contact_sheet, gif_preview, storyboard_page
@@ -56,21 +58,44 @@ def _stream(app, inputs, on_event) -> None:
             on_event(kind, event)
 
 
+class PlanRefused(ValueError):
+    """The request or storyboard could not be planned: nothing was rendered."""
+
+
+def _note(on_event):
+    return None if on_event is None else (lambda text: on_event("custom", {"note": text}))
+
+
+@contextmanager
+def _own_folder(out_dir: Path, session: EngineSession, kind: str, content, force: bool, on_event):
+    """The folder locked for this run and claimed for this film (film_folder's rules)."""
+    with film_lock(out_dir, _note(on_event)):
+        moved = claim_folder(out_dir, film_identity(kind, content, f"{session.capabilities.name}|{session.size}"),
+                             force)
+        if moved and on_event is not None:
+            _note(on_event)(moved)
+        yield
+
+
 def make_film(out_dir: Path, session: EngineSession, request: str | None = None, storyboard: Storyboard | None = None,
-              settings: DirectorSettings | None = None, on_event: Callable[[str, dict], None] | None = None
-              ) -> dict:
-    """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON)."""
+              settings: DirectorSettings | None = None, on_event: Callable[[str, dict], None] | None = None,
+              force: bool = False) -> dict:
+    """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON).
+    ``force``: make it in a folder that holds another film (kept under versions/) or other files."""
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True})
     started = time.perf_counter()
-    with director_session(out_dir, session, settings) as app:
-        pending = app.get_state(FILM_THREAD).next  # a killed run: carry on from its checkpoint
-        initial = None if pending else {"request": request or "", **(
-            {"storyboard": storyboard.model_dump()} if storyboard is not None else {})}
-        _stream(app, initial, on_event)
-        values = app.get_state(FILM_THREAD).values
-    if values.get("error"):
-        raise ValueError(values["error"])
-    return write_film(out_dir, values, session, settings, request, started)
+    content = storyboard.model_dump() if storyboard is not None else request
+    with _own_folder(out_dir, session, "storyboard" if storyboard is not None else "request", content, force,
+                     on_event):
+        with director_session(out_dir, session, settings) as app:
+            pending = app.get_state(FILM_THREAD).next  # a killed run: carry on from its checkpoint
+            initial = None if pending else {"request": request or "", **(
+                {"storyboard": storyboard.model_dump()} if storyboard is not None else {})}
+            _stream(app, initial, on_event)
+            values = app.get_state(FILM_THREAD).values
+        if values.get("error"):
+            raise PlanRefused(values["error"])
+        return write_film(out_dir, values, session, settings, request, started)
 
 
 def write_film(out_dir: Path, values: dict, session: EngineSession, settings: DirectorSettings,
@@ -114,7 +139,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
                      "python": platform.python_version(), "weights": session.weights_id},
         "seconds": time.perf_counter() - started,
     }
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    write_json(out_dir / "report.json", report)
     shot_frames = [np.load(c.frames_path) for c in cut]
     contact_sheet(shot_frames, out_dir / "contact_sheet.png")
     gif_preview(assemble(cut_args.model_copy(update={"height": 160})), out_dir / "preview.gif", cut_args.fps)
@@ -122,9 +147,43 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     return report
 
 
+class Conversation(BaseModel):
+    """A scripted conversation file: the request, then the answers to the director's questions."""
+
+    model_config = ConfigDict(extra="forbid")
+    turns: list[str] = Field(min_length=1)
+
+
+def load_conversation(path: Path) -> Conversation:
+    """A conversation YAML file (``turns:`` and a list of sentences), or a StoryboardError naming the problem."""
+    import yaml
+
+    text = read_text_file(path, "conversation", StoryboardError)
+    try:
+        data = yaml.load(text, Loader=yaml.BaseLoader)  # every turn stays text ("yes" is no bool)
+    except yaml.YAMLError as exc:
+        raise StoryboardError(f"{path}: not valid YAML ({exc})".splitlines()[0]) from None
+    if isinstance(data, list):
+        data = {"turns": data}
+    if not isinstance(data, dict):
+        raise StoryboardError(f"{path}: expected 'turns:' followed by a list of sentences")
+    unknown = [k for k in data if k != "turns"]
+    if unknown:
+        import difflib
+
+        near = difflib.get_close_matches(str(unknown[0]), ["turns"], n=1, cutoff=0.5)
+        raise StoryboardError(f"{path}: unknown field '{unknown[0]}'"
+                              + (" — did you mean 'turns'?" if near else "; a conversation has only 'turns:'"))
+    try:
+        return Conversation.model_validate(data)
+    except ValidationError:
+        raise StoryboardError(f"{path}: expected 'turns:' followed by a list of sentences, the request "
+                              f"first") from None
+
+
 def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
                      settings: DirectorSettings | None = None,
-                     on_event: Callable[[str, dict], None] | None = None) -> dict:
+                     on_event: Callable[[str, dict], None] | None = None, force: bool = False) -> dict:
     """Scripted turns: the first is the request, each later one answers the director's question."""
     from langgraph.types import Command
 
@@ -133,21 +192,23 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": False})
     started = time.perf_counter()
     transcript = []
-    with director_session(out_dir, session, settings) as app:
-        for i, turn in enumerate(turns):
-            _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)
-            state = app.get_state(FILM_THREAD)
-            transcript.append({"you": turn, "director": (state.values.get("messages") or [{}])[-1].get("content", "")})
-            if not state.next:
-                break
-        values = app.get_state(FILM_THREAD).values
-        finished = not app.get_state(FILM_THREAD).next
-    if values.get("error"):
-        raise ValueError(values["error"])
-    if not finished:
-        raise ValueError("the conversation ended before the storyboard was approved: add a turn such as 'yes'")
-    report = write_film(out_dir, values, session, settings, turns[0], started)
+    with _own_folder(out_dir, session, "conversation", turns, force, on_event):
+        with director_session(out_dir, session, settings) as app:
+            for i, turn in enumerate(turns):
+                _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)
+                state = app.get_state(FILM_THREAD)
+                transcript.append({"you": turn,
+                                   "director": (state.values.get("messages") or [{}])[-1].get("content", "")})
+                if not state.next:
+                    break
+            values = app.get_state(FILM_THREAD).values
+            finished = not app.get_state(FILM_THREAD).next
+        if values.get("error"):
+            raise PlanRefused(values["error"])
+        if not finished:
+            raise ValueError("the conversation ended before the storyboard was approved: add a turn such as 'yes'")
+        report = write_film(out_dir, values, session, settings, turns[0], started)
     report["transcript"] = transcript
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    write_json(out_dir / "report.json", report)
     return report
 

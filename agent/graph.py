@@ -216,9 +216,10 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             try:
                 result = render_with_tool(shot, previous, seed, settings, session, progress)
             except ToolError as exc:
+                # Not a take: the run stops here, saying why, and the next run renders this shot again (a
+                # failure recorded as a result would leave the folder stuck on it).
                 write({"shot": shot.id, "error": str(exc)})
-                takes.append(Take(seed=seed, scores={"alignment": 0.0}, passed=False).model_dump())
-                break
+                raise ToolError(f"shot {shot.id}: {exc}") from None
             frames = result.frames()
             previous_frame = np.load(previous.frames_path)[-1] if previous and shot.mode != "v2v" else None
             scores, seen, passed = score_take(frames, shot, caps, previous_frame)

@@ -162,18 +162,19 @@ class LLMPlanner:
         error = None
         for attempt in range(2):
             try:
+                message = None
                 if use_tools:
                     reply = self.client.chat.completions.create(
                         model=self.settings.model, messages=messages, tools=[tool],
                         tool_choice={"type": "function", "function": {"name": "submit_storyboard"}})
-                    message = reply.choices[0].message
+                    message = _message_of(reply)
                     calls = message.tool_calls or []
                     if not calls:
                         raise ValueError("the answer did not call submit_storyboard")
                     raw = calls[0].function.arguments
                 else:
                     reply = self.client.chat.completions.create(model=self.settings.model, messages=messages)
-                    message = reply.choices[0].message
+                    message = _message_of(reply)
                     raw = _json_part(message.content or "")
                 draft = schema_model.model_validate(json.loads(raw))
                 if self.free_text:
@@ -195,6 +196,8 @@ class LLMPlanner:
                 raise LLMError("could not be reached") from None
             except openai.APIStatusError as exc:
                 raise LLMError(f"answered with an error ({exc.status_code})") from None
+            except (openai.APIResponseValidationError, openai.APIError) as exc:
+                raise LLMError(f"answered with something that is not a chat completion ({_short(exc)})") from None
             except (json.JSONDecodeError, ValidationError, ValueError, IndexError, AttributeError) as exc:
                 error = _short(exc)
                 messages = [*messages, {"role": "assistant", "content": str(getattr(message, "content", "") or "")},
@@ -205,6 +208,20 @@ class LLMPlanner:
 def _seed(request: str, index: int) -> int:
     """Stable across processes (unlike hash()), so the same request always renders the same takes."""
     return int(hashlib.sha256(f"{request}|{index}".encode()).hexdigest()[:8], 16) % 100_000
+
+
+def _message_of(reply):
+    """The reply's first message, or LLMError when the endpoint answered with something else (an HTML page,
+    JSON of another shape, an empty body): that is the endpoint's fault, not the storyboard's."""
+    from openai.types.chat import ChatCompletion
+
+    try:
+        if isinstance(reply, ChatCompletion) and reply.choices and reply.choices[0].message is not None:
+            return reply.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        pass
+    kind = type(reply).__name__ if not isinstance(reply, str) else "text"
+    raise LLMError(f"answered with something that is not a chat completion ({kind})")
 
 
 def _json_part(text: str) -> str:

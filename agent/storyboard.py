@@ -27,6 +27,8 @@ class StoryboardError(ValueError):
 class Take(BaseModel):
     """One rendering of a shot, with the evaluator's verdict."""
 
+    model_config = ConfigDict(extra="forbid")
+
     seed: int
     key: str = ""
     frames_path: str = ""
@@ -59,6 +61,7 @@ class Subject(BaseModel):
     The built-in model knows a subject by shape and colour; a free-text engine by its description
     ("a grey tabby cat"), which is written into every later shot's prompt that refers to it."""
 
+    model_config = ConfigDict(extra="forbid")
     id: str
     shape: str | None = None
     colour: str | None = None
@@ -80,7 +83,7 @@ class Shot(BaseModel):
     """One shot. ``prompt`` is what a free-text engine draws; the world attributes (shape, colour, scene,
     motion, camera) are what the planner read in the built-in model's vocabulary, required only there."""
 
-    model_config = ConfigDict(validate_assignment=True)
+    model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
     id: str
     prompt: str = Field(min_length=1)
@@ -128,6 +131,8 @@ class Shot(BaseModel):
 class ContinuityLedger(BaseModel):
     """Subjects and their attributes, and what changed shot by shot."""
 
+    model_config = ConfigDict(extra="forbid")
+
     subjects: dict[str, Subject] = Field(default_factory=dict)
     changes: list[str] = Field(default_factory=list)
 
@@ -142,6 +147,7 @@ class ContinuityLedger(BaseModel):
 
 
 class Storyboard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     title: str = "Untitled film"
     shots: list[Shot] = Field(default_factory=list)
     ledger: ContinuityLedger = Field(default_factory=ContinuityLedger)
@@ -207,6 +213,35 @@ def check_for_engine(board: Storyboard, caps: Capabilities, where: str = "") -> 
             raise StoryboardError(f"{where}shot {i} ({shot.id}): {exc}") from None
 
 
+def _unknown_field(loc: tuple) -> str:
+    """'unknown field 'colur' in shot 1 — did you mean 'colour'?'"""
+    import difflib
+
+    name = str(loc[-1])
+    model, where = Storyboard, "the storyboard"
+    if len(loc) >= 3 and loc[0] == "shots":
+        model, where = Shot, f"shot {int(loc[1]) + 1}"
+    elif loc[0] == "ledger":
+        model, where = ContinuityLedger, "the ledger"
+    known = list(model.model_fields)
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" — did you mean '{near[0]}'?" if near else f"; known fields: {', '.join(known)}"
+    return f"unknown field '{name}' in {where}{hint}"
+
+
+def read_text_file(path: Path, what: str, error: type[Exception]) -> str:
+    """A text file a person points at (a storyboard, a conversation), or ``error`` saying plainly why not."""
+    if not path.is_file():
+        raise error(f"{path}: no such {what} file" if not path.is_dir() else f"{path} is a folder, not a {what} file")
+    data = path.read_bytes()
+    try:
+        if b"\x00" in data[:8192]:
+            raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a {what} (binary data): give a YAML text file") from None
+
+
 def _line_of(node: yaml.Node, loc: tuple) -> int | None:
     """The 1-based line of the YAML node at pydantic's error location."""
     line = node.start_mark.line + 1
@@ -227,9 +262,7 @@ def _line_of(node: yaml.Node, loc: tuple) -> int | None:
 def load_storyboard(path: str | Path) -> Storyboard:
     """Read a storyboard YAML file; any problem is a StoryboardError naming file, line and field."""
     path = Path(path)
-    if not path.is_file():
-        raise StoryboardError(f"{path}: no such storyboard file")
-    text = path.read_text(encoding="utf-8")
+    text = read_text_file(path, "storyboard", StoryboardError)
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -248,7 +281,12 @@ def load_storyboard(path: str | Path) -> Storyboard:
         field = ".".join(str(p) for p in loc) or "storyboard"
         line = _line_of(node, loc) if node is not None else None
         message = str(err.get("ctx", {}).get("error") or err["msg"])
+        if err["type"] == "extra_forbidden":
+            message = _unknown_field(loc)
         raise StoryboardError(f"{path}:{line or 1}: {field}: {message}") from None
+    if not board.shots:
+        raise StoryboardError(f"{path}:1: shots: the storyboard has no shots; add at least one with an id and a "
+                              f"prompt")
     for i, shot in enumerate(board.shots):
         if shot.source in (None, "previous"):
             continue

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,21 @@ class Clip:
         return len(self.frames) / self.fps
 
 
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Write to a hidden partial file beside ``path`` and move it into place only when writing succeeded, so
+    a failure (a full disk, a killed process, a bad setting) never leaves a broken or truncated file where a
+    good one was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -57,12 +74,11 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, audio: np.ndar
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise MediaError(f"cannot write {path}: frames must be (T, H, W, 3) with T > 0, got {frames.shape}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     _, h, w, _ = frames.shape
     out_w, out_h = w * scale, h * scale
     out_w, out_h = out_w + out_w % 2, out_h + out_h % 2  # yuv420p needs even sides
     args = ["-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps}", "-i", "pipe:0"]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, atomic_output(path) as partial:
         if audio is not None:
             wav = Path(tmp) / "audio.wav"
             soundfile.write(wav, np.clip(np.asarray(audio, np.float32), -1, 1), sample_rate, subtype="PCM_16")
@@ -71,7 +87,7 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, audio: np.ndar
                  "-crf", "16", "-preset", "veryfast", "-movflags", "+faststart"]
         if audio is not None:
             args += ["-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-shortest"]
-        args.append(str(path))
+        args.append(str(partial))
         _run(args, f"cannot write {path}", stdin=frames.tobytes())
     return path
 
@@ -142,19 +158,17 @@ def read_video(path: str | Path, with_audio: bool = True, sample_rate: int = AUD
 def mux_audio(video: str | Path, audio: np.ndarray, sample_rate: int, out: str | Path) -> Path:
     """``out``: the picture of ``video`` untouched (stream copy) with ``audio`` as its only sound (AAC)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, atomic_output(out) as partial:
         wav = Path(tmp) / "audio.wav"
         soundfile.write(wav, np.clip(np.asarray(audio, np.float32), -1, 1), sample_rate, subtype="PCM_16")
-        target = Path(tmp) / f"muxed{out.suffix or '.mp4'}"
         _run(["-y", "-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
-              "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-movflags", "+faststart", str(target)],
+              "-c:a", "aac", "-b:a", "128k", "-ar", "44100", "-movflags", "+faststart", str(partial)],
              f"cannot write {out}")
-        shutil.move(target, out)
     return out
 
 
 def write_json(path: str | Path, data: dict) -> Path:
     path = Path(path)
-    path.write_text(json.dumps(data, indent=2, default=float) + "\n")
+    with atomic_output(path) as partial:
+        partial.write_text(json.dumps(data, indent=2, default=float) + "\n")
     return path

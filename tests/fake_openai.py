@@ -12,7 +12,7 @@ class FakeOpenAI:
     """Answers POST /v1/chat/completions from a script: each item is one reply.
 
     ("tool", arguments_text) a tool call; ("text", content) a plain message; ("status", code) an error;
-    ("sleep", seconds) no answer for that long.
+    ("sleep", seconds) no answer for that long; ("raw", (content_type, body)) a 200 with that body as it is.
     """
 
     def __init__(self, script: list[tuple[str, object]]):
@@ -34,6 +34,10 @@ class FakeOpenAI:
                 if kind == "status":
                     self._send(int(value), {"error": {"message": "scripted failure", "type": "server_error"}})
                     return
+                if kind == "raw":
+                    content_type, text = value
+                    self._send(200, text, content_type)
+                    return
                 message = {"role": "assistant", "content": None}
                 if kind == "tool":
                     message["tool_calls"] = [{"id": "call_1", "type": "function",
@@ -44,10 +48,10 @@ class FakeOpenAI:
                                  "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 
-            def _send(self, code, payload):
-                data = json.dumps(payload).encode()
+            def _send(self, code, payload, content_type="application/json"):
+                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
                 self.send_response(code)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

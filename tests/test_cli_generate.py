@@ -14,8 +14,11 @@ def test_generate_writes_an_mp4_and_reports_timings(tiny_weights, tmp_path, caps
     assert report["attributes"] == {"colour": "red", "shape": "ball", "scene": "meadow", "motion": "bounces"}
     assert set(report["timings"]) >= {"model_load", "sampling", "decoding"}
     assert report["camera_guidance"] is True
+    assert main(["generate", "a red ball bounces in a meadow", "--out", str(out), "--steps", "1", "--weights",
+                 str(tiny_weights), "--camera-guidance", "off", "--json"]) == EXIT_BAD_INPUT, "an existing file stays"
+    assert "already exists" in capsys.readouterr().err
     main(["generate", "a red ball bounces in a meadow", "--out", str(out), "--steps", "1", "--weights",
-          str(tiny_weights), "--camera-guidance", "off", "--json"])
+          str(tiny_weights), "--camera-guidance", "off", "--json", "--force"])
     assert json.loads(capsys.readouterr().out)["camera_guidance"] is False
 
 

@@ -67,6 +67,29 @@ def test_errors_and_timeouts_fall_back_with_a_clear_note(offline, script, needle
     assert [s.motion for s in board.shots] == ["bounces", "moves right"], "a plan is made all the same"
 
 
+@pytest.mark.parametrize("body", [("text/html", "<html><body>502 Bad Gateway</body></html>"),
+                                  ("application/json", json.dumps({"result": "ok", "data": [1, 2]})),
+                                  ("application/json", json.dumps({"choices": None})),
+                                  ("application/json", "")])
+def test_answers_that_are_not_completions_are_endpoint_faults(offline, body):
+    with FakeOpenAI([("raw", body), ("raw", body)]) as server:
+        board = _planner(server, offline).plan(REQUEST)
+    assert "offline planner" in board.notes[0] and len(board.notes[0].splitlines()) == 1
+    assert [s.motion for s in board.shots] == ["bounces", "moves right"]
+
+
+def test_make_with_an_endpoint_answering_html_still_makes_the_film(tiny_weights, tmp_path, capsys, monkeypatch):
+    from agent.cli import main
+
+    with FakeOpenAI([("raw", ("text/html", "<html>sign in</html>"))] * 3) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code = main(["make", REQUEST, "--out", str(tmp_path / "film"), "--steps", "1", "--takes", "1",
+                     "--no-sound", "--weights", str(tiny_weights)])
+    out = capsys.readouterr().out
+    assert code == 0 and (tmp_path / "film" / "film.mp4").exists()
+    assert "not a chat completion" in out and "offline planner" in out
+
+
 def test_endpoint_down_and_default_is_offline(offline):
     planner = LLMPlanner(LLMSettings(base_url="http://127.0.0.1:9/v1", timeout=1.0), offline)
     assert "could not be reached" in planner.plan(REQUEST).notes[0]

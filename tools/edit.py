@@ -21,6 +21,7 @@ import soundfile
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.media import atomic_output
 from tools.cards import caption, title_card
 from tools.common import ToolError
 from tools.music import beat_times, load_music, mix_music
@@ -260,27 +261,25 @@ def encode_film(out: Path, frames: np.ndarray, audio: np.ndarray | None, fps: in
     broken film; every clip is closed, so a long session does not leak ffmpeg readers."""
     from moviepy import AudioArrayClip, ImageSequenceClip
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.stem}.partial{out.suffix or '.mp4'}")
     # The summed per-frame durations fall a hair short of len/fps, which would drop the last frame.
     video = ImageSequenceClip(list(frames), fps=fps).with_duration(len(frames) / fps)
     sound = None
     try:
-        if audio is not None:
-            sound = AudioArrayClip(np.repeat(np.asarray(audio, np.float32)[:, None], 2, axis=1), fps=FILM_AUDIO_RATE)
-            video = video.with_audio(sound)
-        video.write_videofile(str(partial), fps=fps, codec="libx264", audio_codec="aac", audio_fps=44100,
-                              audio_bitrate="128k", preset="veryfast", pixel_format="yuv420p",
-                              ffmpeg_params=["-crf", "16", "-movflags", "+faststart"],
-                              temp_audiofile_path=str(out.parent), logger=None)
+        with atomic_output(out) as partial:
+            if audio is not None:
+                sound = AudioArrayClip(np.repeat(np.asarray(audio, np.float32)[:, None], 2, axis=1),
+                                       fps=FILM_AUDIO_RATE)
+                video = video.with_audio(sound)
+            video.write_videofile(str(partial), fps=fps, codec="libx264", audio_codec="aac", audio_fps=44100,
+                                  audio_bitrate="128k", preset="veryfast", pixel_format="yuv420p",
+                                  ffmpeg_params=["-crf", "16", "-movflags", "+faststart"],
+                                  temp_audiofile_path=str(out.parent), logger=None)
     except (OSError, RuntimeError) as exc:
-        partial.unlink(missing_ok=True)
         raise ToolError(f"cannot write {out}: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
     finally:
         video.close()
         if sound is not None:
             sound.close()
-    partial.replace(out)
     return out
 
 

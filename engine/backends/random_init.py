@@ -61,12 +61,17 @@ def make_tokenizer():
                                    model_max_length=512)
 
 
-def _t5_config(vocab_size: int, umt5: bool):
-    from transformers import T5Config, UMT5Config
+def _text_parts(seed: int, umt5: bool) -> tuple:
+    """A fresh seed, the word-level tokenizer and a small (U)T5 encoder: what every family's folder starts with."""
+    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
-    cls = UMT5Config if umt5 else T5Config
-    return cls(vocab_size=vocab_size, d_model=TEXT_DIM, d_kv=8, d_ff=64, num_layers=1, num_heads=4,
-               relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    quiet_libraries()
+    torch.manual_seed(seed)
+    tokenizer = make_tokenizer()
+    config_class, model_class = (UMT5Config, UMT5EncoderModel) if umt5 else (T5Config, T5EncoderModel)
+    config = config_class(vocab_size=len(tokenizer), d_model=TEXT_DIM, d_kv=8, d_ff=64, num_layers=1, num_heads=4,
+                          relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    return tokenizer, model_class(config)
 
 
 def build_wan(folder: str | Path, preset: str = "tiny", image_to_video: bool = False, seed: int = 0) -> Path:
@@ -79,12 +84,8 @@ def build_wan(folder: str | Path, preset: str = "tiny", image_to_video: bool = F
         WanPipeline,
         WanTransformer3DModel,
     )
-    from transformers import UMT5EncoderModel
 
-    quiet_libraries()
-    torch.manual_seed(seed)
-    tokenizer = make_tokenizer()
-    text_encoder = UMT5EncoderModel(_t5_config(len(tokenizer), umt5=True))
+    tokenizer, text_encoder = _text_parts(seed, umt5=True)
     vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
                            temperal_downsample=[False, True, True])
     z = vae.config.z_dim
@@ -119,12 +120,8 @@ def build_ltx(folder: str | Path, preset: str = "tiny", seed: int = 0) -> Path:
         LTXPipeline,
         LTXVideoTransformer3DModel,
     )
-    from transformers import T5EncoderModel
 
-    quiet_libraries()
-    torch.manual_seed(seed)
-    tokenizer = make_tokenizer()
-    text_encoder = T5EncoderModel(_t5_config(len(tokenizer), umt5=False))
+    tokenizer, text_encoder = _text_parts(seed, umt5=False)
     # tiny: the VAE of diffusers' own tests (4x compression, so 32-px clips have tokens); otherwise LTX-Video's
     # real compression (32x in space, 8x in time, 128 latent channels) with narrow layers, so the transformer
     # sees as many tokens as the real model does at the same size.
