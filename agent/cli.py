@@ -48,13 +48,13 @@ def cmd_world(args: argparse.Namespace) -> int:
     from engine.world import render_clip
     from engine.world.vocab import make_spec
 
-    out = _writable_dir(Path(args.demo or args.out))
     if args.demo:
         specs = [make_spec(**attrs, seed=i, frames=args.frames, height=args.size, width=args.size)
                  for i, attrs in enumerate(DEMO_CLIPS)]
     else:
         specs = [make_spec(shape=args.shape, colour=args.colour, scene=args.scene, motion=args.motion,
                           camera=args.camera, seed=args.seed, frames=args.frames, height=args.size, width=args.size)]
+    out = _writable_dir(Path(args.demo or args.out))  # only once the words are known: a refusal leaves nothing
     made = []
     for i, spec in enumerate(specs, 1):
         start = time.perf_counter()
@@ -159,6 +159,19 @@ def _engine_session(args: argparse.Namespace, ncr=None):
     return session
 
 
+def _bound_message(err: dict) -> str:
+    """A pydantic error in a person's words ('must be at most 15', not 'Input should be less than or equal')."""
+    words = {"less_than_equal": "at most", "greater_than_equal": "at least", "less_than": "below",
+             "greater_than": "above"}
+    for kind, phrase in words.items():
+        if err["type"] == kind:
+            bound = next(iter(err.get("ctx", {}).values()), "")
+            return f"must be {phrase} {bound}, got {err.get('input')}"
+    if err["type"] == "finite_number":
+        return f"must be a finite number, got {err.get('input')}"
+    return err["msg"]
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -190,6 +203,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     frames = two_seconds if args.frames is None else args.frames
     if frames < 1:
         raise ValueError(f"--frames: frames must be at least 1, got {frames}")
+    if not caps.valid_frames(frames):
+        raise ValueError(f"--frames {frames} does not suit {caps.name}: use {caps.frame_rule()}")
     if not 0.0 < args.strength <= 1.0:
         raise ValueError(f"--strength: strength must be in (0, 1], got {args.strength}")
     progress = None if args.json else _step_printer()
@@ -206,7 +221,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                                 options={"camera_guidance": args.camera_guidance == "on"} if world else {})
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise ValueError(f"--{err['loc'][0]}: {err['msg']}") from None
+        raise ValueError(f"--{err['loc'][0]}: {_bound_message(err)}") from None
     result = backend.render(request, progress)
     t_load = result.timings.get("load", 0.0)
     sound = None
@@ -408,6 +423,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ValueError("chat needs a terminal to talk in: run it in one, or script a film with `reelwright run "
+                         "conversation.yaml` or `reelwright make \"REQUEST\"`")
     from tui.app import ReelwrightApp
 
     session = _engine_session(args)
@@ -471,9 +489,50 @@ def _engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", help="the built-in model's weights folder (default: the shipped model)")
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A wrong flag is one line naming it and where to look, exit 2 (argparse's default is usage plus error)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"reelwright: {message} (see `{self.prog} --help`)\n")
+
+
+def _whole(low: int, high: int | None = None):
+    """argparse type: a whole number in [low, high], the flag named in the message."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text} is out of range: use {low} to {high}" if high is not None
+                                             else f"{text} is too small: use {low} or more")
+        return value
+
+    return parse
+
+
+def _finite(low: float, high: float):
+    """argparse type: a finite number in [low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"{text} is out of range: use {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+SEED = _whole(0, 2**63 - 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reelwright", description="Make short films from words, on your own machine.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="reelwright", description="Make short films from words, on your own machine.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     world = sub.add_parser("world", help="render clips of the built-in training world (with sound) to mp4")
     world.add_argument("--demo", metavar="OUTDIR", help="render a showcase of the world into OUTDIR")
@@ -483,8 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
     world.add_argument("--scene", default="meadow")
     world.add_argument("--motion", default="bounces")
     world.add_argument("--camera", default="static")
-    world.add_argument("--seed", type=int, default=0)
-    world.add_argument("--frames", type=int, default=16)
+    world.add_argument("--seed", type=SEED, default=0)
+    world.add_argument("--frames", type=_whole(1, 2400), default=16)
     world.add_argument("--size", type=int, default=64, help="side in pixels (the video is upscaled to ~256)")
     world.add_argument("--json", action="store_true", help="print machine-readable output")
     world.set_defaults(func=cmd_world)
@@ -502,12 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--image", help="start image for i2v")
     gen.add_argument("--video", help="source video for v2v and extend")
     gen.add_argument("--strength", type=float, default=0.6, help="v2v: how much to change, in (0, 1]")
-    gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--frames", type=int, help="frames at the model's own rate, for extend the ones continued from "
-                     "included (default: two new seconds)")
-    gen.add_argument("--steps", type=int, help="denoising steps (default: the model's; 16 for the built-in one)")
-    gen.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model's)")
-    gen.add_argument("--scale", type=int, help="pixel enlargement of the written video (default: to about 256 px)")
+    gen.add_argument("--seed", type=SEED, default=0)
+    gen.add_argument("--frames", type=int, help="frames at the model's own rate, for extend the ones "
+                     "continued from included (default: two new seconds)")
+    gen.add_argument("--steps", type=_whole(1, 200),
+                     help="denoising steps (default: the model's; 16 for the built-in one)")
+    gen.add_argument("--guidance", type=_finite(1.0, 15.0), help="classifier-free guidance (default: the model's)")
+    gen.add_argument("--scale", type=_whole(1, 16),
+                     help="pixel enlargement of the written video (default: to about 256 px)")
     _engine_arguments(gen)
     gen.add_argument("--ncr", choices=["on", "off"], default="on", help="noise-aware compute redistribution")
     # NCR's fine settings default to NCRConfig's (chosen by benchmarks/ncr.py), filled in after parsing so that
@@ -527,7 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     snd = sub.add_parser("sound", help="give any video synchronized sound made from its picture (V2A)")
     snd.add_argument("video", help="a video file (mp4, mov, webm, ...); it is not changed")
     snd.add_argument("--out", help="mp4 to write (default: VIDEO.sound.mp4 beside it)")
-    snd.add_argument("--seed", type=int, default=0)
+    snd.add_argument("--seed", type=SEED, default=0)
     snd.add_argument("--fps", type=float, help="frame rate, for bare frames (.npy) only")
     snd.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     snd.add_argument("--json", action="store_true")
@@ -544,8 +605,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             film.add_argument("conversation", help="YAML file with 'turns:', a list of sentences")
         film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
-        film.add_argument("--takes", type=int, default=3, help="most takes per shot at the consistency gate")
-        film.add_argument("--steps", type=int, help="denoising steps (default: the model's; 16 for the built-in one)")
+        film.add_argument("--takes", type=_whole(1, 10), default=3,
+                          help="most takes per shot at the consistency gate")
+        film.add_argument("--steps", type=_whole(1, 200),
+                          help="denoising steps (default: the model's; 16 for the built-in one)")
         film.add_argument("--ncr", choices=["on", "off"], default="on")
         _engine_arguments(film)
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files, or "
@@ -584,7 +647,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a wrong flag (2, already said in one line)
+        return int(exc.code or 0)
     from agent.offline_planner import PlannerError
     from agent.storyboard import StoryboardError
     from engine.media import MediaError

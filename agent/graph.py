@@ -25,7 +25,15 @@ from agent.edits import EditError, apply_edit
 from agent.free_text_planner import asks_for_movement
 from agent.llm import offline_planner_for
 from agent.offline_planner import OfflinePlanner, PlannerError
-from agent.storyboard import Shot, Storyboard, StoryboardError, Take, best_take, check_for_engine
+from agent.storyboard import (
+    Shot,
+    Storyboard,
+    StoryboardError,
+    Take,
+    best_take,
+    check_for_engine,
+    keep_first_shots,
+)
 from engine.backends.base import Capabilities
 from engine.eval.pixels import check_pixels
 from engine.eval.video import read_clip
@@ -141,7 +149,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             if state.get("storyboard"):  # a storyboard given directly (a file) needs no planning, only a check
                 check_for_engine(Storyboard.model_validate(state["storyboard"]), session.capabilities)
                 return {}
-            board = planner.plan(state["request"])
+            board = keep_first_shots(planner.plan(state["request"]))
         except (PlannerError, StoryboardError) as exc:
             return {"error": str(exc), "messages": [{"role": "assistant", "content": str(exc)}]}
         return {"storyboard": board.model_dump(), "error": "",

@@ -85,8 +85,9 @@ class Shot(BaseModel):
 
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
-    id: str
-    prompt: str = Field(min_length=1)
+    # An id names the shot's files, so it is a plain name: nothing a path could be made of.
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+    prompt: str = Field(min_length=1, max_length=2000)
     subject: str | None = None  # a Subject id in the ledger
     shape: str | None = None
     colour: str | None = None
@@ -178,6 +179,21 @@ class Storyboard(BaseModel):
     @property
     def duration(self) -> float:
         return sum(s.duration for s in self.shots)
+
+
+MAX_PLANNED_SHOTS = 24  # a request is planned to at most this many shots; the rest is named, not rendered
+
+
+def keep_first_shots(board: Storyboard, most: int = MAX_PLANNED_SHOTS) -> Storyboard:
+    """A plan cut to its first ``most`` shots, with a note of what was left out (a pasted novel is not a film)."""
+    if len(board.shots) <= most:
+        return board
+    left = board.shots[most:]
+    board.shots = board.shots[:most]
+    named = "; ".join(s.prompt for s in left[:3]) + ("; …" if len(left) > 3 else "")
+    board.notes.append(f"The request describes {most + len(left)} shots; this film keeps the first {most} "
+                       f"({board.duration:g} s). Left out: {named}")
+    return board
 
 
 def continues(previous: Shot | None, shot: Shot) -> bool:
@@ -283,6 +299,9 @@ def load_storyboard(path: str | Path) -> Storyboard:
         message = str(err.get("ctx", {}).get("error") or err["msg"])
         if err["type"] == "extra_forbidden":
             message = _unknown_field(loc)
+        elif err["type"] == "string_pattern_mismatch" and loc[-1] == "id":
+            message = (f"{err['input']!r} cannot be a shot id: use a plain name of letters, digits, - and _ "
+                       f"(at most 40), e.g. s1")
         raise StoryboardError(f"{path}:{line or 1}: {field}: {message}") from None
     if not board.shots:
         raise StoryboardError(f"{path}:1: shots: the storyboard has no shots; add at least one with an id and a "

@@ -95,6 +95,8 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float, audio: np.ndar
 def probe(path: str | Path) -> dict:
     """Streams of a media file as reported by ffmpeg: {'video': {...} | None, 'audio': bool}."""
     path = Path(path)
+    if path.is_dir():
+        raise MediaError(f"{path} is a folder: give a video file")
     if not path.is_file():
         raise MediaError(f"no such file: {path}")
     proc = subprocess.run([_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True)

@@ -120,6 +120,8 @@ def read_picture(path: str | Path, fps: float | None = None) -> tuple[np.ndarray
         clip = read_video(path, with_audio=False, max_side=ANALYSIS_SIDE)
     except MediaError as exc:
         raise ToolError(str(exc)) from None
+    if len(clip.frames) < 2:
+        raise ToolError(f"{path} is a single picture, not a video: give a video file (mp4, mov, webm, ...)")
     return clip.frames, clip.fps
 
 
