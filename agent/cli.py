@@ -172,6 +172,22 @@ def _bound_message(err: dict) -> str:
     return err["msg"]
 
 
+def _source_span(video, fps: float, seconds: float, mode: str, quiet: bool):
+    """The part of a source clip a render uses, said when it is not the whole clip: v2v redraws the first
+    ``seconds`` (a long clip is not squeezed into a short one), extend continues from the clip's end."""
+    length = len(video) / fps
+    if length <= seconds + 0.5:
+        return video
+    if mode == "v2v":
+        video = video[: max(1, round(seconds * fps))]
+        note = f"used seconds 0.0-{seconds:.1f} of the {length:.1f}-s source (render longer with --frames)"
+    else:
+        note = f"continues from the end of the {length:.1f}-s clip"
+    if not quiet:
+        print(f"note: {note}", file=sys.stderr)
+    return video
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -196,11 +212,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.mode in ("v2v", "extend"):
         if not args.video:
             raise ValueError(f"--mode {args.mode} needs --video FILE")
-        video = read_video(args.video, with_audio=False).frames
+        source = read_video(args.video, with_audio=False)
+        video = source.frames
     world = caps.family == "world"
     attributes = attributes_from_text(args.prompt) if world else {}
+    if world and not attributes and args.mode == "t2v":
+        raise ValueError(f"nothing in {args.prompt[:60]!r} is in the built-in model's world: name a shape, colour, "
+                         f"place or motion (e.g. 'a red ball bounces on the beach'), or draw free text with a real "
+                         f"model (--model DIR)")
     two_seconds = caps.extend_frames(2.0) if args.mode == "extend" else caps.frames_for(2.0)
     frames = two_seconds if args.frames is None else args.frames
+    if video is not None:
+        video = _source_span(video, source.fps, frames / caps.fps, args.mode, args.json)
     if frames < 1:
         raise ValueError(f"--frames: frames must be at least 1, got {frames}")
     if not caps.valid_frames(frames):

@@ -217,6 +217,8 @@ def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[in
             raise EditError("what should the new shot show? e.g. 'add a shot where the kite lands on the sand'")
         last = board.shots[-1] if board.shots else None
         shot = FreeTextPlanner(caps).add_step(board, text, seed=(last.seed + 1) if last else 0)
+        if shot is None:
+            raise EditError("what should the new shot show? e.g. 'add a shot where the kite lands on the sand'")
         return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
     prompt = re.match(r"^\s*(?:make\s+|change\s+|set\s+)?(?:the\s+)?(?:shot\s+\w+|\w+\s+shot)\s*:\s*(.+)$", request,
                       re.I)

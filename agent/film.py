@@ -162,7 +162,7 @@ def load_conversation(path: Path) -> Conversation:
     try:
         data = yaml.load(text, Loader=yaml.BaseLoader)  # every turn stays text ("yes" is no bool)
     except yaml.YAMLError as exc:
-        raise StoryboardError(f"{path}: not valid YAML ({exc})".splitlines()[0]) from None
+        raise StoryboardError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
     if isinstance(data, list):
         data = {"turns": data}
     if not isinstance(data, dict):

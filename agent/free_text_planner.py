@@ -155,12 +155,18 @@ class FreeTextPlanner:
         seed_base = int(hashlib.sha256(request.encode()).hexdigest()[:8], 16) % 100_000
         for i, text in enumerate(steps):
             self.add_step(board, text, seed_base + i)
+        if not board.shots:
+            raise PlannerError(f"I found nothing to film in {request.strip()[:60]!r}: describe what happens, e.g. "
+                               f"'a red kite flies over a beach'")
         board.notes.append(f"Planned for {self.capabilities.name}: each shot's prompt is drawn as written.")
         return board
 
-    def add_step(self, board: Storyboard, text: str, seed: int) -> Shot:
+    def add_step(self, board: Storyboard, text: str, seed: int) -> Shot | None:
         """One step of a story as the next shot of ``board``: its subject found in (or added to) the ledger,
-        a reference to the subject on screen written out, the last place carried, chained where it continues."""
+        a reference to the subject on screen written out, the last place carried, chained where it continues.
+        None when the step holds nothing to draw (only "fade", a length)."""
+        if not _clean(text):
+            return None
         previous = board.shots[-1] if board.shots else None
         subject = board.ledger.subjects.get(previous.subject) if previous and previous.subject else None
         place = previous.setting if previous else None

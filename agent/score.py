@@ -53,6 +53,9 @@ def score_film(path: str | Path, board: Storyboard | None = None) -> dict:
     clip = read_video(path)
     frames, fps = clip.frames, clip.fps
     spans = shot_spans(board, fps) if board is not None else detect_spans(frames)
+    if board is not None and (not spans or spans[-1][1] > len(frames) + 2 or any(e - s < 1 for s, e in spans)):
+        raise ValueError(f"the storyboard describes {board.duration:g} s of film but {path} is "
+                         f"{len(frames) / fps:.1f} s: give the storyboard this film was made from")
     step = max(1, round(fps / ENGINE_FPS))  # the evaluator reads motion at the engine's frame rate
     blend = int(TRANSITION_SECONDS * fps)
     shots, previous = [], None
@@ -63,7 +66,7 @@ def score_film(path: str | Path, board: Storyboard | None = None) -> dict:
         inner = frames[start + lead:end - tail] if end - start > lead + tail + 2 else frames[start:end]
         seen = read_clip(fit_frames(inner[::step])).attributes
         entry = {"shot": i + 1, "start": start / fps, "end": end / fps, "seen": seen}
-        if board is not None and i < len(board.shots):
+        if board is not None and i < len(board.shots) and not board.shots[i].missing_world_attributes:
             want = board.shots[i].attributes
             entry["asked"] = want
             entry["alignment"] = sum(seen[a] == want[a] for a in want) / len(want)
@@ -75,7 +78,9 @@ def score_film(path: str | Path, board: Storyboard | None = None) -> dict:
         shots.append(entry)
     report = {"file": str(path), "shots": shots, "fps": fps, "frames": len(frames)}
     if board is not None:
-        report["alignment"] = float(np.mean([s["alignment"] for s in shots if "alignment" in s]))
+        aligned = [s["alignment"] for s in shots if "alignment" in s]
+        if aligned:  # a free-text storyboard names no world attributes to read back
+            report["alignment"] = float(np.mean(aligned))
         if len(board.shots) != len(spans):
             report["warning"] = f"the storyboard has {len(board.shots)} shots, the film {len(spans)}"
     if clip.audio is not None:

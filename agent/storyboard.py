@@ -251,11 +251,13 @@ def read_text_file(path: Path, what: str, error: type[Exception]) -> str:
         raise error(f"{path}: no such {what} file" if not path.is_dir() else f"{path} is a folder, not a {what} file")
     data = path.read_bytes()
     try:
-        if b"\x00" in data[:8192]:
-            raise UnicodeDecodeError("utf-8", data[:1], 0, 1, "NUL byte")
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise error(f"{path}: not a {what} (binary data): give a YAML text file") from None
+        text = None
+    # Control characters other than tabs and line ends are not in any text a person writes.
+    if text is None or any(ord(c) < 32 and c not in "\t\n\r" or c == "\x7f" for c in text[:8192]):
+        raise error(f"{path}: not a {what} (binary data): give a YAML text file")
+    return text
 
 
 def _line_of(node: yaml.Node, loc: tuple) -> int | None:
@@ -285,7 +287,8 @@ def load_storyboard(path: str | Path) -> Storyboard:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise StoryboardError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise StoryboardError(f"{path}{where}: not valid YAML ({problem})") from None
     if not isinstance(data, dict):
         raise StoryboardError(f"{path}:1: a storyboard is a mapping with a 'shots' list")
     data.setdefault("title", path.stem)

@@ -76,6 +76,7 @@ CASES = [
     (["generate", "a ball", "--model", "{p}/nowhere", "--out", "{p}/n15.mp4"], "no model folder"),
     (["generate", "a ball", "--weights", "{p}/nowhere", "--out", "{p}/n16.mp4"], "model weights missing"),
     (["generate", "a ball", "--offload", "model", "--out", "{p}/n17.mp4"], None),  # world model: offload is moot
+    (["generate", "a quantum giraffe dancing on Mars", "--out", "{p}/n18.mp4"], "nothing in 'a quantum giraffe"),
     # make / render / run
     (["make", "a ball", "--out", "{p}/keep.mp4"], "is a file"),
     (["make", "a ball", "--takes", "0", "--out", "{p}/m1"], "--takes"),
@@ -83,6 +84,8 @@ CASES = [
     (["make", "", "--out", "{p}/m3"], "request is empty"),
     (["make", "quantum flux of purple ideas", "--out", "{p}/m4"], None),  # said plainly: nothing to film
     (["make", "another film entirely", "--out", "{p}/film"], "holds another film"),
+    (["render", "{p}/good.yaml", "--out", "{p}/film"], "holds another film"),
+    (["make", "a ball", "--out", "{p}/m7", "--weights", "/a/typo"], "model weights missing"),
     (["make", "a ball", "--out", "{p}/m5", "--model", "{p}/models"], "no model_index.json"),
     (["make", "a ball", "--music", "{p}/notes.txt", "--out", "{p}/m6"], "notes.txt"),
     (["render", "{p}/none.yaml", "--out", "{p}/r1"], "no such storyboard file"),
@@ -106,6 +109,7 @@ CASES = [
     (["sound", "{p}/clip.mp4", "--out", "{p}/clip.mp4", "--force"], "must differ"),
     (["score", "{p}/junk.bin"], "junk.bin"),
     (["score", "{p}/film/film.mp4", "--storyboard", "{p}/junk.bin"], "binary data"),
+    (["score", "{p}/clip.mp4", "--storyboard", "{p}/film/storyboard.yaml"], "give the storyboard this film was made"),
     (["world", "--shape", "hexagon", "--out", "{p}/w1"], "ball, cube, triangle, ring"),
     (["world", "--seed", "abc", "--out", "{p}/w2"], "--seed"),
     (["bogus-command"], "invalid choice"),
@@ -240,3 +244,53 @@ def test_a_make_killed_anywhere_resumes_without_rendering_a_finished_shot_twice(
     assert _decodes_fully(folder / "film.mp4")
     for key, mtime in finished.items():
         assert (shots_cache / key / "shot.json").stat().st_mtime_ns == mtime, f"shot {key} was rendered twice"
+
+
+def test_a_typo_in_the_weights_does_not_stick(tiny_weights, tmp_path, capsys):
+    folder = tmp_path / "film"
+    base = ["make", "a red ball bounces", "--out", str(folder), "--steps", "1", "--takes", "1", "--no-sound"]
+    assert main(base + ["--weights", str(tmp_path / "typo")]) == EXIT_BAD_INPUT
+    assert main(base + ["--weights", str(tiny_weights)]) == 0 and (folder / "film.mp4").exists()
+
+
+def test_a_long_source_is_trimmed_with_a_note(tiny_weights, tmp_path, capsys):
+    long = np.zeros((8 * 30, 32, 32, 3), np.uint8)
+    long[:, :, :, 0] = np.arange(len(long))[:, None, None] % 250
+    write_video(tmp_path / "long.mp4", long, 8)
+    out = tmp_path / "edited.mp4"
+    assert main(["generate", "a blue ball", "--mode", "v2v", "--video", str(tmp_path / "long.mp4"), "--out", str(out),
+                 "--steps", "1", "--weights", str(tiny_weights)]) == 0
+    assert "used seconds 0.0-2.0 of the 30.0-s source" in capsys.readouterr().err
+
+
+def test_a_pasted_novel_is_planned_to_a_film_with_a_note():
+    from agent.offline_planner import OfflinePlanner
+    from agent.storyboard import MAX_PLANNED_SHOTS, keep_first_shots
+
+    novel = " ".join(f"Then the {c} ball bounces on the beach." for c in ["red", "blue", "green", "white"] * 40)
+    board = keep_first_shots(OfflinePlanner(use_encoder=False).plan(novel))
+    assert len(board.shots) == MAX_PLANNED_SHOTS and "describes 160 shots" in board.notes[-1]
+
+
+def test_chat_without_a_terminal_says_so(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "agent.cli", "chat"], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == EXIT_BAD_INPUT and proc.stderr.count("\n") == 1 and "needs a terminal" in proc.stderr
+    assert "\x1b[" not in proc.stdout
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    import engine.media as media
+
+    keep = tmp_path / "keep.mp4"
+    write_video(keep, np.zeros((4, 16, 16, 3), np.uint8), 8)
+    before = keep.read_bytes()
+
+    def broken(args, what, stdin=None):
+        Path(args[-1]).write_bytes(b"half a video")
+        raise media.MediaError(f"{what}: No space left on device")
+
+    monkeypatch.setattr(media, "_run", broken)
+    with pytest.raises(media.MediaError, match="No space left"):
+        write_video(keep, np.ones((4, 16, 16, 3), np.uint8), 8)
+    assert keep.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["keep.mp4"]
