@@ -216,6 +216,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         video = source.frames
     world = caps.family == "world"
     attributes = attributes_from_text(args.prompt) if world else {}
+    if world:
+        from agent.offline_planner import contradiction_note
+
+        note = contradiction_note(args.prompt, attributes.get("colour"))
+        if note and not args.json:
+            print(f"note: {note}", file=sys.stderr)
     if world and not attributes and args.mode == "t2v":
         raise ValueError(f"nothing in {args.prompt[:60]!r} is in the built-in model's world: name a shape, colour, "
                          f"place or motion (e.g. 'a red ball bounces on the beach'), or draw free text with a real "
@@ -388,7 +394,8 @@ def _director_settings(args: argparse.Namespace):
     cut = CutOptions(title_card=args.title_card, captions=args.captions,
                      music_path=str(Path(args.music).resolve()) if args.music else None,
                      snap_to_beats=not args.no_beat_snap)
-    return DirectorSettings(max_takes=args.takes, steps=args.steps, sound=not args.no_sound, cut=cut)
+    return DirectorSettings(max_takes=args.takes, steps=args.steps, sound=not args.no_sound, cut=cut,
+                            long_film_ok=args.yes)
 
 
 def _check_storyboard(board, session, where: str = "") -> None:
@@ -641,6 +648,7 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--title-card", action="store_true", help="open with a card showing the film's title")
         film.add_argument("--captions", action="store_true", help="burn each shot's prompt into the film")
         film.add_argument("--no-sound", action="store_true", help="skip V2A: a silent film (or music only)")
+        film.add_argument("--yes", action="store_true", help="make a film longer than two minutes without asking")
         film.add_argument("--json", action="store_true")
         film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run}[name])
 

@@ -51,8 +51,12 @@ UNDO_WORDS = {"undo", "/undo", "undo that", "go back", "revert"}
 APPROVE_WORDS = {"yes", "y", "ok", "okay", "approve", "approved", "go", "render", "looks good", "lgtm", "do it"}
 
 
+LONG_FILM_SECONDS = 120.0  # a longer film is made only once the person has said so (--yes, or yes at review)
+
+
 class DirectorSettings(BaseModel):
     auto_approve: bool = False
+    long_film_ok: bool = Field(False, description="make a film longer than LONG_FILM_SECONDS without asking")
     max_takes: int = Field(3, ge=1, le=10)
     steps: int | None = Field(None, ge=1, le=200, description="None: the engine's default")
     guidance: float | None = Field(None, ge=1.0, le=15.0, allow_inf_nan=False, description="None: the engine's")
@@ -159,10 +163,22 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         return END if state.get("error") else "review"
 
     def review(state: DirectorState) -> Command:
-        if settings.auto_approve or state.get("approved"):
+        if state.get("approved"):
             return Command(goto="dispatch", update={"approved": True})
         board = Storyboard.model_validate(state["storyboard"])
-        answer = interrupt({"question": "Render this storyboard? Answer yes, or describe a change.",
+        long_film = board.duration > LONG_FILM_SECONDS and not settings.long_film_ok
+        if settings.auto_approve:
+            if long_film:  # nobody is asked at review here: a long film needs the person's word up front
+                reply = (f"This film would run {board.duration:g} s ({len(board.shots)} shots), more than "
+                         f"{LONG_FILM_SECONDS:g} s: pass --yes to make it, or ask for fewer or shorter shots")
+                return Command(goto=END, update={"error": reply, "messages": [{"role": "assistant",
+                                                                               "content": reply}]})
+            return Command(goto="dispatch", update={"approved": True})
+        question = "Render this storyboard? Answer yes, or describe a change."
+        if long_film:
+            question = (f"This film would run {board.duration:g} s, more than {LONG_FILM_SECONDS:g} s, and take a "
+                        f"while to render. Render it anyway? Answer yes, or describe a change.")
+        answer = interrupt({"question": question,
                             "storyboard": board.model_dump(), "summary": storyboard_summary(board)})
         text = str(answer).strip()
         if text.lower().strip(" .!") in APPROVE_WORDS:

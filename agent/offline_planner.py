@@ -50,6 +50,30 @@ def _norm(text: str) -> str:
     return " " + " ".join(re.findall(r"[a-z0-9']+", text)) + " "
 
 
+def two_colours(text: str) -> tuple[str, str, str] | None:
+    """'a red blue ball', 'a red or blue cube': two colours for one subject, (first, second, noun); None if not."""
+    colours = {p: v for v, phrases in lexicon.COLOURS.items() for p in phrases if " " not in p}
+    words = _norm(text).split()
+    for i in range(len(words) - 2):
+        j = i + 2 if words[i + 1] in ("and", "or") else i + 1
+        if j + 1 >= len(words):
+            continue
+        first, second = colours.get(words[i]), colours.get(words[j])
+        if first and second and first != second and words[j + 1] not in colours:
+            return first, second, words[j + 1]
+    return None
+
+
+def contradiction_note(text: str, chosen: str | None) -> str | None:
+    """A sentence for the person when ``text`` gives one subject two colours, naming the one drawn."""
+    pair = two_colours(text)
+    if pair is None:
+        return None
+    first, second, noun = pair
+    return (f"'{first} {second} {noun}' names two colours for one {noun}; it is drawn {chosen or first}: "
+            f"say one colour to choose")
+
+
 def split_clauses(request: str) -> list[str]:
     """Sentences, then the steps inside them ("... then ...", "after that ...", "finally ...")."""
     sentences = [s for s in re.split(r"[.!?;\n]+", request) if s.strip()]
@@ -140,6 +164,9 @@ class OfflinePlanner:
         leftovers = [w for w in words if w not in STOPWORDS and w not in known and w not in lexicon.PRONOUNS
                      and not w.isdigit()]
         self._outside_vocabulary(clause, leftovers)
+        note = contradiction_note(text, clause.found.get("colour"))
+        if note:
+            clause.notes.append(note[:1].upper() + note[1:] + ".")
         clause.recognised = bool(clause.found) or bool(clause.notes)
         return clause
 

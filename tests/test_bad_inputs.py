@@ -294,3 +294,16 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(media.MediaError, match="No space left"):
         write_video(keep, np.ones((4, 16, 16, 3), np.uint8), 8)
     assert keep.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["keep.mp4"]
+
+
+def test_a_long_film_needs_a_yes_and_two_colours_are_named(tiny_weights, tmp_path, capsys):
+    folder = tmp_path / "long"
+    request = " ".join(f"Then a {c} ball bounces on the beach for 8 seconds." for c in ["red", "blue"] * 8)
+    base = ["make", request, "--out", str(folder), "--steps", "1", "--takes", "1", "--no-sound", "--weights",
+            str(tiny_weights)]
+    assert main(base) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "would run 128 s" in err and "--yes" in err and not folder.exists()
+    assert main(["generate", "a red blue ball bounces", "--out", str(tmp_path / "c.mp4"), "--steps", "1",
+                 "--weights", str(tiny_weights)]) == 0
+    assert "'red blue ball' names two colours for one ball" in capsys.readouterr().err
