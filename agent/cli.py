@@ -400,9 +400,23 @@ def _director_settings(args: argparse.Namespace):
 
 def _check_storyboard(board, session, where: str = "") -> None:
     """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering."""
-    from agent.storyboard import check_for_engine
+    from agent.storyboard import StoryboardError, check_for_engine
+    from engine.media import MediaError, probe
+    from tools.common import ToolError, read_image_file
 
     check_for_engine(board, session.capabilities, where)
+    for i, shot in enumerate(board.shots, 1):  # a named picture or clip must be one, before anything renders
+        if shot.source in (None, "previous"):
+            continue
+        try:
+            if shot.mode == "i2v":
+                read_image_file(shot.source)
+            else:
+                video = probe(shot.source)["video"]
+                if video is None or video["codec"] in ("png", "mjpeg", "bmp", "gif", "webp"):
+                    raise MediaError(f"{shot.source} is not a video: {shot.mode} continues or redraws a clip")
+        except (ToolError, MediaError) as exc:
+            raise StoryboardError(f"{where}shot {i} ({shot.id}): {exc}") from None
 
 
 def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
@@ -562,6 +576,7 @@ SEED = _whole(0, 2**63 - 1)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="reelwright", description="Make short films from words, on your own machine.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
 
     world = sub.add_parser("world", help="render clips of the built-in training world (with sound) to mp4")
@@ -693,11 +708,19 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (VocabularyError, MediaError, GenerationError, PlannerError, StoryboardError, ToolError, FileNotFoundError,
             FileExistsError, ValueError) as exc:
-        return _fail(EXIT_BAD_INPUT, str(exc).splitlines()[0])
+        if args.debug:
+            raise
+        return _fail(EXIT_BAD_INPUT, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except PermissionError as exc:
         return _fail(EXIT_OUTPUT, str(exc))
     except KeyboardInterrupt:
-        return _fail(130, "interrupted; finished files are kept")
+        return _fail(130, "interrupted; finished files are kept, and running the same command again resumes")
+    except Exception as exc:  # a bug or an environment fault: one line, the traceback only when asked for
+        if args.debug:
+            raise
+        first = str(exc).splitlines()[0][:200] if str(exc) else "no message"
+        return _fail(EXIT_FAILURE, f"unexpected failure ({type(exc).__name__}: {first}); finished files are kept; "
+                                   f"run again with --debug for the details")
 
 
 if __name__ == "__main__":

@@ -109,8 +109,9 @@ def probe(path: str | Path) -> dict:
             size = re.search(r"(\d{2,5})x(\d{2,5})", line)
             fps = re.search(r"([\d.]+) fps", line) or re.search(r"([\d.]+) tbr", line)
             if size:
+                codec = line.split("Video:")[1].split()[0].rstrip(",")
                 video = {"width": int(size.group(1)), "height": int(size.group(2)),
-                         "fps": float(fps.group(1)) if fps else None, "codec": line.split("Video:")[1].split()[0]}
+                         "fps": float(fps.group(1)) if fps else None, "codec": codec}
     if video is None and "Invalid data" in text:
         raise MediaError(f"{path} is not a readable video (corrupt or unknown format): re-export it as mp4")
     return {"video": video, "audio": "Audio:" in text, "info": text}

@@ -307,3 +307,28 @@ def test_a_long_film_needs_a_yes_and_two_colours_are_named(tiny_weights, tmp_pat
     assert main(["generate", "a red blue ball bounces", "--out", str(tmp_path / "c.mp4"), "--steps", "1",
                  "--weights", str(tiny_weights)]) == 0
     assert "'red blue ball' names two colours for one ball" in capsys.readouterr().err
+
+
+def test_sources_of_the_wrong_kind_are_refused_before_rendering(place, tiny_weights, tmp_path, capsys):
+    good = (place / "good.yaml").read_text()
+    for mode, source, needle in [("i2v", "notes.txt", "as a picture"), ("v2v", "photo.png", "is not a video")]:
+        path = place.parent / f"wrong_{mode}.yaml"
+        path.write_text(good + f"    mode: {mode}\n    source: {place / source}\n")
+        assert main(["render", str(path), "--out", str(tmp_path / mode), "--weights", str(tiny_weights)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "shot 1 (s1)" in err and needle in err
+        assert not (tmp_path / mode).exists()
+
+
+def test_an_unexpected_failure_is_one_line_unless_debugging(monkeypatch, capsys):
+    import agent.cli as cli
+
+    def boom(args):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(cli, "cmd_evaluate", boom)
+    assert cli.main(["evaluate", "x.mp4"]) == cli.EXIT_FAILURE
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unexpected failure (KeyError" in err and "--debug" in err
+    with pytest.raises(KeyError):
+        cli.main(["--debug", "evaluate", "x.mp4"])
