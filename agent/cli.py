@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_OUTPUT = 0, 1, 2, 3
@@ -34,7 +33,7 @@ def _fail(code: int, message: str) -> int:
 def _writable_dir(path: Path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".reelwright-write-test"
+        probe = path / f".reelwright-write-test-{os.getpid()}"
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
@@ -294,8 +293,7 @@ def cmd_sound(args: argparse.Namespace) -> int:
     from tools.v2a import sound_video_file
 
     source = Path(args.video)
-    out = Path(args.out) if args.out else source.with_name(f"{source.stem}.sound.mp4")
-    _writable_dir(out.parent if str(out.parent) else Path("."))
+    out = _video_output(args.out or str(source.with_name(f"{source.stem}.sound.mp4")), args.force, [args.video])
     result = sound_video_file(source, out, seed=args.seed, force=args.force, fps=args.fps)
     if args.json:
         print(json.dumps({"file": str(out), **result.model_dump(exclude={"audio_path", "key"})}, indent=2))
@@ -336,21 +334,14 @@ def _film_output(args: argparse.Namespace, request: str) -> tuple[Path, bool]:
     out = Path(args.out) if args.out else film_folder(request)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"--out {out} is a file: give a folder for the film")
-    created = not out.exists()
-    return _writable_dir(out), created
-
-
-@contextmanager
-def _cleaned_if_refused(out: Path, created: bool):
-    """A film folder this run created is removed again when nothing could be planned into it."""
-    from agent.film import PlanRefused
-
     try:
-        yield
-    except (PlanRefused, FileExistsError):
-        if created:
-            shutil.rmtree(out, ignore_errors=True)
-        raise
+        out.mkdir(parents=True)  # made here, by this run, or there already: decided in one step
+        created = True
+    except FileExistsError:
+        created = False
+    except OSError:
+        created = False  # _writable_dir says why in one line
+    return _writable_dir(out), created
 
 
 def _film_progress(json_mode: bool):
@@ -427,9 +418,8 @@ def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) ->
     if storyboard is not None:
         _check_storyboard(storyboard, session, f"{args.storyboard}: ")
     out, created = _film_output(args, request or (storyboard.title if storyboard else "film"))
-    with _cleaned_if_refused(out, created):
-        report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
-                           on_event=_film_progress(args.json), force=args.force)
+    report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
+                       on_event=_film_progress(args.json), force=args.force, discard_if_refused=created)
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -447,10 +437,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     turns = load_conversation(Path(args.conversation)).turns
     session = _engine_session(args)
-    out, created = _film_output(args, turns[0] if turns else "film")
-    with _cleaned_if_refused(out, created):
-        report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json),
-                                  force=args.force)
+    out, created = _film_output(args, turns[0])
+    report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json),
+                              force=args.force, discard_if_refused=created)
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:

@@ -67,26 +67,33 @@ def _note(on_event):
 
 
 @contextmanager
-def _own_folder(out_dir: Path, session: EngineSession, kind: str, content, force: bool, on_event):
-    """The folder locked for this run and claimed for this film (film_folder's rules)."""
+def _own_folder(out_dir: Path, session: EngineSession, kind: str, content, force: bool, on_event,
+                discard_if_refused: bool = False):
+    """The folder locked for this run and claimed for this film (film_folder's rules). A folder this run
+    made is removed again, still under the lock, when nothing could be planned into it."""
     with film_lock(out_dir, _note(on_event)):
         moved = claim_folder(out_dir, film_identity(kind, content, f"{session.capabilities.name}|{session.size}"),
                              force)
         if moved and on_event is not None:
             _note(on_event)(moved)
-        yield
+        try:
+            yield
+        except PlanRefused:
+            if discard_if_refused:
+                shutil.rmtree(out_dir, ignore_errors=True)
+            raise
 
 
 def make_film(out_dir: Path, session: EngineSession, request: str | None = None, storyboard: Storyboard | None = None,
               settings: DirectorSettings | None = None, on_event: Callable[[str, dict], None] | None = None,
-              force: bool = False) -> dict:
+              force: bool = False, discard_if_refused: bool = False) -> dict:
     """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON).
     ``force``: make it in a folder that holds another film (kept under versions/) or other files."""
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True})
     started = time.perf_counter()
     content = storyboard.model_dump() if storyboard is not None else request
     with _own_folder(out_dir, session, "storyboard" if storyboard is not None else "request", content, force,
-                     on_event):
+                     on_event, discard_if_refused):
         with director_session(out_dir, session, settings) as app:
             pending = app.get_state(FILM_THREAD).next  # a killed run: carry on from its checkpoint
             initial = None if pending else {"request": request or "", **(
@@ -183,7 +190,8 @@ def load_conversation(path: Path) -> Conversation:
 
 def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
                      settings: DirectorSettings | None = None,
-                     on_event: Callable[[str, dict], None] | None = None, force: bool = False) -> dict:
+                     on_event: Callable[[str, dict], None] | None = None, force: bool = False,
+                     discard_if_refused: bool = False) -> dict:
     """Scripted turns: the first is the request, each later one answers the director's question."""
     from langgraph.types import Command
 
@@ -192,7 +200,8 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": False})
     started = time.perf_counter()
     transcript = []
-    with _own_folder(out_dir, session, "conversation", turns, force, on_event):
+    # The request names the film; later turns may be added (an approval the first run lacked) and it resumes.
+    with _own_folder(out_dir, session, "conversation", turns[0], force, on_event, discard_if_refused):
         with director_session(out_dir, session, settings) as app:
             for i, turn in enumerate(turns):
                 _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)

@@ -1,8 +1,7 @@
 """A film folder belongs to one film and one writer at a time.
 
-- One writer: a run holds ``.reelwright.lock`` (its pid, the process's start time and host) while it works;
-  a second run on the folder is refused in one line. A lock left by a process that is gone (killed, crashed)
-  is taken over, and the run says so.
+- One writer: a run holds a lock on ``.reelwright.lock`` while it works; a second run on the folder is
+  refused in one line. A run that died (killed, crashed) holds nothing, and the next run says it took over.
 - One film: ``.reelwright-film.json`` records what the folder is making (the request, storyboard or
   conversation, and the engine). Running the same thing again resumes it; something else is refused unless
   forced, and then the old film moves to ``versions/vN/`` so nothing stale is left beside the new one.
@@ -10,6 +9,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+OURS = ".reelwright"  # the folder's own bookkeeping files start with this
 LOCK = ".reelwright.lock"
 IDENTITY = ".reelwright-film.json"
 VERSIONS = "versions"
@@ -29,67 +30,52 @@ class FolderBusy(FileExistsError):
     """Another run is writing this folder."""
 
 
-def _process_start(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), so a reused pid is not taken for the holder."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(holder: dict) -> bool:
-    if holder.get("host") != socket.gethostname():
-        return True  # another machine's run (a shared folder): never assume it is gone
-    try:
-        os.kill(int(holder["pid"]), 0)
-    except (ProcessLookupError, ValueError, KeyError, TypeError):
-        return False
-    except PermissionError:
-        pass
-    started = _process_start(int(holder["pid"]))
-    return started is None or holder.get("started") in (None, started)
-
-
 @contextmanager
 def film_lock(folder: Path, on_note=None) -> Iterator[None]:
-    """Hold the folder's lock while the block runs; FolderBusy if a live run holds it."""
+    """Hold the folder's lock while the block runs; FolderBusy if a live run holds it.
+
+    The lock is an flock on ``.reelwright.lock``: the kernel lets go of it when its process dies, however
+    it dies, so a killed run never blocks the next one. The file's text (pid, since when) is only for the
+    messages; a file left with text but no lock on it is a run that died, and taking it over is said."""
     folder.mkdir(parents=True, exist_ok=True)
     lock = folder / LOCK
-    me = {"pid": os.getpid(), "started": _process_start(os.getpid()), "host": socket.gethostname(),
-          "since": datetime.now().isoformat(timespec="seconds")}
-    for _ in range(3):
+    while True:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                holder = json.loads(lock.read_text())
-            except (OSError, ValueError):
-                holder = {}  # being written this instant, or damaged: look again
-                if lock.exists() and lock.stat().st_size > 0:
-                    holder = {"pid": -1}
-            if holder and _alive(holder):
-                raise FolderBusy(f"{folder} is being made by another reelwright run (pid {holder.get('pid')}, "
-                                 f"since {holder.get('since', '?')}): wait for it to finish or choose another "
-                                 f"--out") from None
-            if holder:
-                lock.unlink(missing_ok=True)
-                if on_note:
-                    on_note(f"took over the lock of a run that is gone (pid {holder.get('pid')}); finished shots "
-                            f"are kept")
-            continue
-        with os.fdopen(fd, "w") as f:
-            json.dump(me, f)
-        break
-    else:
-        raise FolderBusy(f"{folder}: could not take its lock; try again")
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise FolderBusy(f"{folder} is being made by another reelwright run (pid {holder.get('pid', '?')}, "
+                             f"since {holder.get('since', '?')}): wait for it to finish or choose another "
+                             f"--out") from None
+        try:  # the holder before us may have removed the file just before letting go: lock the file that is there
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    previous = _holder(fd)
+    if previous and on_note:
+        on_note(f"took over the folder from a run that is gone (pid {previous.get('pid', '?')}); finished shots "
+                f"are kept")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                              "since": datetime.now().isoformat(timespec="seconds")}).encode(), 0)
     try:
         yield
     finally:
-        try:
-            if json.loads(lock.read_text()).get("pid") == os.getpid():
-                lock.unlink()
-        except (OSError, ValueError):
-            pass
+        lock.unlink(missing_ok=True)  # before letting go, so no one locks a file that is about to vanish
+        os.close(fd)
+
+
+def _holder(fd: int) -> dict:
+    try:
+        text = os.pread(fd, 4096, 0).decode()
+        return json.loads(text) if text.strip() else {}
+    except (OSError, ValueError):
+        return {"pid": "unknown"}
 
 
 def film_identity(kind: str, content, engine: str) -> dict:
@@ -99,11 +85,14 @@ def film_identity(kind: str, content, engine: str) -> dict:
 
 
 def claim_folder(folder: Path, identity: dict, force: bool) -> str | None:
-    """Make ``folder`` this film's. The same film resumes; another film is refused (FileExistsError) unless
-    ``force``, when it moves to ``versions/vN/``. Returns a sentence for the person when something moved."""
+    """Make ``folder`` this film's. The same film resumes; another film, or files that are not a film, are
+    refused (FileExistsError) unless ``force``, when they move to ``versions/vN/``. Returns a sentence for
+    the person when something moved."""
+    from engine.media import write_json
+
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / IDENTITY
-    note = None
+    theirs = [p for p in folder.iterdir() if not p.name.startswith(OURS) and p.name != VERSIONS]
     if record.exists():
         try:
             current = json.loads(record.read_text())
@@ -111,16 +100,18 @@ def claim_folder(folder: Path, identity: dict, force: bool) -> str | None:
             current = {}
         if current == identity:
             return None
-        if not force:
-            raise FileExistsError(f"{folder} holds another film: choose another --out, or pass --force to keep "
-                                  f"that film under {folder / VERSIONS}/ and make this one")
-        note = f"the film that was in {folder} is kept in {_set_aside(folder)}"
+        what = "another film"
     elif (folder / "session.sqlite").exists():
-        pass  # a film made before folders recorded what they hold: resumed as it always was
-    elif any(p.name != LOCK for p in folder.iterdir()):
+        what = None  # a film made before folders recorded what they hold: resumed as it always was
+    else:
+        what = "other files" if theirs else None
+    note = None
+    if what:
         if not force:
-            raise FileExistsError(f"{folder} exists and holds other files: choose another --out or pass --force")
-    record.write_text(json.dumps(identity) + "\n")
+            raise FileExistsError(f"{folder} holds {what}: choose another --out, or pass --force to keep them under "
+                                  f"{folder / VERSIONS}/ and make this film there")
+        note = f"what was in {folder} is kept in {_set_aside(folder)}"
+    write_json(record, identity)
     return note
 
 
@@ -133,6 +124,6 @@ def _set_aside(folder: Path) -> Path:
     target = versions / f"v{n}"
     target.mkdir(parents=True)
     for item in folder.iterdir():
-        if item.name not in (LOCK, VERSIONS):
+        if item.name not in (LOCK, VERSIONS) and not item.name.startswith(".reelwright-write-test"):
             shutil.move(str(item), str(target / item.name))
     return target

@@ -152,7 +152,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         try:
             if state.get("storyboard"):  # a storyboard given directly (a file) needs no planning, only a check
                 check_for_engine(Storyboard.model_validate(state["storyboard"]), session.capabilities)
-                return {}
+                return {"error": ""}  # a refusal from an earlier run (a long film without --yes) is not this one
             board = keep_first_shots(planner.plan(state["request"]))
         except (PlannerError, StoryboardError) as exc:
             return {"error": str(exc), "messages": [{"role": "assistant", "content": str(exc)}]}

@@ -196,7 +196,7 @@ class LLMPlanner:
                 raise LLMError("could not be reached") from None
             except openai.APIStatusError as exc:
                 raise LLMError(f"answered with an error ({exc.status_code})") from None
-            except (openai.APIResponseValidationError, openai.APIError) as exc:
+            except openai.APIError as exc:  # a body that is not a completion (HTML, other JSON), or any other fault
                 raise LLMError(f"answered with something that is not a chat completion ({_short(exc)})") from None
             except (json.JSONDecodeError, ValidationError, ValueError, IndexError, AttributeError) as exc:
                 error = _short(exc)

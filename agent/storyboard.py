@@ -87,7 +87,7 @@ class Shot(BaseModel):
 
     # An id names the shot's files, so it is a plain name: nothing a path could be made of.
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-    prompt: str = Field(min_length=1, max_length=2000)
+    prompt: str = Field(min_length=1)
     subject: str | None = None  # a Subject id in the ledger
     shape: str | None = None
     colour: str | None = None

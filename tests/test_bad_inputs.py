@@ -106,7 +106,8 @@ CASES = [
     (["evaluate", "{p}/junk.bin"], "junk.bin"),
     (["sound", "{p}/photo.png", "--out", "{p}/s1.mp4"], "single picture"),
     (["sound", "{p}/clip.mp4", "--out", "{p}/keep.mp4"], "already exists"),
-    (["sound", "{p}/clip.mp4", "--out", "{p}/clip.mp4", "--force"], "must differ"),
+    (["sound", "{p}/clip.mp4", "--out", "{p}/clip.mp4", "--force"], "is also the input"),
+    (["sound", "{p}/clip.mp4", "--out", "{p}/noext"], "give a video file name"),
     (["score", "{p}/junk.bin"], "junk.bin"),
     (["score", "{p}/film/film.mp4", "--storyboard", "{p}/junk.bin"], "binary data"),
     (["score", "{p}/clip.mp4", "--storyboard", "{p}/film/storyboard.yaml"], "give the storyboard this film was made"),
@@ -185,7 +186,8 @@ def test_a_stale_lock_is_taken_over(tiny_weights, tmp_path, capsys):
                                                          "since": "earlier"}))
     assert main(["make", "a red ball bounces", "--out", str(folder), "--steps", "1", "--takes", "1", "--no-sound",
                  "--weights", str(tiny_weights)]) == 0
-    assert "took over the lock" in capsys.readouterr().err and (folder / "film.mp4").exists()
+    assert "took over the folder from a run that is gone" in capsys.readouterr().err
+    assert (folder / "film.mp4").exists()
 
 
 def test_another_film_with_force_keeps_the_old_one(tiny_weights, tmp_path):
@@ -332,3 +334,44 @@ def test_an_unexpected_failure_is_one_line_unless_debugging(monkeypatch, capsys)
     assert len(err.splitlines()) == 1 and "unexpected failure (KeyError" in err and "--debug" in err
     with pytest.raises(KeyError):
         cli.main(["--debug", "evaluate", "x.mp4"])
+
+
+def test_a_refused_run_never_removes_the_folder_another_run_holds(tiny_weights, tmp_path, capsys):
+    from agent.film_folder import film_lock
+
+    folder = tmp_path / "film"
+    with film_lock(folder):  # another run has just made the folder and holds it
+        assert main(["make", "a red ball bounces", "--out", str(folder), "--steps", "1", "--weights",
+                     str(tiny_weights)]) == EXIT_BAD_INPUT
+        assert "being made by another reelwright run" in capsys.readouterr().err
+        assert (folder / ".reelwright.lock").exists()
+
+
+def test_refusals_do_not_stick_to_a_folder(tiny_weights, tmp_path, capsys):
+    base = ["--steps", "1", "--takes", "1", "--no-sound", "--weights", str(tiny_weights)]
+    talk = tmp_path / "talk.yaml"
+    talk.write_text("turns:\n  - a red ball bounces in a meadow\n")
+    assert main(["run", str(talk), "--out", str(tmp_path / "talk"), *base]) == EXIT_BAD_INPUT
+    assert "add a turn such as 'yes'" in capsys.readouterr().err
+    talk.write_text("turns:\n  - a red ball bounces in a meadow\n  - yes\n")
+    assert main(["run", str(talk), "--out", str(tmp_path / "talk"), *base]) == 0, capsys.readouterr().err
+
+    long = tmp_path / "long.yaml"
+    long.write_text("shots:\n" + "".join(f"  - id: s{i}\n    prompt: a red ball\n    shape: ball\n    colour: red\n"
+                                          f"    scene: beach\n    duration: 8\n" for i in range(16)))
+    folder = tmp_path / "long"
+    folder.mkdir()
+    assert main(["render", str(long), "--out", str(folder), *base]) == EXIT_BAD_INPUT
+    assert "--yes" in capsys.readouterr().err
+    assert main(["render", str(long), "--out", str(folder), *base, "--yes"]) == 0, capsys.readouterr().err
+
+
+def test_force_keeps_a_persons_files_aside(tiny_weights, tmp_path, capsys):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "film.mp4").write_bytes(b"my own film")
+    base = ["make", "a red ball bounces", "--out", str(folder), "--steps", "1", "--takes", "1", "--no-sound",
+            "--weights", str(tiny_weights)]
+    assert main(base) == EXIT_BAD_INPUT and "holds other files" in capsys.readouterr().err
+    assert main(base + ["--force"]) == 0
+    assert (folder / "versions" / "v1" / "film.mp4").read_bytes() == b"my own film"

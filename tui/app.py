@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, ProgressBar, Static
 
 from agent.film import FILM_THREAD, director_session, film_folder, write_film
+from agent.film_folder import claim_folder, film_identity, film_lock
 from agent.graph import DirectorSettings
 from agent.storyboard import Storyboard
 from tools.common import EngineSession
@@ -181,36 +182,43 @@ class ReelwrightApp(App):
     def talk(self, text: str, retake: bool = False) -> None:
         self.busy = True
         try:
-            if self.film_dir is None or (not retake and not self.awaiting_approval and self.board is not None):
+            new_film = self.film_dir is None or (not retake and not self.awaiting_approval and self.board is not None)
+            if new_film:
                 self.film_dir = film_folder(text, self.films_root)  # a new request starts a new film
                 self.board = None
                 self.call_from_thread(self.query_one("#status", Static).update, self._status())
-            with director_session(self.film_dir, self.session, self.settings) as app:
-                state = app.get_state(FILM_THREAD)
-                if retake:
-                    inputs = self._retake(app, state, text)
-                    if inputs is False:
-                        return
-                elif state.next:
-                    inputs = Command(resume=text)  # the answer to the director's question
-                else:
-                    inputs = {"request": text}
-                for kind, event in app.stream(inputs, FILM_THREAD, stream_mode=["updates", "custom"]):
-                    self.call_from_thread(self.on_director_event, kind, event)
-                state = app.get_state(FILM_THREAD)
-            self.awaiting_approval = bool(state.next)
-            values = state.values
-            if values.get("storyboard"):
-                self.board = Storyboard.model_validate(values["storyboard"])
-            if values.get("error"):
-                self.call_from_thread(self.say, values["error"])
-            elif not state.next and values.get("takes"):
-                report = write_film(self.film_dir, values, self.session, self.settings, None, 0.0)
-                self.call_from_thread(self.on_film_done, report)
+            with film_lock(self.film_dir):  # one writer per folder: a CLI run on it is refused, and the other way
+                self._talk_locked(text, retake, new_film)
         except Exception as exc:  # any layer's failure is a notice; the session continues
             self.call_from_thread(self.notify, f"{type(exc).__name__}: {exc}", severity="error")
         finally:
             self.busy = False
+
+    def _talk_locked(self, text: str, retake: bool, new_film: bool) -> None:
+        if new_film:
+            claim_folder(self.film_dir, film_identity("chat", text, self.session.capabilities.name), force=False)
+        with director_session(self.film_dir, self.session, self.settings) as app:
+            state = app.get_state(FILM_THREAD)
+            if retake:
+                inputs = self._retake(app, state, text)
+                if inputs is False:
+                    return
+            elif state.next:
+                inputs = Command(resume=text)  # the answer to the director's question
+            else:
+                inputs = {"request": text}
+            for kind, event in app.stream(inputs, FILM_THREAD, stream_mode=["updates", "custom"]):
+                self.call_from_thread(self.on_director_event, kind, event)
+            state = app.get_state(FILM_THREAD)
+        self.awaiting_approval = bool(state.next)
+        values = state.values
+        if values.get("storyboard"):
+            self.board = Storyboard.model_validate(values["storyboard"])
+        if values.get("error"):
+            self.call_from_thread(self.say, values["error"])
+        elif not state.next and values.get("takes"):
+            report = write_film(self.film_dir, values, self.session, self.settings, None, 0.0)
+            self.call_from_thread(self.on_film_done, report)
 
     def _retake(self, app, state, text: str):
         """Mark the shot (and the shots continuing from it) not done, with a new seed; None resumes."""
