@@ -207,7 +207,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.mode == "i2v":
         if not args.image:
             raise ValueError("--mode i2v needs --image FILE (a picture to start from)")
-        image = _read_image(args.image)
+        from tools.common import read_image_file
+
+        image = read_image_file(args.image)
     if args.mode in ("v2v", "extend"):
         if not args.video:
             raise ValueError(f"--mode {args.mode} needs --video FILE")
@@ -302,19 +304,6 @@ def cmd_sound(args: argparse.Namespace) -> int:
         print(f"wrote {out}: {result.duration:.1f}s of sound, {_sound_summary(result.onsets, result.scenes)}"
               + ("" if result.cached else f" ({speed:.0f}x real time)"))
     return EXIT_OK
-
-
-def _read_image(path: str):
-    import numpy as np
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            return np.asarray(img.convert("RGB"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no such image: {path}") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"cannot read image {path}: not a picture file (png, jpg, ...)") from exc
 
 
 def _step_printer():

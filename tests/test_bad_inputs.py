@@ -313,7 +313,7 @@ def test_a_long_film_needs_a_yes_and_two_colours_are_named(tiny_weights, tmp_pat
 
 def test_sources_of_the_wrong_kind_are_refused_before_rendering(place, tiny_weights, tmp_path, capsys):
     good = (place / "good.yaml").read_text()
-    for mode, source, needle in [("i2v", "notes.txt", "as a picture"), ("v2v", "photo.png", "is not a video")]:
+    for mode, source, needle in [("i2v", "notes.txt", "cannot read image"), ("v2v", "photo.png", "is not a video")]:
         path = place.parent / f"wrong_{mode}.yaml"
         path.write_text(good + f"    mode: {mode}\n    source: {place / source}\n")
         assert main(["render", str(path), "--out", str(tmp_path / mode), "--weights", str(tiny_weights)]) == 2

@@ -55,7 +55,7 @@ def test_chaining_i2v_extend_and_v2v(session):
 
 
 def test_bad_inputs_are_one_line_errors(session, tmp_path):
-    with pytest.raises(ToolError, match="no image at"):
+    with pytest.raises(ToolError, match="no such image"):
         image_to_video(ImageToVideoArgs(prompt="x", image_path=str(tmp_path / "none.png"), settings=FAST), session)
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image")

@@ -199,12 +199,12 @@ def read_image_file(path: str | Path) -> np.ndarray:
     """An RGB image from a file, or a ToolError that says what is wrong."""
     path = Path(path)
     if not path.is_file():
-        raise ToolError(f"no image at {path}: give the path of a picture (png, jpg, ...)")
+        raise ToolError(f"no such image: {path}: give the path of a picture (png, jpg, ...)")
     try:
         with Image.open(path) as img:
             return np.asarray(img.convert("RGB"))
     except OSError:
-        raise ToolError(f"cannot read {path} as a picture: use a png or jpg file") from None
+        raise ToolError(f"cannot read image {path}: not a picture file (png, jpg, ...)") from None
 
 
 def read_video_file(path: str | Path) -> np.ndarray:
