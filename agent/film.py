@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.film_folder import claim_folder, film_identity, film_lock
 from agent.graph import DirectorSettings, build_director
 from agent.llm import make_planner
-from agent.storyboard import Storyboard, StoryboardError, Take, read_text_file, save_storyboard
+from agent.storyboard import Storyboard, StoryboardError, Take, nearest_field, read_text_file, save_storyboard
 from engine.media import write_json
 from tools.common import EngineSession
 from tools.edit import CutShot, assemble, cut_film
@@ -176,11 +176,8 @@ def load_conversation(path: Path) -> Conversation:
         raise StoryboardError(f"{path}: expected 'turns:' followed by a list of sentences")
     unknown = [k for k in data if k != "turns"]
     if unknown:
-        import difflib
-
-        near = difflib.get_close_matches(str(unknown[0]), ["turns"], n=1, cutoff=0.5)
-        raise StoryboardError(f"{path}: unknown field '{unknown[0]}'"
-                              + (" — did you mean 'turns'?" if near else "; a conversation has only 'turns:'"))
+        hint = nearest_field(str(unknown[0]), ["turns"], cutoff=0.5) or "; a conversation has only 'turns:'"
+        raise StoryboardError(f"{path}: unknown field '{unknown[0]}'{hint}")
     try:
         return Conversation.model_validate(data)
     except ValidationError:

@@ -231,8 +231,6 @@ def check_for_engine(board: Storyboard, caps: Capabilities, where: str = "") -> 
 
 def _unknown_field(loc: tuple) -> str:
     """'unknown field 'colur' in shot 1 — did you mean 'colour'?'"""
-    import difflib
-
     name = str(loc[-1])
     model, where = Storyboard, "the storyboard"
     if len(loc) >= 3 and loc[0] == "shots":
@@ -240,9 +238,15 @@ def _unknown_field(loc: tuple) -> str:
     elif loc[0] == "ledger":
         model, where = ContinuityLedger, "the ledger"
     known = list(model.model_fields)
-    near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f" — did you mean '{near[0]}'?" if near else f"; known fields: {', '.join(known)}"
-    return f"unknown field '{name}' in {where}{hint}"
+    return f"unknown field '{name}' in {where}{nearest_field(name, known) or '; known fields: ' + ', '.join(known)}"
+
+
+def nearest_field(name: str, known: list[str], cutoff: float = 0.6) -> str | None:
+    """' — did you mean 'colour'?' for a misspelt field name, or None when nothing is close."""
+    import difflib
+
+    near = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
+    return f" — did you mean '{near[0]}'?" if near else None
 
 
 def read_text_file(path: Path, what: str, error: type[Exception]) -> str:
