@@ -137,8 +137,8 @@ def _engine_session(args: argparse.Namespace, ncr=None):
     if ncr is None:
         ncr = NCRConfig() if getattr(args, "ncr", "on") == "on" else NCRConfig.off()
     session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, ncr=ncr, model=model,
-                            offload=offload, size=getattr(args, "size", None))
-    caps = session.capabilities  # checks the folder (and the weights' configs) now
+                            offload=offload, size=getattr(args, "size", None), cluster=_cluster_config(args))
+    caps = session.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
     if getattr(args, "size", None) and caps.family == "world":
         raise ValueError(f"--size is for a real model (--model DIR): {caps.name} draws "
                          f"{caps.width}x{caps.height} only, and films are enlarged when cut")
@@ -156,6 +156,20 @@ def _engine_session(args: argparse.Namespace, ncr=None):
             print(f"note: NCR runs on the built-in model only for now; {caps.name} samples at full compute",
                   file=sys.stderr)
     return session
+
+
+def _cluster_config(args: argparse.Namespace):
+    """--cluster ADDRESS (or RAY_ADDRESS) on a film command: its shots render on Ray actors. None: here."""
+    if not hasattr(args, "cluster"):
+        return None
+    address = args.cluster or os.environ.get("RAY_ADDRESS")
+    if not address:
+        if args.workers or args.worker_cpus:
+            raise ValueError("--workers and --worker-cpus size a cluster's workers: add --cluster local (or ADDRESS)")
+        return None
+    from engine.cluster import ClusterConfig
+
+    return ClusterConfig(address=address, workers=args.workers, worker_cpus=args.worker_cpus)
 
 
 def _bound_message(err: dict) -> str:
@@ -333,7 +347,7 @@ def _film_output(args: argparse.Namespace, request: str) -> tuple[Path, bool]:
     return _writable_dir(out), created
 
 
-def _film_progress(json_mode: bool):
+def _film_progress(json_mode: bool, prefix: str = ""):
     live = sys.stdout.isatty()  # a redrawn bar on a terminal; only finished takes in a log or a pipe
 
     def show(kind: str, event: dict) -> None:
@@ -347,18 +361,18 @@ def _film_progress(json_mode: bool):
             if not live:
                 return
             bar = "#" * int(20 * event["step"] / event["steps"])
-            print(f"\r  {event['shot']} take {event['take']} [{bar:<20}] {event['step']}/{event['steps']} "
+            print(f"\r  {prefix}{event['shot']} take {event['take']} [{bar:<20}] {event['step']}/{event['steps']} "
                   f"compute {event['compute']:.0%}", end="", flush=True)
         elif "passed" in event:
             verdict = "passed" if event["passed"] else "below the gate"
-            print(f"\r  {event['shot']} take {event['take']}: {event['scored_by']} {event['score']:.0%}, {verdict}"
-                  f"{' (cached)' if event['cached'] else ''}" + " " * 20)
+            print(f"\r  {prefix}{event['shot']} take {event['take']}: {event['scored_by']} {event['score']:.0%}, "
+                  f"{verdict}{' (cached)' if event['cached'] else ''}" + " " * 20)
         elif "note" in event:
-            print(f"note: {event['note']}", file=sys.stderr)
+            print(f"note: {prefix}{event['note']}", file=sys.stderr)
         elif "sound" in event:
-            print(f"  {event['shot']} sound: {event['sound']} event(s){' (cached)' if event['cached'] else ''}")
+            print(f"  {prefix}{event['shot']} sound: {event['sound']} event(s){' (cached)' if event['cached'] else ''}")
         elif "error" in event:
-            print(f"\n  {event['shot']}: {event['error']}")
+            print(f"\n  {prefix}{event['shot']}: {event['error']}")
 
     return show
 
@@ -378,37 +392,19 @@ def _director_settings(args: argparse.Namespace):
                             long_film_ok=args.yes)
 
 
-def _check_storyboard(board, session, where: str = "") -> None:
-    """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering."""
-    from agent.storyboard import StoryboardError, check_for_engine
-    from engine.media import MediaError, probe
-    from tools.common import ToolError, read_image_file
-
-    check_for_engine(board, session.capabilities, where)
-    for i, shot in enumerate(board.shots, 1):  # a named picture or clip must be one, before anything renders
-        if shot.source in (None, "previous"):
-            continue
-        try:
-            if shot.mode == "i2v":
-                read_image_file(shot.source)
-            else:
-                video = probe(shot.source)["video"]
-                if video is None or video["codec"] in ("png", "mjpeg", "bmp", "gif", "webp"):
-                    raise MediaError(f"{shot.source} is not a video: {shot.mode} continues or redraws a clip")
-        except (ToolError, MediaError) as exc:
-            raise StoryboardError(f"{where}shot {i} ({shot.id}): {exc}") from None
-
-
 def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
-    from agent.film import make_film
+    from agent.film import check_storyboard, make_film
 
     settings = _director_settings(args)
     session = _engine_session(args)
-    if storyboard is not None:
-        _check_storyboard(storyboard, session, f"{args.storyboard}: ")
-    out, created = _film_output(args, request or (storyboard.title if storyboard else "film"))
-    report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
-                       on_event=_film_progress(args.json), force=args.force, discard_if_refused=created)
+    try:
+        if storyboard is not None:
+            check_storyboard(storyboard, session, f"{args.storyboard}: ")
+        out, created = _film_output(args, request or (storyboard.title if storyboard else "film"))
+        report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
+                           on_event=_film_progress(args.json), force=args.force, discard_if_refused=created)
+    finally:
+        session.close()
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -425,10 +421,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agent.film import load_conversation, run_conversation
 
     turns = load_conversation(Path(args.conversation)).turns
+    settings = _director_settings(args)
     session = _engine_session(args)
-    out, created = _film_output(args, turns[0])
-    report = run_conversation(out, session, turns, _director_settings(args), on_event=_film_progress(args.json),
-                              force=args.force, discard_if_refused=created)
+    try:
+        out, created = _film_output(args, turns[0])
+        report = run_conversation(out, session, turns, settings, on_event=_film_progress(args.json),
+                                  force=args.force, discard_if_refused=created)
+    finally:
+        session.close()
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -442,6 +442,66 @@ def cmd_render(args: argparse.Namespace) -> int:
     from agent.storyboard import load_storyboard
 
     return _run_film(args, None, storyboard=load_storyboard(args.storyboard))
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Storyboard files to film folders under --out; a summary table at the end; exit 1 if any film failed."""
+    from agent.batch import make_batch
+
+    if args.music:
+        raise ValueError("--music is for one film (render or make); give each storyboard its music in its own run")
+    storyboards = [Path(p) for p in args.storyboards]
+    out = _writable_dir(Path(args.out))
+    settings = _director_settings(args)
+    session = _engine_session(args)
+    try:
+        workers = session.backend.layout["workers"] if session.cluster else 1
+        films = make_batch(storyboards, out, session, settings, on_event=_batch_progress(args.json, len(storyboards)),
+                           force=args.force, parallel=workers)
+    finally:
+        session.close()
+    if args.json:
+        print(json.dumps({"films": [f.model_dump() for f in films]}, indent=2))
+    else:
+        print(_batch_table(films))
+    return EXIT_OK if all(f.error is None for f in films) else EXIT_FAILURE
+
+
+def _batch_progress(json_mode: bool, count: int):
+    """One view of every film in a batch: finished takes and films as lines, prefixed by the film's folder."""
+    import threading
+
+    lock = threading.Lock()
+    finished = []
+    per_film: dict[str, object] = {}
+
+    def show(name: str, kind: str, event: dict) -> None:
+        if json_mode:
+            return
+        with lock:
+            if kind == "film":
+                finished.append(name)
+                verdict = f"made in {event['seconds']:.1f} s" if event["error"] is None else event["error"]
+                print(f"\r[{len(finished)}/{count}] {name}: {verdict}" + " " * 20, flush=True)
+                return
+            if name not in per_film:
+                per_film[name] = _film_progress(False, prefix=f"[{name}] ")
+            per_film[name](kind, event)
+
+    return show
+
+
+def _batch_table(films) -> str:
+    """The batch's summary: film, shots, takes, length, time, and the film's path or what went wrong."""
+    rows = [("film", "shots", "takes", "length", "time", "result")]
+    for f in films:
+        rows.append((Path(f.folder).name, str(f.shots) if f.error is None else "-",
+                     f"{f.takes} ({f.rendered} new)" if f.error is None else "-",
+                     f"{f.length:.1f} s" if f.error is None else "-", f"{f.seconds:.1f} s", f.film or f.error or ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + "  " + row[5] for row in rows]
+    made = sum(f.error is None for f in films)
+    return "\n" + "\n".join(lines) + f"\n\n{made} of {len(films)} films made."
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -509,6 +569,16 @@ def _engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=_size, metavar="WxH",
                         help="with --model: render at this size (default: the model's native size)")
     parser.add_argument("--weights", help="the built-in model's weights folder (default: the shipped model)")
+
+
+def _cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cluster", metavar="ADDRESS", help="render the shots on a Ray cluster: 'local' starts one "
+                        "here, else HOST:PORT, ray://HOST:PORT or 'auto' (default: RAY_ADDRESS, else this process; "
+                        "needs pip install -e '.[cluster]')")
+    parser.add_argument("--workers", type=_whole(1, 4096), help="with --cluster: workers to start, each holding one "
+                        "loaded engine (default: one per GPU, else one per --worker-cpus CPUs)")
+    parser.add_argument("--worker-cpus", type=_whole(1, 1024), help="with --cluster: CPUs each worker holds "
+                        "(default: 1 for the built-in model, a whole machine's for a real model without a GPU)")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -619,21 +689,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, helptext in (("make", "plan, render and cut a film from one request (no questions asked)"),
                            ("render", "render a storyboard YAML file to a film (no language model)"),
-                           ("run", "play a scripted conversation (YAML list of turns) and make its film")):
+                           ("run", "play a scripted conversation (YAML list of turns) and make its film"),
+                           ("batch", "render many storyboard files, a film folder each, sharing the engine")):
         film = sub.add_parser(name, help=helptext)
         if name == "make":
             film.add_argument("request", help='e.g. "a red ball bounces on the beach, then it rolls right"')
         elif name == "render":
             film.add_argument("storyboard", help="storyboard YAML file")
+        elif name == "batch":
+            film.add_argument("storyboards", nargs="+", metavar="STORYBOARD", help="storyboard YAML files")
         else:
             film.add_argument("conversation", help="YAML file with 'turns:', a list of sentences")
-        film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
+        if name == "batch":
+            film.add_argument("--out", required=True, help="folder that gets one film folder per storyboard, named "
+                              "after its file")
+        else:
+            film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
         film.add_argument("--takes", type=_whole(1, 10), default=3,
                           help="most takes per shot at the consistency gate")
         film.add_argument("--steps", type=_whole(1, 200),
                           help="denoising steps (default: the model's; 16 for the built-in one)")
         film.add_argument("--ncr", choices=["on", "off"], default="on")
         _engine_arguments(film)
+        _cluster_arguments(film)
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files, or "
                           "another film (kept under versions/)")
         film.add_argument("--music", metavar="FILE", help="an audio file under the film, ducked under the shots' sound")
@@ -643,7 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--no-sound", action="store_true", help="skip V2A: a silent film (or music only)")
         film.add_argument("--yes", action="store_true", help="make a film longer than two minutes without asking")
         film.add_argument("--json", action="store_true")
-        film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run}[name])
+        film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run, "batch": cmd_batch}[name])
 
     chat = sub.add_parser("chat", help="open the conversational terminal UI")
     chat.add_argument("--films", default="films", help="where film folders go (default: ./films)")
@@ -675,6 +753,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a wrong flag (2, already said in one line)
         return int(exc.code or 0)
+    from agent.film import FilmIncomplete
     from agent.offline_planner import PlannerError
     from agent.storyboard import StoryboardError
     from engine.media import MediaError
@@ -691,6 +770,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_BAD_INPUT, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except PermissionError as exc:
         return _fail(EXIT_OUTPUT, str(exc))
+    except FilmIncomplete as exc:
+        return _fail(EXIT_FAILURE, str(exc))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; finished files are kept, and running the same command again resumes")
     except Exception as exc:  # a bug or an environment fault: one line, the traceback only when asked for

@@ -25,9 +25,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.film_folder import claim_folder, film_identity, film_lock
 from agent.graph import DirectorSettings, build_director
 from agent.llm import make_planner
-from agent.storyboard import Storyboard, StoryboardError, Take, nearest_field, read_text_file, save_storyboard
-from engine.media import write_json
-from tools.common import EngineSession
+from agent.storyboard import (
+    Storyboard,
+    StoryboardError,
+    Take,
+    check_for_engine,
+    nearest_field,
+    read_text_file,
+    save_storyboard,
+)
+from engine.media import MediaError, probe, write_json
+from tools.common import EngineSession, ToolError, read_image_file
 from tools.edit import CutShot, assemble, cut_film
 from tools.pages import contact_sheet, gif_preview, storyboard_page
 
@@ -60,6 +68,14 @@ def _stream(app, inputs, on_event) -> None:
 
 class PlanRefused(ValueError):
     """The request or storyboard could not be planned: nothing was rendered."""
+
+
+class FilmIncomplete(RuntimeError):
+    """A shot could not be rendered (its cluster worker died on every try); every other shot is kept, and
+    running the same command again renders only what is missing."""
+
+
+TAKE_REPORT = {"seed", "key", "scores", "seen", "passed", "seconds", "cached"}  # what report.json keeps of a take
 
 
 def _note(on_event):
@@ -111,6 +127,9 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     board = Storyboard.model_validate(values["storyboard"])
     takes = values.get("takes") or {}
     sounds = values.get("sounds") or {}
+    for shot_id, why in (values.get("failures") or {}).items():
+        number = next(i for i, shot in enumerate(board.shots, 1) if shot.id == shot_id)
+        raise FilmIncomplete(f"shot {number} ({shot_id}) was not rendered: {why}")
     shots_dir = out_dir / "shots"
     shots_dir.mkdir(exist_ok=True)
     cut, shot_reports = [], []
@@ -125,8 +144,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
                            audio_path=sound["audio_path"] if sound else None, caption=shot.prompt))
         shot_reports.append({"id": shot.id, "prompt": shot.prompt, "attributes": shot.attributes, "mode": shot.mode,
                              "source": shot.source, "duration": shot.duration, "transition": shot.transition,
-                             "takes": [t.model_dump(include={"seed", "scores", "seen", "passed", "seconds"})
-                                       for t in shot.takes],
+                             "takes": [t.model_dump(include=TAKE_REPORT) for t in shot.takes],
                              "chosen_seed": best.seed, "frames": len(np.load(best.frames_path, mmap_mode="r")),
                              "fps": best.fps,
                              "sound": {k: sound[k] for k in ("onsets", "impacts", "scenes", "loudness_db")}
@@ -152,6 +170,23 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     gif_preview(assemble(cut_args.model_copy(update={"height": 160})), out_dir / "preview.gif", cut_args.fps)
     storyboard_page(report, shot_frames, film, out_dir / "storyboard.html")
     return report
+
+
+def check_storyboard(board: Storyboard, session: EngineSession, where: str = "") -> None:
+    """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering."""
+    check_for_engine(board, session.capabilities, where)
+    for i, shot in enumerate(board.shots, 1):  # a named picture or clip must be one, before anything renders
+        if shot.source in (None, "previous"):
+            continue
+        try:
+            if shot.mode == "i2v":
+                read_image_file(shot.source)
+            else:
+                video = probe(shot.source)["video"]
+                if video is None or video["codec"] in ("png", "mjpeg", "bmp", "gif", "webp"):
+                    raise MediaError(f"{shot.source} is not a video: {shot.mode} continues or redraws a clip")
+        except (ToolError, MediaError) as exc:
+            raise StoryboardError(f"{where}shot {i} ({shot.id}): {exc}") from None
 
 
 class Conversation(BaseModel):

@@ -1,9 +1,10 @@
 """The director: a LangGraph graph that plans, asks for approval, renders with a consistency gate, answers.
 
-    plan -> review (interrupt) -> render waves (one Send per ready shot) -> sound -> answer
+    plan -> review (interrupt) -> render (one Send per run of chained shots) -> sound -> answer
 
-A shot that continues the previous one (image-to-video from its last frame) waits for it; every other
-shot is sent at once. Each take is scored by the evaluator against the shot and the continuity ledger;
+A run is a shot and the shots that continue it (image-to-video from its last frame, or extend): a run's
+shots render in order, each as soon as the one it continues is done, and the runs render at once (on a
+cluster, each on its own worker). Each take is scored by the evaluator against the shot and the continuity ledger;
 a failing take is retaken with a new seed up to ``max_takes`` times, and every take's scores are kept.
 Every chosen take then gets V2A sound made from its picture. The graph is checkpointed (SQLite), and
 shots and sounds are cached on disk by the hash of their inputs, so a session killed mid-render resumes
@@ -38,7 +39,7 @@ from engine.backends.base import Capabilities
 from engine.eval.pixels import check_pixels
 from engine.eval.video import read_clip
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
-from tools.common import EngineSession, ShotResult
+from tools.common import EngineSession, ShotLost, ShotResult
 from tools.edit import CutOptions
 from tools.extend import ExtendArgs, extend_video
 from tools.i2v import image_to_video
@@ -74,12 +75,17 @@ def _append(old: list, new: list) -> list:
     return (old or []) + (new or [])
 
 
+def _merge_or_clear(old: dict, new: dict | None) -> dict:
+    return {} if new is None else {**(old or {}), **new}
+
+
 class DirectorState(TypedDict, total=False):
     request: str
     storyboard: dict  # Storyboard.model_dump(): plain data, so checkpoints stay portable
     approved: bool
     takes: Annotated[dict[str, list[dict]], _merge_takes]  # shot id -> takes, newest last
     messages: Annotated[list[dict], _append]  # {"role": "assistant"|"user", "content": str}
+    failures: Annotated[dict[str, str], _merge_or_clear]  # shot id -> why it has no take (its worker died)
     sounds: dict[str, dict]  # shot id -> SoundResult.model_dump() for its chosen take
     history: list[dict]  # storyboards before each change at review, newest last ("undo" pops one)
     error: str
@@ -205,28 +211,49 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                                                                      {"role": "assistant", "content": reply}]})
 
     def dispatch(state: DirectorState) -> dict:
+        return {"failures": None}  # a shot that failed last time is tried again
+
+    def collect(state: DirectorState) -> dict:
         return {}
 
-    def ready_shots(state: DirectorState):
+    def ready_runs(state: DirectorState):
         board = Storyboard.model_validate(state["storyboard"])
         done = state.get("takes") or {}
+        failed = state.get("failures") or {}
         sends = []
-        for i, shot in enumerate(board.shots):
-            if done.get(shot.id):  # an emptied take list means "render again" (a retake)
+        for run in shot_runs(board):
+            todo = [shot for shot in run if not done.get(shot.id)]  # an emptied take list means "render again"
+            if not todo or todo[0].id in failed:
                 continue
-            previous = None
-            if shot.source == "previous":
-                if not done.get(board.shots[i - 1].id):
-                    continue  # waits for the shot it continues
-                best = _best(done[board.shots[i - 1].id])
-                previous = best.model_dump() if best else None
-            sends.append(Send("render_shot", {"shot": shot.model_dump(), "previous": previous}))
+            sends.append(Send("render_run", {"shots": [shot.model_dump() for shot in run],
+                                             "done": {shot.id: done[shot.id] for shot in run if done.get(shot.id)}}))
         return sends or ["sound"]
 
-    def render_shot(task: dict) -> dict:
-        shot = Shot.model_validate(task["shot"])
-        previous = Take.model_validate(task["previous"]) if task.get("previous") else None
+    def render_run(task: dict) -> dict:
+        """A run's shots in order; a shot already done is only the start of the next one."""
         write = get_stream_writer()
+        takes: dict[str, list[dict]] = {}
+        failures: dict[str, str] = {}
+        previous: Take | None = None
+        for data in task["shots"]:
+            shot = Shot.model_validate(data)
+            if failures:  # the shot it continues has no take
+                failures[shot.id] = f"continues shot {next(iter(failures))}, which failed"
+                continue
+            shot_takes = task["done"].get(shot.id)
+            if not shot_takes:
+                try:
+                    shot_takes = render_takes(shot, previous, write)
+                except ShotLost as exc:
+                    failures[shot.id] = str(exc)
+                    write({"shot": shot.id, "error": str(exc)})
+                    continue
+                takes[shot.id] = shot_takes
+            previous = _best(shot_takes)
+        return {"takes": takes, "failures": failures}
+
+    def render_takes(shot: Shot, previous: Take | None, write) -> list[dict]:
+        """Takes of one shot until one passes the gate (at most max_takes)."""
         caps = session.capabilities
         takes: list[dict] = []
         for attempt in range(settings.max_takes):
@@ -239,6 +266,8 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             started = time.perf_counter()
             try:
                 result = render_with_tool(shot, previous, seed, settings, session, progress)
+            except ShotLost:
+                raise
             except ToolError as exc:
                 # Not a take: the run stops here, saying why, and the next run renders this shot again (a
                 # failure recorded as a result would leave the folder stuck on it).
@@ -249,13 +278,13 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             scores, seen, passed = score_take(frames, shot, caps, previous_frame)
             take = Take(seed=seed, key=result.key, frames_path=result.frames_path, video_path=result.video_path,
                         last_frame_path=result.last_frame_path, scores=scores, seen=seen, passed=passed,
-                        seconds=time.perf_counter() - started, fps=result.fps)
+                        seconds=time.perf_counter() - started, fps=result.fps, cached=result.cached)
             takes.append(take.model_dump())
             write({"shot": shot.id, "take": attempt + 1, "passed": passed, "score": take.rank,
                    "scored_by": "alignment" if "alignment" in scores else "pixel checks", "cached": result.cached})
             if passed:
                 break
-        return {"takes": {shot.id: takes}}
+        return takes
 
     def sound(state: DirectorState) -> dict:
         """V2A sound for each shot's chosen take (cached by its frames, so only new takes cost anything)."""
@@ -289,6 +318,8 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             if best and "checks" in best.scores:
                 verdict += " (pixel checks only: no reader of content for this engine)"
             scores = ", ".join(f"{Take.model_validate(t).rank:.0%}" for t in shot_takes)
+            if shot.id in (state.get("failures") or {}):
+                verdict = f"not rendered: {state['failures'][shot.id]}"
             lines.append(f"{i}. {shot.prompt}: {len(shot_takes)} take(s) [{scores}], {verdict}")
         return {"messages": [{"role": "assistant", "content": "\n".join(lines)}]}
 
@@ -296,18 +327,29 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
     graph.add_node("plan", plan)
     graph.add_node("review", review)
     graph.add_node("dispatch", dispatch)
-    graph.add_node("render_shot", render_shot)
-    graph.add_node("collect", dispatch)
+    graph.add_node("render_run", render_run)
+    graph.add_node("collect", collect)
     graph.add_node("sound", sound)
     graph.add_node("answer", answer)
     graph.add_edge(START, "plan")
     graph.add_conditional_edges("plan", after_plan, ["review", END])
-    graph.add_conditional_edges("dispatch", ready_shots, ["render_shot", "sound"])
-    graph.add_edge("render_shot", "collect")
-    graph.add_conditional_edges("collect", ready_shots, ["render_shot", "sound"])
+    graph.add_conditional_edges("dispatch", ready_runs, ["render_run", "sound"])
+    graph.add_edge("render_run", "collect")
+    graph.add_conditional_edges("collect", ready_runs, ["render_run", "sound"])
     graph.add_edge("sound", "answer")
     graph.add_edge("answer", END)
     return graph.compile(checkpointer=checkpointer)
+
+
+def shot_runs(board: Storyboard) -> list[list[Shot]]:
+    """The storyboard cut into runs: a shot and the shots after it that continue it."""
+    runs: list[list[Shot]] = []
+    for shot in board.shots:
+        if shot.source == "previous" and runs:
+            runs[-1].append(shot)
+        else:
+            runs.append([shot])
+    return runs
 
 
 def _best(takes: list[dict]) -> Take | None:

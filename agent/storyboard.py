@@ -39,6 +39,7 @@ class Take(BaseModel):
     passed: bool = False
     seconds: float = 0.0
     fps: int = 8  # the engine's frame rate (the built-in model's 8 for takes recorded before there was a choice)
+    cached: bool = False  # when taken, it was found in the shot cache (rendered by an earlier run)
 
     @property
     def rank(self) -> float:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Literal
@@ -21,6 +24,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.backends import Backend, BackendError, Capabilities, RenderRequest, load_backend
+from engine.backends.base import RenderLost
 from engine.media import write_video
 from engine.ncr import NCRConfig
 from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS
@@ -31,6 +35,10 @@ DEFAULT_CACHE = Path.home() / ".cache" / "reelwright" / "shots"
 
 class ToolError(ValueError):
     """A tool call that cannot be carried out; the message is one line saying what to do."""
+
+
+class ShotLost(ToolError):
+    """A shot the cluster could not finish (its worker died on every try): the film's other shots go on."""
 
 
 class ShotAttributes(BaseModel):
@@ -86,28 +94,44 @@ class EngineSession:
     """One loaded engine shared by every tool call (loading costs seconds; a shot about one).
 
     ``model``: a diffusers Wan / LTX-Video folder (None: the built-in world model, from ``weights``);
-    ``size``: (width, height) to render a real model's shots at (None: its native size)."""
+    ``size``: (width, height) to render a real model's shots at (None: its native size);
+    ``cluster``: render on Ray actors instead of here (engine.cluster); shots land in the same cache."""
 
     def __init__(self, weights: str | Path = SHIPPED_WEIGHTS, ncr: NCRConfig | None = None,
                  cache_dir: str | Path = DEFAULT_CACHE, model: str | Path | None = None, device: str | None = None,
-                 offload: str = "none", size: tuple[int, int] | None = None):
+                 offload: str = "none", size: tuple[int, int] | None = None, cluster=None):
         self.weights = Path(weights)
         self.model = Path(model) if model else None
         self.ncr = NCRConfig() if ncr is None else ncr
         self.cache_dir = Path(cache_dir)
         self.device, self.offload, self.size = device, offload, size
+        self.cluster = cluster  # engine.cluster.ClusterConfig | None
         self._backend: Backend | None = None
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     @property
     def backend(self) -> Backend:
-        """The engine, checked on first use (a wrong model folder is a ToolError); weights load on first render."""
+        """The engine, checked on first use (a wrong model folder or an unreachable cluster is a ToolError);
+        weights load on first render (on a cluster, as each worker starts)."""
         if self._backend is None:
             try:
-                self._backend = load_backend(self.model, weights=self.weights, ncr=self.ncr, device=self.device,
-                                             offload=self.offload)
+                local = load_backend(self.model, weights=self.weights, ncr=self.ncr, device=self.device,
+                                     offload=self.offload)
+                if self.cluster is not None:
+                    from engine.cluster import ClusterBackend, engine_spec
+
+                    spec = engine_spec(self.model, self.weights, self.ncr, self.device, self.offload)
+                    local = ClusterBackend(local, spec, self.cluster)
+                self._backend = local
             except BackendError as exc:
                 raise ToolError(str(exc)) from None
         return self._backend
+
+    def close(self) -> None:
+        """Let go of what the engine holds outside this process (a cluster's workers)."""
+        if self._backend is not None and hasattr(self._backend, "close"):
+            self._backend.close()
 
     @property
     def capabilities(self) -> Capabilities:
@@ -124,7 +148,8 @@ class EngineSession:
         caps = self.capabilities
         return {"engine": caps.name, "family": caps.family, "model": str(self.model) if self.model else None,
                 "ncr": self.ncr.__dict__ if caps.family == "world" else None, "device": caps.device,
-                "offload": self.offload if self.model else None}
+                "offload": self.offload if self.model else None,
+                "cluster": ({"address": self.cluster.address, **self.backend.layout} if self.cluster else None)}
 
     def render(self, mode: str, prompt: str, attributes: ShotAttributes, settings: SamplingSettings,
                inputs: dict[str, np.ndarray] | None = None, options: dict | None = None,
@@ -147,28 +172,50 @@ class EngineSession:
             err = exc.errors()[0]
             raise ToolError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
         key = shot_key(request, backend, self.ncr)
-        folder = self.cache_dir / key
-        meta_path = folder / "shot.json"
-        if meta_path.exists() and (folder / "frames.npy").exists():
-            result = ShotResult.model_validate_json(meta_path.read_text())
-            return result.model_copy(update={"cached": True})
+        with self._key_lock(key):  # the same shot asked for twice at once (two films of a batch) renders once
+            return self._cached(key) or self._render_into_cache(key, request, progress)
 
+    def _key_lock(self, key: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _cached(self, key: str) -> ShotResult | None:
+        folder = self.cache_dir / key
+        if (folder / "shot.json").exists() and (folder / "frames.npy").exists():
+            result = ShotResult.model_validate_json((folder / "shot.json").read_text())
+            return result.model_copy(update={"cached": True})
+        return None
+
+    def _render_into_cache(self, key: str, request: RenderRequest, progress) -> ShotResult:
         start = time.perf_counter()
         try:
-            clip = backend.render(request, progress)
+            clip = self.backend.render(request, progress)
+        except RenderLost as exc:
+            raise ShotLost(str(exc)) from None
         except BackendError as exc:
             raise ToolError(str(exc)) from None
         frames = clip.frames
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "frames.npy", frames)
-        Image.fromarray(frames[-1]).save(folder / "last_frame.png")
-        write_video(folder / "shot.mp4", frames, clip.fps, scale=max(1, 256 // max(frames.shape[1:3])))
-        result = ShotResult(mode=mode, key=key, frames_path=str(folder / "frames.npy"),
+        folder = self.cache_dir / key
+        # Written beside the entry and moved into place whole: a killed run or another process writing the same
+        # shot never leaves an entry that looks finished and is not.
+        partial = self.cache_dir / f".{key}.{os.getpid()}.{threading.get_ident()}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        np.save(partial / "frames.npy", frames)
+        Image.fromarray(frames[-1]).save(partial / "last_frame.png")
+        write_video(partial / "shot.mp4", frames, clip.fps, scale=max(1, 256 // max(frames.shape[1:3])))
+        result = ShotResult(mode=request.mode, key=key, frames_path=str(folder / "frames.npy"),
                             video_path=str(folder / "shot.mp4"), last_frame_path=str(folder / "last_frame.png"),
-                            fps=clip.fps, frame_count=len(frames), seed=settings.seed, cached=False,
+                            fps=clip.fps, frame_count=len(frames), seed=request.seed, cached=False,
                             compute_fraction=clip.compute_fraction,
                             timings={**clip.timings, "total": time.perf_counter() - start})
-        meta_path.write_text(result.model_dump_json(indent=2))
+        (partial / "shot.json").write_text(result.model_dump_json(indent=2))
+        if folder.exists() and self._cached(key) is None:
+            shutil.rmtree(folder, ignore_errors=True)  # a half-written entry from before
+        try:
+            partial.rename(folder)
+        except OSError:  # another process finished the same shot first: its entry is the same shot
+            shutil.rmtree(partial, ignore_errors=True)
         return result
 
 

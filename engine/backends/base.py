@@ -23,6 +23,11 @@ class BackendError(ValueError):
     """A request this backend cannot carry out, or a model folder it cannot use; one line says what to do."""
 
 
+class RenderLost(BackendError):
+    """A render that never finished because what was doing it went away (a cluster worker died); trying the
+    same request again may well succeed."""
+
+
 class Capabilities(BaseModel):
     """What one loaded engine can do; planners, storyboard checks, the gate and the cut read it."""
 
@@ -140,6 +145,9 @@ class Backend(Protocol):
     @property
     def transformer(self):
         """The denoising transformer (caches and NCR attach to it)."""
+
+    def load(self) -> None:
+        """Load the weights now (otherwise the first render does): a cluster worker loads before its first shot."""
 
     def render(self, request: RenderRequest, callback: ProgressCallback | None = None) -> Clip: ...
 

@@ -362,6 +362,10 @@ class DiffusersBackend:
     def transformer(self):
         return self._base().transformer
 
+    def load(self) -> None:
+        with self._lock:
+            self._base()
+
     def memory(self, request: RenderRequest, width: int, height: int) -> MemoryPlan:
         return plan_memory(self.info, self.family.vae_ratios(), self.dtype, self.device, self.offload, width, height,
                            request.frames)

@@ -65,6 +65,10 @@ class WorldBackend:
     def transformer(self):
         return self.pipe.transformer
 
+    def load(self) -> None:
+        with self._lock:
+            self.pipe  # noqa: B018 (the property loads)
+
     @property
     def weights_id(self) -> str:
         if self._weights_id is None:

@@ -1,0 +1,329 @@
+"""Shots rendered on a Ray cluster: a pool of actors, each holding one loaded engine.
+
+The driver keeps every decision (the plan, the shot cache and its keys, the gate, sound, the cut); an actor
+only turns a ``RenderRequest`` into a ``Clip``. So a shot rendered on a cluster lands in the same cache
+entry, as the same bytes, as the shot rendered locally, and ``ClusterBackend`` is just another backend to
+the tools.
+
+    driver thread ──acquire()──> idle actor ──render(request)──> Clip ──> driver writes the cache entry
+                  <──progress()── (polled while it renders)
+
+A worker that dies mid-shot (its process killed, its node lost) is replaced, and the shot is sent to the
+next idle actor, at most ``retries`` more times; then the shot fails with ``WorkersLost`` and the rest of
+the film goes on. Ray is imported only here, and only when a cluster is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import re
+import socket
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.backends.base import (
+    BackendError,
+    Capabilities,
+    Clip,
+    ProgressCallback,
+    RenderLost,
+    RenderRequest,
+    StepEvent,
+)
+
+POLL_SECONDS = 0.2  # how often the driver asks a busy actor for its steps (each ask costs about a millisecond)
+
+
+class ClusterError(BackendError):
+    """The cluster cannot be used (unreachable, Ray missing, no room for a worker); one line says what to do."""
+
+
+class WorkersLost(RenderLost):
+    """A shot whose worker died on every try; the rest of the film goes on, and a rerun tries the shot again."""
+
+
+class ClusterConfig(BaseModel):
+    """Where shots render and how the workers are sized."""
+
+    model_config = ConfigDict(extra="forbid")
+    address: str = Field(min_length=1, description="'local' (start Ray here), 'auto', HOST:PORT or "
+                         "ray://HOST:PORT")
+    workers: int | None = Field(None, ge=1, le=4096, description="actors to start (default: one per GPU, else "
+                                "one per worker_cpus CPUs)")
+    worker_cpus: float | None = Field(None, gt=0, le=1024, description="CPUs each actor holds (default: 1 for the "
+                                      "built-in model; all of a machine's for a real model without a GPU)")
+    retries: int = Field(2, ge=0, le=10, description="a shot whose worker dies is sent again this many times")
+
+
+class EngineSpec(BaseModel):
+    """What a worker loads: the same arguments a local engine session gives ``load_backend``."""
+
+    model: str | None = None
+    weights: str
+    ncr: dict = Field(default_factory=dict)
+    device: str | None = None
+    offload: str = "none"
+
+
+class EngineWorker:
+    """One Ray actor: one engine, its weights loaded once, rendering one shot at a time."""
+
+    def __init__(self, spec: dict, threads: int) -> None:
+        import torch
+
+        from engine.backends import load_backend
+        from engine.ncr import NCRConfig
+
+        torch.set_num_threads(max(1, threads))
+        spec = EngineSpec.model_validate(spec)
+        self.backend = load_backend(spec.model, weights=spec.weights, ncr=NCRConfig(**spec.ncr),
+                                    device=spec.device, offload=spec.offload)
+        started = time.perf_counter()
+        self.backend.load()
+        self.stats_ = {"loads": 1, "load_seconds": time.perf_counter() - started, "renders": 0, "pid": os.getpid()}
+        self._events: list[StepEvent] = []
+        self._events_lock = threading.Lock()
+
+    def render(self, request: RenderRequest) -> Clip:
+        with self._events_lock:
+            self._events = []
+
+        def on_step(event: StepEvent) -> None:
+            with self._events_lock:
+                self._events.append(event)
+
+        clip = self.backend.render(request, on_step)
+        self.stats_["renders"] += 1
+        return clip
+
+    def progress(self) -> list[StepEvent]:
+        """The steps finished since the last ask."""
+        with self._events_lock:
+            events, self._events = self._events, []
+        return events
+
+    def stats(self) -> dict:
+        return dict(self.stats_)
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("rendering on a cluster needs Ray: pip install -e '.[cluster]' (or pip install ray)") \
+            from None
+    return ray
+
+
+def check_address(address: str, timeout: float = 2.0) -> None:
+    """An address that names a machine is reached before Ray is asked (Ray itself waits a minute or more)."""
+    if address in ("local", "auto"):
+        return
+    m = re.fullmatch(r"(?:ray://)?\[?([A-Za-z0-9_.:-]+?)\]?:(\d{1,5})", address.strip())
+    if not m:
+        raise ClusterError(f"--cluster {address}: give 'local', 'auto', HOST:PORT or ray://HOST:PORT")
+    host, port = m.group(1), int(m.group(2))
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ClusterError(f"cannot reach the Ray cluster at {address} ({reason}): start it with `ray start --head`, "
+                           f"check the address, or use --cluster local") from None
+
+
+def connect(address: str) -> bool:
+    """Join (or start) the cluster; True when this call started Ray and so should stop it again."""
+    check_address(address)
+    ray = _ray()
+    if ray.is_initialized():  # this process is already a driver (a test, a notebook): its cluster is used
+        return False
+    options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR,
+               "configure_logging": True}
+    try:
+        if address == "local":
+            ray.init(address="local", **options)
+        elif address.startswith("ray://"):
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+        else:
+            ray.init(address=address, **{k: v for k, v in options.items() if k != "include_dashboard"})
+    except Exception as exc:  # Ray's own reasons vary by version: one line, with the address
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ClusterError(f"cannot join the Ray cluster at {address}: {first}") from None
+    return True
+
+
+def worker_layout(resources: dict, config: ClusterConfig, real_model: bool) -> tuple[int, float, float]:
+    """How many actors, and the CPUs and GPUs each holds: one per GPU by default, else one per
+    ``worker_cpus`` CPUs (a real model on CPUs gets a whole machine's CPUs: it is limited by them)."""
+    gpus, cpus = float(resources.get("GPU", 0)), float(resources.get("CPU", 0))
+    if gpus >= 1:
+        each_cpu = config.worker_cpus or 1.0
+        count = config.workers or int(gpus)
+        return count, each_cpu, 1.0
+    if real_model:
+        each_cpu = config.worker_cpus or max(1.0, cpus / max(1, config.workers or 1))
+    else:
+        each_cpu = config.worker_cpus or 1.0
+    if each_cpu > cpus:
+        raise ClusterError(f"the cluster has {cpus:g} CPU(s), fewer than --worker-cpus {each_cpu:g}: ask for fewer")
+    count = config.workers or max(1, int(cpus // each_cpu))
+    return count, each_cpu, 0.0
+
+
+class WorkerPool:
+    """The actors, handed out one shot at a time; a dead one is replaced by a fresh one."""
+
+    def __init__(self, spec: EngineSpec, count: int, cpus: float, gpus: float) -> None:
+        ray = _ray()
+        self._actor_class = ray.remote(EngineWorker).options(
+            num_cpus=cpus, num_gpus=gpus, max_concurrency=2, max_restarts=0, max_task_retries=0)
+        self._spec, self._threads = spec.model_dump(), max(1, int(cpus))
+        self._idle: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self.actors: list = []
+        self.busy: dict[int, object] = {}  # driver thread id -> the actor rendering for it
+        for _ in range(count):
+            self._start()
+
+    def _start(self):
+        actor = self._actor_class.remote(self._spec, self._threads)
+        with self._lock:
+            self.actors.append(actor)
+        self._idle.put(actor)
+        return actor
+
+    def acquire(self):
+        actor = self._idle.get()
+        with self._lock:
+            self.busy[threading.get_ident()] = actor
+        return actor
+
+    def release(self, actor) -> None:
+        with self._lock:
+            self.busy.pop(threading.get_ident(), None)
+        self._idle.put(actor)
+
+    def replace(self, actor) -> None:
+        """A dead actor out, a new one in (it loads its weights while other shots go on)."""
+        _ray().kill(actor, no_restart=True)
+        with self._lock:
+            self.busy.pop(threading.get_ident(), None)
+            if actor in self.actors:
+                self.actors.remove(actor)
+        self._start()
+
+    def stats(self) -> list[dict]:
+        ray = _ray()
+        with self._lock:
+            actors = list(self.actors)
+        return ray.get([a.stats.remote() for a in actors])
+
+    def shutdown(self) -> None:
+        ray = _ray()
+        with self._lock:
+            actors, self.actors = self.actors, []
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
+
+
+def _died(exc: BaseException) -> bool:
+    from ray import exceptions as rex
+
+    lost = (rex.RayActorError, rex.WorkerCrashedError, rex.ObjectLostError, rex.OwnerDiedError, rex.NodeDiedError)
+    return isinstance(exc, lost)
+
+
+class ClusterBackend:
+    """The backend contract over a pool of Ray actors. ``local`` is the same engine, opened on the driver for
+    its capabilities and weights id only (its weights never load here)."""
+
+    def __init__(self, local, spec: EngineSpec, config: ClusterConfig) -> None:
+        self.local = local
+        self.config = config
+        self.capabilities: Capabilities = local.capabilities
+        self._owns_ray = connect(config.address)
+        ray = _ray()
+        try:
+            count, cpus, gpus = worker_layout(ray.cluster_resources(), config, real_model=spec.model is not None)
+            self.pool = WorkerPool(spec, count, cpus, gpus)
+        except BaseException:
+            self.close()
+            raise
+        self.layout = {"workers": count, "cpus_each": cpus, "gpus_each": gpus}
+
+    @property
+    def weights_id(self) -> str:
+        return self.local.weights_id
+
+    @property
+    def transformer(self):
+        raise BackendError("the transformer lives on the cluster's workers, not on this machine")
+
+    def load(self) -> None:
+        """The workers load their weights as they start."""
+
+    def render(self, request: RenderRequest, callback: ProgressCallback | None = None) -> Clip:
+        reasons = []
+        for _ in range(self.config.retries + 1):
+            actor = self.pool.acquire()
+            try:
+                clip = self._render_on(actor, request, callback)
+            except Exception as exc:
+                if not _died(exc):
+                    self.pool.release(actor)
+                    cause = getattr(exc, "cause", None)  # a RayTaskError: the engine's own refusal, without
+                    if isinstance(cause, BackendError):  # the worker's traceback around it
+                        raise BackendError(str(cause)) from None
+                    raise
+                reasons.append(_one_line(exc))
+                self.pool.replace(actor)
+                continue
+            self.pool.release(actor)
+            return clip
+        raise WorkersLost(f"its worker died {len(reasons)} time(s) ({reasons[-1]}); the other shots are kept: run "
+                          f"the same command again to retry it")
+
+    def _render_on(self, actor, request: RenderRequest, callback: ProgressCallback | None) -> Clip:
+        ray = _ray()
+        ref = actor.render.remote(request)
+        while True:
+            ready, _ = ray.wait([ref], timeout=POLL_SECONDS)
+            if callback is not None:
+                events = ray.get(actor.progress.remote()) if not ready else []
+                for event in events:
+                    callback(event)
+            if ready:
+                clip = ray.get(ref)
+                if callback is not None:  # the last steps finished between two asks
+                    for event in ray.get(actor.progress.remote()):
+                        callback(event)
+                return clip
+
+    def stats(self) -> list[dict]:
+        """Each live worker's loads and renders (a model loads once per worker)."""
+        return self.pool.stats()
+
+    def close(self) -> None:
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            pool.shutdown()
+        if self._owns_ray:
+            _ray().shutdown()
+            self._owns_ray = False
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
+
+
+def engine_spec(model: str | Path | None, weights: str | Path, ncr, device: str | None, offload: str) -> EngineSpec:
+    return EngineSpec(model=str(model) if model else None, weights=str(Path(weights).resolve()), ncr=asdict(ncr),
+                      device=device, offload=offload)
