@@ -125,7 +125,7 @@ def _size(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def _engine_session(args: argparse.Namespace, ncr=None):
+def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
     """The engine a command renders with: --model DIR (or REELWRIGHT_MODEL_DIR, or the settings file), else
     the built-in world model. A wrong model folder is refused here, before anything is planned or made."""
     from engine.backends import model_settings
@@ -137,7 +137,7 @@ def _engine_session(args: argparse.Namespace, ncr=None):
     if ncr is None:
         ncr = NCRConfig() if getattr(args, "ncr", "on") == "on" else NCRConfig.off()
     session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, ncr=ncr, model=model,
-                            offload=offload, size=getattr(args, "size", None), cluster=_cluster_config(args))
+                            offload=offload, size=getattr(args, "size", None), cluster=cluster)
     caps = session.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
     if getattr(args, "size", None) and caps.family == "world":
         raise ValueError(f"--size is for a real model (--model DIR): {caps.name} draws "
@@ -167,8 +167,12 @@ def _cluster_config(args: argparse.Namespace):
         if args.workers or args.worker_cpus:
             raise ValueError("--workers and --worker-cpus size a cluster's workers: add --cluster local (or ADDRESS)")
         return None
-    from engine.cluster import ClusterConfig
+    from engine.cluster import ClusterConfig, ClusterError, check_address
 
+    try:
+        check_address(address)  # before any model loads: an unreachable address is said at once
+    except ClusterError as exc:
+        raise ValueError(str(exc)) from None
     return ClusterConfig(address=address, workers=args.workers, worker_cpus=args.worker_cpus)
 
 
@@ -395,8 +399,9 @@ def _director_settings(args: argparse.Namespace):
 def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) -> int:
     from agent.film import check_storyboard, make_film
 
+    cluster = _cluster_config(args)  # an unreachable cluster is said before anything loads
     settings = _director_settings(args)
-    session = _engine_session(args)
+    session = _engine_session(args, cluster=cluster)
     try:
         if storyboard is not None:
             check_storyboard(storyboard, session, f"{args.storyboard}: ")
@@ -421,8 +426,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agent.film import load_conversation, run_conversation
 
     turns = load_conversation(Path(args.conversation)).turns
+    cluster = _cluster_config(args)
     settings = _director_settings(args)
-    session = _engine_session(args)
+    session = _engine_session(args, cluster=cluster)
     try:
         out, created = _film_output(args, turns[0])
         report = run_conversation(out, session, turns, settings, on_event=_film_progress(args.json),
@@ -451,9 +457,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.music:
         raise ValueError("--music is for one film (render or make); give each storyboard its music in its own run")
     storyboards = [Path(p) for p in args.storyboards]
+    cluster = _cluster_config(args)
     out = _writable_dir(Path(args.out))
     settings = _director_settings(args)
-    session = _engine_session(args)
+    session = _engine_session(args, cluster=cluster)
     try:
         workers = session.backend.layout["workers"] if session.cluster else 1
         films = make_batch(storyboards, out, session, settings, on_event=_batch_progress(args.json, len(storyboards)),

@@ -144,6 +144,7 @@ def connect(address: str) -> bool:
     ray = _ray()
     if ray.is_initialized():  # this process is already a driver (a test, a notebook): its cluster is used
         return False
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's core logs its retries to the terminal
     options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR,
                "configure_logging": True}
     try:
@@ -155,26 +156,31 @@ def connect(address: str) -> bool:
             ray.init(address=address, **{k: v for k, v in options.items() if k != "include_dashboard"})
     except Exception as exc:  # Ray's own reasons vary by version: one line, with the address
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ClusterError(f"cannot join the Ray cluster at {address}: {first}") from None
+        hint = "" if address == "local" or os.environ.get("RAY_AUTH_MODE") else (
+            "; a cluster started by `ray start` (Ray 2.59 and later) asks for its token: set RAY_AUTH_MODE=token, "
+            "and RAY_AUTH_TOKEN (from `ray get-auth-token` on its head) where ~/.ray/auth_token is not its")
+        raise ClusterError(f"cannot join the Ray cluster at {address}: {first}{hint}") from None
     return True
 
 
-def worker_layout(resources: dict, config: ClusterConfig, real_model: bool) -> tuple[int, float, float]:
-    """How many actors, and the CPUs and GPUs each holds: one per GPU by default, else one per
-    ``worker_cpus`` CPUs (a real model on CPUs gets a whole machine's CPUs: it is limited by them)."""
-    gpus, cpus = float(resources.get("GPU", 0)), float(resources.get("CPU", 0))
-    if gpus >= 1:
-        each_cpu = config.worker_cpus or 1.0
-        count = config.workers or int(gpus)
-        return count, each_cpu, 1.0
-    if real_model:
-        each_cpu = config.worker_cpus or max(1.0, cpus / max(1, config.workers or 1))
+def worker_layout(nodes: list[dict], config: ClusterConfig, real_model: bool) -> tuple[int, float, float]:
+    """How many actors, and the CPUs and GPUs each holds, from the live nodes' resources: one per GPU by
+    default, else one per ``worker_cpus`` CPUs, where a real model on CPUs takes a whole machine's (it is
+    limited by them). More workers than fit would wait for room forever, so they are refused."""
+    if any(node.get("GPU", 0) >= 1 for node in nodes):
+        each_cpu, each_gpu = config.worker_cpus or 1.0, 1.0
+        room = sum(min(int(node.get("GPU", 0)), int(node.get("CPU", 0) // each_cpu)) for node in nodes)
     else:
-        each_cpu = config.worker_cpus or 1.0
-    if each_cpu > cpus:
-        raise ClusterError(f"the cluster has {cpus:g} CPU(s), fewer than --worker-cpus {each_cpu:g}: ask for fewer")
-    count = config.workers or max(1, int(cpus // each_cpu))
-    return count, each_cpu, 0.0
+        smallest = min((node.get("CPU", 0) for node in nodes if node.get("CPU", 0) >= 1), default=0)
+        each_cpu, each_gpu = config.worker_cpus or (smallest if real_model else 1.0), 0.0
+        room = sum(int(node.get("CPU", 0) // each_cpu) for node in nodes) if each_cpu else 0
+    what = f"{each_cpu:g} CPU{'s' * (each_cpu != 1)}" + (" and a GPU" if each_gpu else "")
+    if room < 1:
+        raise ClusterError(f"no machine in the cluster has room for a worker of {what}: ask for fewer "
+                           f"--worker-cpus, or add machines")
+    if config.workers and config.workers > room:
+        raise ClusterError(f"--workers {config.workers}: the cluster has room for {room} worker(s) of {what}")
+    return config.workers or room, each_cpu, each_gpu
 
 
 class WorkerPool:
@@ -251,7 +257,8 @@ class ClusterBackend:
         self._owns_ray = connect(config.address)
         ray = _ray()
         try:
-            count, cpus, gpus = worker_layout(ray.cluster_resources(), config, real_model=spec.model is not None)
+            nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
+            count, cpus, gpus = worker_layout(nodes, config, real_model=spec.model is not None)
             self.pool = WorkerPool(spec, count, cpus, gpus)
         except BaseException:
             self.close()

@@ -71,13 +71,14 @@ def test_an_unreachable_cluster_is_one_line_before_any_model_loads(tmp_path, cap
     assert "add --cluster local" in capsys.readouterr().err
 
 
-ray = pytest.importorskip("ray", reason="the cluster tests need the [cluster] extra (pip install -e '.[cluster]')")
+NEEDS_RAY = "the cluster tests need the [cluster] extra (pip install -e '.[cluster]')"
 
 
 @pytest.fixture(scope="module")
 def local_ray():
     import logging
 
+    ray = pytest.importorskip("ray", reason=NEEDS_RAY)
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     yield
     ray.shutdown()
@@ -150,6 +151,8 @@ def test_a_batch_counts_one_load_per_worker(local_ray, tmp_path):
 
 
 def test_a_worker_killed_mid_shot_is_replaced_and_the_shot_retried(local_ray, tmp_path):
+    import ray
+
     from tools.common import SamplingSettings, ShotAttributes, ShotLost
 
     local, remote = _sessions(tmp_path)
@@ -199,6 +202,7 @@ def test_a_worker_killed_mid_shot_is_replaced_and_the_shot_retried(local_ray, tm
 
 
 def test_a_killed_driver_rerun_renders_nothing_twice(tmp_path):
+    pytest.importorskip("ray", reason=NEEDS_RAY)
     board = _board(tmp_path / "b.yaml")
     env = {**os.environ, "HOME": str(tmp_path / "home")}
     cache = tmp_path / "home" / ".cache" / "reelwright" / "shots"
@@ -222,3 +226,19 @@ def test_a_killed_driver_rerun_renders_nothing_twice(tmp_path):
     assert len(takes) == 4
     for take in takes:
         assert take["cached"] == (take["key"] in before), "a shot finished before the kill is not rendered again"
+
+
+def test_worker_layout_follows_the_machines():
+    from engine.cluster import ClusterConfig, ClusterError, worker_layout
+
+    two_cpu = [{"CPU": 2.0}]
+    assert worker_layout(two_cpu, ClusterConfig(address="local"), real_model=False) == (2, 1.0, 0.0)
+    assert worker_layout(two_cpu, ClusterConfig(address="local"), real_model=True) == (1, 2.0, 0.0)
+    machines = [{"CPU": 16.0, "GPU": 2.0}, {"CPU": 8.0, "GPU": 1.0}, {"CPU": 4.0}]
+    assert worker_layout(machines, ClusterConfig(address="auto"), real_model=True) == (3, 1.0, 1.0)
+    cpus = [{"CPU": 16.0}, {"CPU": 8.0}]
+    assert worker_layout(cpus, ClusterConfig(address="auto"), real_model=True) == (3, 8.0, 0.0)
+    with pytest.raises(ClusterError, match="room for 2 worker"):
+        worker_layout(two_cpu, ClusterConfig(address="local", workers=3), real_model=False)
+    with pytest.raises(ClusterError, match="no machine in the cluster has room"):
+        worker_layout(two_cpu, ClusterConfig(address="local", worker_cpus=4), real_model=False)
