@@ -6,7 +6,7 @@ entry, as the same bytes, as the shot rendered locally, and ``ClusterBackend`` i
 the tools.
 
     driver thread ──acquire()──> idle actor ──render(request)──> Clip ──> driver writes the cache entry
-                  <──progress()── (polled while it renders)
+                  <──take()── progress board <──post()── (finished steps, every POLL_SECONDS)
 
 A worker that dies mid-shot (its process killed, its node lost) is replaced, and the shot is sent to the
 next idle actor, at most ``retries`` more times; then the shot fails with ``WorkersLost`` and the rest of
@@ -22,6 +22,7 @@ import re
 import socket
 import threading
 import time
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from engine.backends.base import (
     StepEvent,
 )
 
-POLL_SECONDS = 0.2  # how often the driver asks a busy actor for its steps (each ask costs about a millisecond)
+POLL_SECONDS = 0.2  # how often finished steps are posted and collected (each costs about a millisecond)
 
 
 class ClusterError(BackendError):
@@ -72,7 +73,8 @@ class EngineSpec(BaseModel):
 
 
 class EngineWorker:
-    """One Ray actor: one engine, its weights loaded once, rendering one shot at a time."""
+    """One Ray actor: one engine, its weights loaded once, rendering one shot at a time on its main thread
+    (torch's CPU kernels run measurably slower from a second thread, so the actor has only the one)."""
 
     def __init__(self, spec: dict, threads: int) -> None:
         import torch
@@ -87,29 +89,39 @@ class EngineWorker:
         started = time.perf_counter()
         self.backend.load()
         self.stats_ = {"loads": 1, "load_seconds": time.perf_counter() - started, "renders": 0, "pid": os.getpid()}
-        self._events: list[StepEvent] = []
-        self._events_lock = threading.Lock()
 
-    def render(self, request: RenderRequest) -> Clip:
-        with self._events_lock:
-            self._events = []
+    def render(self, request: RenderRequest, tag: str | None = None, board=None) -> tuple[Clip, list[StepEvent]]:
+        """The clip, and the finished steps not yet posted to ``board`` (posted under ``tag`` every
+        POLL_SECONDS, without waiting for the board)."""
+        unposted: list[StepEvent] = []
+        posted_at = time.perf_counter()
 
         def on_step(event: StepEvent) -> None:
-            with self._events_lock:
-                self._events.append(event)
+            nonlocal unposted, posted_at
+            unposted.append(event)
+            if board is not None and time.perf_counter() - posted_at >= POLL_SECONDS:
+                board.post.remote(tag, unposted)
+                unposted, posted_at = [], time.perf_counter()
 
         clip = self.backend.render(request, on_step)
         self.stats_["renders"] += 1
-        return clip
-
-    def progress(self) -> list[StepEvent]:
-        """The steps finished since the last ask."""
-        with self._events_lock:
-            events, self._events = self._events, []
-        return events
+        return clip, unposted
 
     def stats(self) -> dict:
         return dict(self.stats_)
+
+
+class ProgressBoard:
+    """Where workers post finished steps for the driver to collect (a small actor that holds no CPU)."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, list[StepEvent]] = {}
+
+    def post(self, tag: str, events: list[StepEvent]) -> None:
+        self._events.setdefault(tag, []).extend(events)
+
+    def take(self, tag: str) -> list[StepEvent]:
+        return self._events.pop(tag, [])
 
 
 def _ray():
@@ -188,8 +200,8 @@ class WorkerPool:
 
     def __init__(self, spec: EngineSpec, count: int, cpus: float, gpus: float) -> None:
         ray = _ray()
-        self._actor_class = ray.remote(EngineWorker).options(
-            num_cpus=cpus, num_gpus=gpus, max_concurrency=2, max_restarts=0, max_task_retries=0)
+        self._actor_class = ray.remote(EngineWorker).options(num_cpus=cpus, num_gpus=gpus, max_restarts=0,
+                                                             max_task_retries=0)
         self._spec, self._threads = spec.model_dump(), max(1, int(cpus))
         self._idle: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
@@ -260,6 +272,7 @@ class ClusterBackend:
             nodes = [node["Resources"] for node in ray.nodes() if node.get("Alive")]
             count, cpus, gpus = worker_layout(nodes, config, real_model=spec.model is not None)
             self.pool = WorkerPool(spec, count, cpus, gpus)
+            self.board = ray.remote(ProgressBoard).options(num_cpus=0).remote()
         except BaseException:
             self.close()
             raise
@@ -299,18 +312,19 @@ class ClusterBackend:
 
     def _render_on(self, actor, request: RenderRequest, callback: ProgressCallback | None) -> Clip:
         ray = _ray()
-        ref = actor.render.remote(request)
+        if callback is None:
+            clip, _ = ray.get(actor.render.remote(request))
+            return clip
+        tag = uuid.uuid4().hex
+        ref = actor.render.remote(request, tag, self.board)
         while True:
             ready, _ = ray.wait([ref], timeout=POLL_SECONDS)
-            if callback is not None:
-                events = ray.get(actor.progress.remote()) if not ready else []
-                for event in events:
-                    callback(event)
+            for event in ray.get(self.board.take.remote(tag)):
+                callback(event)
             if ready:
-                clip = ray.get(ref)
-                if callback is not None:  # the last steps finished between two asks
-                    for event in ray.get(actor.progress.remote()):
-                        callback(event)
+                clip, last = ray.get(ref)
+                for event in last:
+                    callback(event)
                 return clip
 
     def stats(self) -> list[dict]:
@@ -321,6 +335,9 @@ class ClusterBackend:
         pool = getattr(self, "pool", None)
         if pool is not None:
             pool.shutdown()
+        if getattr(self, "board", None) is not None:
+            _ray().kill(self.board)
+            self.board = None
         if self._owns_ray:
             _ray().shutdown()
             self._owns_ray = False
