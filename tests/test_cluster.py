@@ -242,3 +242,15 @@ def test_worker_layout_follows_the_machines():
         worker_layout(two_cpu, ClusterConfig(address="local", workers=3), real_model=False)
     with pytest.raises(ClusterError, match="no machine in the cluster has room"):
         worker_layout(two_cpu, ClusterConfig(address="local", worker_cpus=4), real_model=False)
+
+
+def test_without_a_cluster_ray_is_not_imported(tmp_path):
+    board = tmp_path / "one.yaml"
+    board.write_text(BOARD.format(title="one", colour="red").split("  - id: s2")[0])
+    script = ("import sys; from agent.cli import main; "
+              f"code = main(['render', {str(board)!r}, '--out', {str(tmp_path / 'f')!r}, '--steps', '1', '--takes', "
+              "'1', '--no-sound']); assert code == 0, code; assert 'ray' not in sys.modules, 'ray was imported'")
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    env.pop("RAY_ADDRESS", None)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
