@@ -511,6 +511,46 @@ def _batch_table(films) -> str:
     return "\n" + "\n".join(lines) + f"\n\n{made} of {len(films)} films made."
 
 
+def _film_settings(folder: Path):
+    """The settings a film was made with (steps, takes, sound, the cut) and its model folder, from its report,
+    so that shots rendered again match the ones kept."""
+    from agent.graph import DirectorSettings
+
+    try:
+        report = json.loads((folder / "report.json").read_text())
+        return DirectorSettings.model_validate(report["settings"]), (report.get("engine") or {}).get("model")
+    except (OSError, ValueError, KeyError, TypeError):
+        return DirectorSettings(), None
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    """A change to a finished film: only the shots it touches are rendered again; the folder is re-cut."""
+    from agent.film_edit import FilmEditError, edit_film
+
+    folder = Path(args.film)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no such film folder: {folder}: give the folder a film was made in")
+    settings, model = _film_settings(folder)
+    if model and not args.model:
+        args.model = model  # the film's own engine, unless another is asked for
+    session = _engine_session(args)
+    try:
+        report, edit = edit_film(folder, session, args.change, settings, on_event=_film_progress(args.json))
+    except FilmEditError as exc:
+        raise ValueError(str(exc)) from None
+    finally:
+        session.close()
+    if args.json:
+        print(json.dumps(report, indent=2, default=float))
+    else:
+        from agent.storyboard import Storyboard
+
+        board = Storyboard.model_validate_json(json.dumps({"title": report["title"], "shots": [
+            {"id": s["id"], "prompt": s["prompt"]} for s in report["shots"]]}))
+        print(f"{edit.message}\n{edit.summary(board)}\nFilm: {report['film']}")
+    return EXIT_OK
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise ValueError("chat needs a terminal to talk in: run it in one, or script a film with `reelwright run "
@@ -729,6 +769,15 @@ def build_parser() -> argparse.ArgumentParser:
         film.add_argument("--yes", action="store_true", help="make a film longer than two minutes without asking")
         film.add_argument("--json", action="store_true")
         film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run, "batch": cmd_batch}[name])
+
+    edit = sub.add_parser("edit", help="change a finished film: only the shots the change touches are rendered "
+                          "again, and the folder is re-cut (the previous cut is kept as film.vN.mp4)")
+    edit.add_argument("film", help="the film's folder")
+    edit.add_argument("change", help='e.g. "make the first shot green", "swap shots 1 and 2", "undo"')
+    edit.add_argument("--ncr", choices=["on", "off"], default="on")
+    _engine_arguments(edit)
+    edit.add_argument("--json", action="store_true")
+    edit.set_defaults(func=cmd_edit)
 
     chat = sub.add_parser("chat", help="open the conversational terminal UI")
     chat.add_argument("--films", default="films", help="where film folders go (default: ./films)")

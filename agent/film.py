@@ -224,8 +224,11 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
                      settings: DirectorSettings | None = None,
                      on_event: Callable[[str, dict], None] | None = None, force: bool = False,
                      discard_if_refused: bool = False) -> dict:
-    """Scripted turns: the first is the request, each later one answers the director's question."""
+    """Scripted turns: the first is the request, each later one answers the director's question, and the turns
+    after the film is made are changes to it (agent.film_edit). A rerun applies only the turns not yet applied."""
     from langgraph.types import Command
+
+    from agent.film_edit import FilmEditError, change_film
 
     if not turns:
         raise ValueError("the conversation has no turns: give at least the request")
@@ -235,21 +238,40 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     # The request names the film; later turns may be added (an approval the first run lacked) and it resumes.
     with _own_folder(out_dir, session, "conversation", turns[0], force, on_event, discard_if_refused):
         with director_session(out_dir, session, settings) as app:
+            made_at = len(turns)
             for i, turn in enumerate(turns):
                 _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)
                 state = app.get_state(FILM_THREAD)
                 transcript.append({"you": turn,
                                    "director": (state.values.get("messages") or [{}])[-1].get("content", "")})
                 if not state.next:
+                    made_at = i
                     break
             values = app.get_state(FILM_THREAD).values
             finished = not app.get_state(FILM_THREAD).next
-        if values.get("error"):
-            raise PlanRefused(values["error"])
-        if not finished:
-            raise ValueError("the conversation ended before the storyboard was approved: add a turn such as 'yes'")
-        report = write_film(out_dir, values, session, settings, turns[0], started)
+            if values.get("error"):
+                raise PlanRefused(values["error"])
+            if not finished:
+                raise ValueError("the conversation ended before the storyboard was approved: add a turn such as "
+                                 "'yes'")
+            report = write_film(out_dir, values, session, settings, turns[0], started)
+            # Turns already played by an earlier run of this script (the film may have been made at an earlier
+            # turn then): only the ones after them are changes still to make.
+            played = max(values.get("script_turns") or 0, made_at + 1)
+            if not values.get("script_turns"):
+                app.update_state(FILM_THREAD, {"script_turns": played}, as_node="answer")
+            for k in range(made_at + 1, len(turns)):
+                turn = turns[k]
+                if k < played:
+                    transcript.append({"you": turn, "director": "(made by an earlier run)"})
+                    continue
+                try:
+                    report, edit = change_film(out_dir, app, session, settings, turn, on_event,
+                                               also={"script_turns": k + 1})
+                except FilmEditError as exc:
+                    raise ValueError(f"turn {k + 1} ({turn!r}): {exc}") from None
+                board = Storyboard.model_validate(app.get_state(FILM_THREAD).values["storyboard"])
+                transcript.append({"you": turn, "director": f"{edit.message} {edit.summary(board)}"})
     report["transcript"] = transcript
     write_json(out_dir / "report.json", report)
     return report
-

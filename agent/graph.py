@@ -88,6 +88,8 @@ class DirectorState(TypedDict, total=False):
     failures: Annotated[dict[str, str], _merge_or_clear]  # shot id -> why it has no take (its worker died)
     sounds: dict[str, dict]  # shot id -> SoundResult.model_dump() for its chosen take
     history: list[dict]  # storyboards before each change at review, newest last ("undo" pops one)
+    edits: list[dict]  # changes to the finished film, newest last: {request, storyboard before, takes before}
+    script_turns: int  # how many of a scripted conversation's turns have been played (reruns skip them)
     error: str
 
 
