@@ -68,8 +68,8 @@ def make_batch(storyboards: list[Path], out: Path, session: EngineSession, setti
             takes = [t for shot in report["shots"] for t in shot["takes"]]
             line.shots, line.takes = len(report["shots"]), len(takes)
             line.rendered = sum(not t.get("cached") for t in takes)
-            line.length = sum(shot["frames"] / shot["fps"] for shot in report["shots"])
-            line.film = report["film"]
+            line.length = report["length"]
+            line.film = str(folder / report["film"])
         line.seconds = time.perf_counter() - started
         if on_event is not None:
             on_event(folder.name, "film", line.model_dump())

@@ -413,7 +413,8 @@ def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) ->
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
-        print(f"\nFilm: {report['film']} ({len(report['shots'])} shots, {report['seconds']:.1f}s). "
+        print(f"\nFilm: {out / report['film']} ({len(report['shots'])} shots, {report['length']:.1f} s long, made in "
+              f"{report['seconds']:.1f} s). "
               f"Storyboard, report and shots are in {out}/")
     return EXIT_OK
 
@@ -440,7 +441,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         for line in report["transcript"]:
             print(f"you: {line['you']}\ndirector: {line['director']}\n")
-        print(f"Film: {report['film']}")
+        print(f"Film: {out / report['film']}")
     return EXIT_OK
 
 
@@ -547,7 +548,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
         board = Storyboard.model_validate_json(json.dumps({"title": report["title"], "shots": [
             {"id": s["id"], "prompt": s["prompt"]} for s in report["shots"]]}))
-        print(f"{edit.message}\n{edit.summary(board)}\nFilm: {report['film']}")
+        print(f"{edit.message}\n{edit.summary(board)}\nFilm: {folder / report['film']}")
     return EXIT_OK
 
 
@@ -557,8 +558,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
                          "conversation.yaml` or `reelwright make \"REQUEST\"`")
     from tui.app import ReelwrightApp
 
-    session = _engine_session(args)
-    ReelwrightApp(session, films_root=Path(args.films)).run()
+    # The screen comes up at once; the engine loads behind it (a wrong model folder is said in the chat).
+    app = ReelwrightApp(load_session=lambda: _engine_session(args), films_root=Path(args.films))
+    app.run()
+    if app.exit_note:
+        print(app.exit_note)
     return EXIT_OK
 
 
@@ -809,34 +813,36 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a wrong flag (2, already said in one line)
         return int(exc.code or 0)
-    from agent.film import FilmIncomplete
-    from agent.offline_planner import PlannerError
-    from agent.storyboard import StoryboardError
-    from engine.media import MediaError
-    from engine.pipeline import GenerationError
-    from engine.world.vocab import VocabularyError
-    from tools.common import ToolError
-
     try:
         return args.func(args)
-    except (VocabularyError, MediaError, GenerationError, PlannerError, StoryboardError, ToolError, FileNotFoundError,
-            FileExistsError, ValueError) as exc:
-        if args.debug:
-            raise
-        return _fail(EXIT_BAD_INPUT, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    except PermissionError as exc:
-        return _fail(EXIT_OUTPUT, str(exc))
-    except FilmIncomplete as exc:
-        return _fail(EXIT_FAILURE, str(exc))
     except KeyboardInterrupt:
         return _fail(130, "interrupted; finished files are kept, and running the same command again resumes")
-    except Exception as exc:  # a bug or an environment fault: one line, the traceback only when asked for
+    except Exception as exc:
         if args.debug:
             raise
-        first = str(exc).splitlines()[0][:200] if str(exc) else "no message"
-        return _fail(EXIT_FAILURE, f"unexpected failure ({type(exc).__name__}: {first}); finished files are kept; "
-                                   f"run again with --debug for the details")
+        return _fail(*_failure(exc))
 
+
+def _raised(exc: BaseException, module: str, name: str) -> bool:
+    """``exc`` is ``module.name`` (looked up only if the module was imported: then it cannot be one otherwise).
+    main imports nothing heavy, so `chat` puts its screen up at once and --help needs no torch."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))
+
+
+def _failure(exc: Exception) -> tuple[int, str]:
+    """The exit code and the one line for a command's failure."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, PermissionError):
+        return EXIT_OUTPUT, str(exc)
+    # Bad input: the readers' own errors are ValueErrors; a media file that cannot be read is a MediaError.
+    if isinstance(exc, (FileNotFoundError, FileExistsError, ValueError)) or _raised(exc, "engine.media", "MediaError"):
+        return EXIT_BAD_INPUT, first
+    if _raised(exc, "agent.film", "FilmIncomplete"):  # a shot whose cluster worker died on every try
+        return EXIT_FAILURE, first
+    # A bug or an environment fault: one line, the traceback only when asked for.
+    return EXIT_FAILURE, (f"unexpected failure ({type(exc).__name__}: {first[:200]}); finished files are kept; "
+                          f"run again with --debug for the details")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,6 +29,16 @@ class EditOutcome:
     message: str = ""
 
 
+def shot_names(board: Storyboard, ids: list[str]) -> str:
+    """Shots as a person counts them: 'shot 2', 'shots 1 and 3' (ids are internal)."""
+    numbers = {shot.id: i for i, shot in enumerate(board.shots, 1)}
+    named = [str(numbers[i]) for i in ids if i in numbers]
+    if not named:
+        return "nothing"
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"shot{'s' * (len(named) != 1)} {listed}"
+
+
 def _shot_numbers(norm: str, count: int) -> list[int]:
     """1-based shot numbers mentioned: 'shot 2', 'shots 1 and 3', 'the second shot', 'the last shot'."""
     found: list[tuple[int, int]] = []
@@ -113,7 +123,8 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
         board.shots = [s for s in board.shots if s.id not in removed]
         changed = rechain(board, caps)
         board.ledger.changes.append(f"removed {', '.join(removed)}")
-        return EditOutcome(board, changed, f"Removed {', '.join(removed)}; {len(board.shots)} shots left.")
+        gone = f"shot{'s' * (len(numbers) != 1)} {', '.join(str(n) for n in numbers)}"  # numbered as they were
+        return EditOutcome(board, changed, f"Removed {gone}; {len(board.shots)} shots left.")
 
     if re.search(r" (swap|switch|exchange) ", norm):
         if len(numbers) != 2:
@@ -131,7 +142,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
             shot = board.shots[n - 1]
             shot.seed += 1000  # a new seed gives a new take; the old takes stay in the shot's history
             changed.append(shot.id)
-        return EditOutcome(board, changed, f"Retaking {', '.join(changed)} with a new seed.")
+        return EditOutcome(board, changed, f"Retaking {shot_names(board, changed)} with a new seed.")
 
     transition = None
     if re.search(r" (crossfade|cross fade|dissolve) ", norm):
@@ -168,7 +179,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
         board.shots.append(shot)
         rechain(board, caps)
         board.notes.extend(n for n in clause.notes if n not in board.notes)
-        return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
+        return EditOutcome(board, [shot.id], f"Added {shot_names(board, [shot.id])}: {shot.prompt}.")
 
     # Attribute changes: "make the second shot blue", "make it a cube", "set it at night", "make shot 2 4 seconds".
     changes: dict[str, str] = {}
@@ -200,7 +211,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
     changed += [c for c in rechain(board, caps) if c not in changed]
     what = ", ".join(f"{k} {v}" for k, v in changes.items()) or f"{seconds.group(1)} seconds"
     board.ledger.changes.append(f"{', '.join(changed) or 'nothing'}: {what}")
-    return EditOutcome(board, changed, f"Changed {', '.join(changed) or 'nothing'} ({what}).")
+    return EditOutcome(board, changed, f"Changed {shot_names(board, changed)} ({what}).")
 
 
 def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[int], caps: Capabilities) -> EditOutcome:
@@ -219,7 +230,7 @@ def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[in
         shot = FreeTextPlanner(caps).add_step(board, text, seed=(last.seed + 1) if last else 0)
         if shot is None:
             raise EditError("what should the new shot show? e.g. 'add a shot where the kite lands on the sand'")
-        return EditOutcome(board, [shot.id], f"Added {shot.id}: {shot.prompt}.")
+        return EditOutcome(board, [shot.id], f"Added {shot_names(board, [shot.id])}: {shot.prompt}.")
     prompt = re.match(r"^\s*(?:make\s+|change\s+|set\s+)?(?:the\s+)?(?:shot\s+\w+|\w+\s+shot)\s*:\s*(.+)$", request,
                       re.I)
     if len(numbers) == 1 and prompt:
@@ -233,8 +244,8 @@ def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[in
         for n in targets:
             board.shots[n - 1].duration = min(longest, 8.0, float(seconds.group(1)))
         changed = [board.shots[n - 1].id for n in targets]
-        return EditOutcome(board, changed, f"Changed {', '.join(changed)} ({board.shots[targets[0] - 1].duration:g} "
-                                           f"seconds).")
+        return EditOutcome(board, changed, f"Changed {shot_names(board, changed)} "
+                                           f"({board.shots[targets[0] - 1].duration:g} seconds).")
     raise EditError("with this model, change a shot by giving its new prompt, e.g. 'shot 2: a red kite over the "
                     "dunes at sunset'; or 'add a shot where …', 'make shot 2 4 seconds', 'remove shot 2', 'swap shots "
                     "1 and 2', 'retake shot 3', 'use a crossfade'")

@@ -36,7 +36,7 @@ from agent.storyboard import (
 )
 from engine.media import MediaError, probe, write_json
 from tools.common import EngineSession, ToolError, read_image_file
-from tools.edit import CutShot, assemble, cut_film
+from tools.edit import CutShot, assemble, cut_film, running_time
 from tools.pages import contact_sheet, gif_preview, storyboard_page
 
 
@@ -122,8 +122,12 @@ def make_film(out_dir: Path, session: EngineSession, request: str | None = None,
 
 
 def write_film(out_dir: Path, values: dict, session: EngineSession, settings: DirectorSettings,
-               request: str | None, started: float) -> dict:
-    """Shots, the cut, the storyboard and the report from a finished director session's state."""
+               request: str | None, started: float | None) -> dict:
+    """Shots, the cut, the storyboard and the report from a finished director session's state.
+
+    The folder stands alone: the report and storyboard.yaml name its files relative to it (film.mp4,
+    shots/01_s1.mp4), never the shot cache, so it can be moved or shared as it is. ``started``: when making
+    it began (perf_counter), for the report's "seconds"; None when unknown."""
     board = Storyboard.model_validate(values["storyboard"])
     takes = values.get("takes") or {}
     sounds = values.get("sounds") or {}
@@ -138,23 +142,27 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
         best = shot.best_take()
         if best is None or not best.frames_path:
             raise RuntimeError(f"shot {shot.id} has no rendered take; run the command again to retry it")
-        shutil.copyfile(best.video_path, shots_dir / f"{i:02d}_{shot.id}.mp4")
+        video = f"shots/{i:02d}_{shot.id}.mp4"
+        shutil.copyfile(best.video_path, out_dir / video)
         sound = sounds.get(shot.id)
+        frames = len(np.load(best.frames_path, mmap_mode="r"))
         cut.append(CutShot(frames_path=best.frames_path, fps=best.fps, transition=shot.transition,
                            audio_path=sound["audio_path"] if sound else None, caption=shot.prompt))
         shot_reports.append({"id": shot.id, "prompt": shot.prompt, "attributes": shot.attributes, "mode": shot.mode,
                              "source": shot.source, "duration": shot.duration, "transition": shot.transition,
                              "takes": [t.model_dump(include=TAKE_REPORT) for t in shot.takes],
-                             "chosen_seed": best.seed, "frames": len(np.load(best.frames_path, mmap_mode="r")),
-                             "fps": best.fps,
+                             "chosen_seed": best.seed, "video": video, "frames": frames, "fps": best.fps,
+                             "seconds": frames / best.fps,
                              "sound": {k: sound[k] for k in ("onsets", "impacts", "scenes", "loudness_db")}
                              if sound else None})
     # The folder is this film's own: a rerun (resume) rewrites its cut.
     cut_args = settings.cut.cut_args(cut, str(out_dir / "film.mp4"), board.title)
     film = cut_film(cut_args)
-    save_storyboard(board, out_dir / "storyboard.yaml")
+    save_storyboard(_within_folder(board), out_dir / "storyboard.yaml")
     report = {
-        "film": str(film), "title": board.title, "request": request, "notes": board.notes,
+        "film": film.name, "title": board.title, "request": request, "notes": board.notes,
+        "length": running_time(cut_args),  # seconds the film runs
+        "made": datetime.now().isoformat(timespec="seconds"),
         "shots": shot_reports, "ledger": board.ledger.model_dump(),
         "settings": settings.model_dump(), "engine": session.settings_record,
         "gate": ("the evaluator's reading of shape, colour, scene and motion" if session.capabilities.family == "world"
@@ -162,11 +170,11 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
                       "there is no offline reader of free-text content, so no alignment score is given"),
         "versions": {"reelwright": version("reelwright"), "torch": version("torch"),
                      "python": platform.python_version(), "weights": session.weights_id},
-        "seconds": time.perf_counter() - started,
+        "seconds": None if started is None else time.perf_counter() - started,  # time taken to make it
     }
     write_json(out_dir / "report.json", report)
     shot_frames = [np.load(c.frames_path) for c in cut]
-    contact_sheet(shot_frames, out_dir / "contact_sheet.png")
+    contact_sheet(shot_frames, out_dir / "contact_sheet.png", labels=[s["prompt"] for s in shot_reports])
     gif_preview(assemble(cut_args.model_copy(update={"height": 160})), out_dir / "preview.gif", cut_args.fps)
     storyboard_page(report, shot_frames, film, out_dir / "storyboard.html")
     return report
@@ -187,6 +195,18 @@ def check_storyboard(board: Storyboard, session: EngineSession, where: str = "")
                     raise MediaError(f"{shot.source} is not a video: {shot.mode} continues or redraws a clip")
         except (ToolError, MediaError) as exc:
             raise StoryboardError(f"{where}shot {i} ({shot.id}): {exc}") from None
+
+
+def _within_folder(board: Storyboard) -> Storyboard:
+    """The storyboard as the folder keeps it: each shot's chosen take points at the folder's own copy
+    (shots/NN_id.mp4); the shot cache's files are not named (they may be gone, or on another machine)."""
+    board = board.model_copy(deep=True)
+    for i, shot in enumerate(board.shots, 1):
+        chosen = shot.best_take()
+        shot.takes = [t.model_copy(update={"frames_path": "", "last_frame_path": "",
+                                           "video_path": f"shots/{i:02d}_{shot.id}.mp4" if t is chosen else ""})
+                      for t in shot.takes]
+    return board
 
 
 class Conversation(BaseModel):

@@ -42,7 +42,7 @@ class FilmEdit(BaseModel):
     """What one change did to a film, for the report and the person."""
 
     request: str
-    message: str  # what the storyboard edit said ("Changed s1: ...")
+    message: str  # what the storyboard edit said ("Changed shot 1 (colour green).")
     rerendered: dict[str, str]  # shot id -> why it was rendered again
     kept: list[str]  # shot ids whose takes were kept
     previous_cut: str | None  # where the cut it replaced was kept (film.vN.mp4)

@@ -39,7 +39,7 @@ from engine.backends.base import Capabilities
 from engine.eval.pixels import check_pixels
 from engine.eval.video import read_clip
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
-from tools.common import EngineSession, ShotLost, ShotResult
+from tools.common import EngineSession, RenderCancelled, ShotLost, ShotResult
 from tools.edit import CutOptions
 from tools.extend import ExtendArgs, extend_video
 from tools.i2v import image_to_video
@@ -268,7 +268,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             started = time.perf_counter()
             try:
                 result = render_with_tool(shot, previous, seed, settings, session, progress)
-            except ShotLost:
+            except (ShotLost, RenderCancelled):
                 raise
             except ToolError as exc:
                 # Not a take: the run stops here, saying why, and the next run renders this shot again (a

@@ -295,9 +295,9 @@ class ClusterBackend:
             actor = self.pool.acquire()
             try:
                 clip = self._render_on(actor, request, callback)
-            except Exception as exc:
+            except Exception as exc:  # a worker's death, an engine's refusal, or the callback stopping the render
                 if not _died(exc):
-                    self.pool.release(actor)
+                    self.pool.release(actor)  # still busy with a stopped shot: Ray queues the next one behind it
                     cause = getattr(exc, "cause", None)  # a RayTaskError: the engine's own refusal, without
                     if isinstance(cause, BackendError):  # the worker's traceback around it
                         raise BackendError(str(cause)) from None

@@ -23,7 +23,8 @@ def test_make_writes_a_film_folder(tiny_weights, tmp_path, capsys):
                  "preview.gif", "storyboard.html"):
         assert (out / name).exists(), name
     page = (out / "storyboard.html").read_text()
-    assert "data:video/mp4;base64," in page and page.count("data:image/png;base64,") == 6
+    # Per shot three keyframes and its video's poster, and the film's poster.
+    assert "data:video/mp4;base64," in page and page.count("data:image/png;base64,") == 9
     assert "http://" not in page and "https://" not in page and "<script" not in page, "self-contained"
     assert len(list((out / "shots").glob("*.mp4"))) == 2
     info = probe(out / "film.mp4")

@@ -37,6 +37,10 @@ class ToolError(ValueError):
     """A tool call that cannot be carried out; the message is one line saying what to do."""
 
 
+class RenderCancelled(ToolError):
+    """The person stopped the render (it stops after the step in hand); finished shots are kept."""
+
+
 class ShotLost(ToolError):
     """A shot the cluster could not finish (its worker died on every try): the film's other shots go on."""
 
@@ -109,6 +113,7 @@ class EngineSession:
         self._backend: Backend | None = None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        self.cancel = threading.Event()  # set: every render stops after its current step (RenderCancelled)
 
     @property
     def backend(self) -> Backend:
@@ -188,8 +193,17 @@ class EngineSession:
 
     def _render_into_cache(self, key: str, request: RenderRequest, progress) -> ShotResult:
         start = time.perf_counter()
+
+        def on_step(event) -> None:
+            if progress is not None:
+                progress(event)
+            if self.cancel.is_set():
+                raise RenderCancelled("stopped after the current step, as asked; finished shots are kept")
+
+        if self.cancel.is_set():
+            raise RenderCancelled("stopped, as asked; finished shots are kept")
         try:
-            clip = self.backend.render(request, progress)
+            clip = self.backend.render(request, on_step)
         except RenderLost as exc:
             raise ShotLost(str(exc)) from None
         except BackendError as exc:

@@ -8,6 +8,11 @@ overlap the two shots by half a second (crossfade) or dip through black (fade); 
 together. Each shot's V2A sound sits under it and follows the same transitions. Optional: a title card,
 per-shot captions, and a person's music under everything, ducked under the effects, with each shot's
 start snapped to a beat (by trimming the end of the shot before it, never by stretching time).
+
+The finished sound is brought to -16 LUFS integrated loudness (ITU-R BS.1770-4 / EBU R128, measured with
+pyloudnorm as the two-channel track the film carries) with its true peak (4x oversampled) held under -1 dBTP
+by a look-ahead peak limiter, so a film plays as loud as streaming platforms expect without clipping. A
+silent or near-silent track is left as it is, and no track is raised by more than 30 dB.
 """
 
 from __future__ import annotations
@@ -30,9 +35,16 @@ SMOOTH_FPS = 12  # below this a film's frames are repeated up to REPEAT_TO
 REPEAT_TO = 24
 MIN_EXPORT_SIDE = 256  # a film smaller than this (the built-in model's 64 px) is enlarged by a whole factor
 TRANSITION_SECONDS = 0.5
-FILM_AUDIO_RATE = 16000
+FILM_AUDIO_RATE = 16000  # the rate the sound is assembled at
+ENCODE_AUDIO_RATE = 44100  # the rate the film carries: resampled with a proper filter before normalizing
 CLICK_GUARD = 0.005  # seconds of ramp at a hard cut, so the sound does not click
 MIN_KEEP = 0.5  # beat snapping keeps at least this share of a shot
+LOUDNESS_TARGET = -16.0  # LUFS, integrated: what streaming platforms expect (-14 to -16)
+TRUE_PEAK_CEILING = -1.0  # dBTP
+CODEC_MARGIN_DB = 1.0  # the limiter holds peaks this far under the ceiling: AAC coding moves them a little
+SILENT_LUFS = -70.0  # BS.1770's absolute gate: a track below it is silence or hiss, never raised
+MAX_GAIN_DB = 30.0
+LIMITER_LOOKAHEAD = 0.005  # seconds: the gain starts to dip this long before a peak and recovers as long after it
 
 
 class CutShot(BaseModel):
@@ -153,6 +165,13 @@ def timeline(args: CutArgs) -> list[Piece]:
     return pieces
 
 
+def running_time(args: CutArgs, pieces: list[Piece] | None = None) -> float:
+    """The film's length in seconds, as the cut lays it out (crossfades overlap, fades do not)."""
+    pieces = timeline(args) if pieces is None else pieces
+    frames = sum(p.length - (p.overlap if p.transition == "crossfade" else 0) for p in pieces)
+    return frames / args.fps
+
+
 def _upscale(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     if frames.shape[1] == height and frames.shape[2] == width:
         return frames
@@ -255,7 +274,92 @@ def assemble_audio(args: CutArgs, pieces: list[Piece] | None = None) -> np.ndarr
     return np.clip(film, -1, 1)
 
 
-def encode_film(out: Path, frames: np.ndarray, audio: np.ndarray | None, fps: int) -> Path:
+def loudness(audio: np.ndarray, rate: int = FILM_AUDIO_RATE) -> float:
+    """Integrated loudness in LUFS (BS.1770-4, K-weighted and gated) of a mono track as the film carries it,
+    on both stereo channels (3 dB above the same track on one channel); -inf for silence or a track shorter
+    than one 400-ms gating block."""
+    import pyloudnorm
+
+    audio = np.asarray(audio, np.float64)
+    if len(audio) < int(0.4 * rate) + 1 or not np.any(audio):
+        return float("-inf")
+    return float(pyloudnorm.Meter(rate).integrated_loudness(audio)) + 10 * np.log10(2)
+
+
+def _sample_peaks(audio: np.ndarray) -> np.ndarray:
+    """Each sample's true peak: the largest magnitude of the track 4x oversampled, over that sample's span."""
+    from scipy.signal import resample_poly
+
+    over = np.abs(resample_poly(np.asarray(audio, np.float64), 4, 1))
+    return np.maximum(np.abs(audio), over.reshape(-1, 4).max(axis=1))
+
+
+def true_peak(audio: np.ndarray) -> float:
+    """The track's true peak in dBTP (4x oversampled, BS.1770-4 Annex 2); -inf for silence."""
+    if len(audio) == 0:
+        return float("-inf")
+    peak = float(_sample_peaks(audio).max())
+    return 20 * np.log10(peak) if peak > 0 else float("-inf")
+
+
+def _limit(audio: np.ndarray, ceiling_db: float, rate: int) -> np.ndarray:
+    """A look-ahead peak limiter: the gain dips smoothly around every sample whose true peak would pass the
+    ceiling, just enough for it, and is 1 elsewhere."""
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    ceiling = 10 ** (ceiling_db / 20)
+    peaks = _sample_peaks(audio)
+    if peaks.max() <= ceiling:
+        return audio
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    k = max(1, int(LIMITER_LOOKAHEAD * rate))
+    # Held for k samples either side and averaged over k: the smoothed gain never exceeds what any sample needs.
+    gain = uniform_filter1d(minimum_filter1d(need, 2 * k + 1, mode="nearest"), k, mode="nearest")
+    return audio * np.minimum(gain, need)
+
+
+def normalize_loudness(audio: np.ndarray, rate: int = FILM_AUDIO_RATE, target: float = LOUDNESS_TARGET,
+                       ceiling: float = TRUE_PEAK_CEILING) -> np.ndarray:
+    """The track at ``target`` LUFS with its true peak at most ``ceiling`` dBTP (EBU R128). A track below
+    SILENT_LUFS (or too short to measure) only has its peaks brought under the ceiling; no track is raised by
+    more than MAX_GAIN_DB. Peaks are limited, then the gain is corrected for what limiting took away."""
+    audio = np.asarray(audio, np.float64)
+    held = ceiling - CODEC_MARGIN_DB
+    level = loudness(audio, rate)
+    if level < SILENT_LUFS:
+        out = audio
+    else:
+        gain = min(MAX_GAIN_DB, target - level)
+        for _ in range(6):
+            out = _limit(audio * 10 ** (gain / 20), held, rate)
+            miss = target - loudness(out, rate)
+            if abs(miss) < 0.05 or gain >= MAX_GAIN_DB:
+                break
+            gain = min(MAX_GAIN_DB, gain + miss)
+    peak = true_peak(out)
+    if peak > held:  # the last safety: a plain gain reduction
+        out = out * 10 ** ((held - peak) / 20)
+    return out.astype(np.float32)
+
+
+def _resample(audio: np.ndarray, rate: int, to: int) -> np.ndarray:
+    """Band-limited (polyphase) resampling: no images of the sound above the lower rate's Nyquist."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(to, rate)
+    return resample_poly(np.asarray(audio, np.float64), to // g, rate // g)
+
+
+def film_sound(audio: np.ndarray, rate: int = FILM_AUDIO_RATE) -> np.ndarray:
+    """The assembled sound as the film carries it: at ENCODE_AUDIO_RATE, normalized in loudness and true
+    peak (measured at the rate encoded, so what is measured is what plays)."""
+    return normalize_loudness(_resample(audio, rate, ENCODE_AUDIO_RATE), ENCODE_AUDIO_RATE)
+
+
+def encode_film(out: Path, frames: np.ndarray, audio: np.ndarray | None, fps: int,
+                audio_rate: int = FILM_AUDIO_RATE) -> Path:
     """Encode with moviepy 2 (on imageio-ffmpeg's bundled ffmpeg): H.264 yuv420p + AAC, faststart, so the
     film opens in any player. Written beside ``out`` and moved into place, so a failed export never leaves a
     broken film; every clip is closed, so a long session does not leak ffmpeg readers."""
@@ -267,11 +371,14 @@ def encode_film(out: Path, frames: np.ndarray, audio: np.ndarray | None, fps: in
     try:
         with atomic_output(out) as partial:
             if audio is not None:
+                if audio_rate != ENCODE_AUDIO_RATE:  # moviepy would resample by repeating samples
+                    audio = _resample(audio, audio_rate, ENCODE_AUDIO_RATE)
                 sound = AudioArrayClip(np.repeat(np.asarray(audio, np.float32)[:, None], 2, axis=1),
-                                       fps=FILM_AUDIO_RATE)
+                                       fps=ENCODE_AUDIO_RATE)
                 video = video.with_audio(sound)
-            video.write_videofile(str(partial), fps=fps, codec="libx264", audio_codec="aac", audio_fps=44100,
-                                  audio_bitrate="128k", preset="veryfast", pixel_format="yuv420p",
+            video.write_videofile(str(partial), fps=fps, codec="libx264", audio_codec="aac",
+                                  audio_fps=ENCODE_AUDIO_RATE, audio_bitrate="128k", preset="veryfast",
+                                  pixel_format="yuv420p",
                                   ffmpeg_params=["-crf", "16", "-movflags", "+faststart"],
                                   temp_audiofile_path=str(out.parent), logger=None)
     except (OSError, RuntimeError) as exc:
@@ -290,4 +397,6 @@ def cut_film(args: CutArgs) -> Path:
     if args.music_path:
         load_music(args.music_path, FILM_AUDIO_RATE)  # a bad music file fails before any work
     pieces = timeline(args)
-    return encode_film(out, assemble(args, pieces), assemble_audio(args, pieces), args.fps)
+    audio = assemble_audio(args, pieces)
+    sound = None if audio is None else film_sound(audio)
+    return encode_film(out, assemble(args, pieces), sound, args.fps, ENCODE_AUDIO_RATE)
