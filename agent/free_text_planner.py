@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from agent import lexicon
 from agent.offline_planner import PlannerError, _title, split_clauses
-from agent.storyboard import Shot, Storyboard, chain_mode, continues
+from agent.storyboard import Shot, Storyboard, chain_mode, continues, default_transition
 from engine.backends.base import Capabilities
 
 DETERMINERS = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "one", "two", "three",
@@ -187,9 +187,10 @@ class FreeTextPlanner:
                                f"{len(board.shots) + 1} is that long instead of {duration:g} s.")
             duration = longest
         shot = Shot(id=board.next_id(), prompt=_clean(prompt) or _clean(text), subject=subject.id if subject else None,
-                    setting=place, duration=duration, seed=seed, transition=step.transition or "cut")
+                    setting=place, duration=duration, seed=seed)
         chain = chain_mode(self.capabilities)
         if chain and continues(previous, shot):
             shot.source, shot.mode = "previous", chain
+        shot.transition = step.transition or default_transition(previous, shot)
         board.shots.append(shot)
         return shot

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from agent import lexicon
-from agent.storyboard import Shot, Storyboard
+from agent.storyboard import Shot, Storyboard, default_transition
 from engine.world.captions import canonical_caption
 
 STOPWORDS = {"a", "an", "the", "and", "of", "in", "on", "at", "to", "by", "with", "into", "onto", "over", "under",
@@ -228,8 +228,8 @@ class OfflinePlanner:
             chained = previous is not None and previous.subject == subject.id and previous.scene == shot_scene
             shot = Shot(id=board.next_id(), prompt=canonical_caption(attrs), subject=subject.id, **attrs,
                         duration=clause.duration or 2.0, mode="i2v" if chained else "t2v",
-                        source="previous" if chained else None, seed=seed_base + i,
-                        transition=clause.transition or ("cut" if chained or previous is None else "crossfade"))
+                        source="previous" if chained else None, seed=seed_base + i)
+            shot.transition = clause.transition or default_transition(previous, shot)
             board.shots.append(shot)
             if previous is not None:
                 board.ledger.changes.append(_describe_change(previous, shot))

@@ -204,6 +204,17 @@ def continues(previous: Shot | None, shot: Shot) -> bool:
             and (previous.scene, previous.setting) == (shot.scene, shot.setting))
 
 
+def default_transition(previous: Shot | None, shot: Shot) -> Transition:
+    """How a shot joins the one before unless the person asks: a crossfade only between two separate shots in
+    the same place; a cut between places (a crossfade there shows both subjects at once, like a double
+    exposure) and into a shot that continues the one before (its first frame is that shot's last)."""
+    if previous is None or shot.source == "previous":
+        return "cut"
+    same_place = (shot.scene is not None and shot.scene == previous.scene) or (
+        shot.setting is not None and shot.setting == previous.setting)
+    return "crossfade" if same_place else "cut"
+
+
 def chain_mode(caps: Capabilities) -> Mode | None:
     """How this engine continues a shot: the built-in model from the last frame (image to video); a free-text
     model from the last frames where it can extend, else from the last frame; None when it can do neither."""

@@ -68,3 +68,15 @@ def test_empty_or_absurd_requests(planner, request_text):
     with pytest.raises(PlannerError) as err:
         planner.plan(request_text)
     assert "e.g." in str(err.value)
+
+
+def test_shots_in_different_places_are_joined_by_a_cut():
+    """A crossfade between two places shows both subjects at once, like a double exposure: it is a cut
+    unless asked for; two separate shots in the same place crossfade; a continuing shot cuts."""
+    planner = OfflinePlanner()
+    apart = planner.plan("A red ball bounces on the beach. After that a blue cube falls in the snow.")
+    assert [s.transition for s in apart.shots] == ["cut", "cut"]
+    together = planner.plan("A red ball bounces on the beach. After that a blue cube falls on the beach.")
+    assert [s.transition for s in together.shots] == ["cut", "crossfade"]
+    chained = planner.plan("A red ball bounces on the beach. Then it rolls to the right.")
+    assert chained.shots[1].source == "previous" and chained.shots[1].transition == "cut"

@@ -156,3 +156,160 @@ def test_sessions_resume_after_a_restart(tiny_weights, tmp_path):
             assert again.film_dir == first.film_dir and (again.film_dir / "film.mp4").exists()
 
     asyncio.run(resume())
+
+
+TWO = "a red ball bounces on the beach. after that a blue cube falls in the snow"
+
+
+class GatedSession(EngineSession):
+    """Holds the cube's shot until the test lets it go, so a test can act while it is 'rendering'."""
+
+    def __init__(self, *args, **kwargs):
+        import threading
+
+        super().__init__(*args, **kwargs)
+        self.gate = threading.Event()
+        self.waiting = threading.Event()
+
+    def render(self, mode, prompt, *args, **kwargs):
+        if "cube" in prompt and not self.gate.is_set():
+            self.waiting.set()
+            self.gate.wait(60)
+        return super().render(mode, prompt, *args, **kwargs)
+
+
+def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_weights, tmp_path):
+    import json
+
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=2), films_root=tmp_path / "films",
+                        log_path=tmp_path / "chat.log")
+
+    async def scenario():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, TWO)
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            await _type(pilot, "yes")
+            await _until(pilot, lambda: "The film is ready" in _chat_text(app))
+            assert str(app.query_one("#progress-line").render()).startswith("idle")
+            assert not app.query_one(ProgressBar).display, "no bar while idle"
+            folder = app.film_dir
+            await _type(pilot, "make the first shot green")
+            await _until(pilot, lambda: _chat_text(app).count("The film is ready") == 2)
+            assert app.film_dir == folder and len(list((tmp_path / "films").iterdir())) == 1
+            report = json.loads((folder / "report.json").read_text())
+            assert report["edit"]["rerendered"] == {"s1": "colour red -> green"}
+            assert "Rendered again: shot 1 (colour red -> green)" in _chat_text(app)
+            assert (folder / "film.v1.mp4").exists()
+            await _type(pilot, "/undo")
+            await _until(pilot, lambda: "Undone" in _chat_text(app))
+            await _type(pilot, "new film: a white ring rises at night")
+            await _until(pilot, lambda: _chat_text(app).count("Render this storyboard") == 2)
+            assert app.film_dir != folder and len(list((tmp_path / "films").iterdir())) == 2
+
+    asyncio.run(scenario())
+
+
+def test_typing_while_busy_is_queued_and_a_stop_keeps_finished_shots(tiny_weights, tmp_path):
+    session = GatedSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=2), films_root=tmp_path / "films",
+                        log_path=tmp_path / "chat.log")
+
+    async def scenario():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, TWO)
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            await _type(pilot, "yes")
+            await _until(pilot, lambda: session.waiting.is_set() and _cells(app, "status")[0].startswith("done"))
+            assert "shot 2 of 2" in str(app.query_one("#progress-line").render()) or app.busy
+            await _type(pilot, "make the first shot green")
+            await _until(pilot, lambda: "Queued until the work in hand is done" in _chat_text(app))
+            await pilot.press("escape")
+            session.gate.set()
+            await _until(pilot, lambda: "Stopped." in _chat_text(app), timeout=20)
+            assert "Stopped. 1 of 2 shots are finished and kept" in _chat_text(app), _chat_text(app)
+            assert "Still queued: make the first shot green" in _chat_text(app) and not app.film_made
+            await _type(pilot, "/resume")
+            await _until(pilot, lambda: "The film is ready" in _chat_text(app))
+            await _until(pilot, lambda: "Rendered again: shot 1" in _chat_text(app), timeout=120)
+
+    asyncio.run(scenario())
+
+
+def test_at_80_by_24_the_status_column_shows(tiny_weights, tmp_path):
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=1), films_root=tmp_path / "films",
+                        log_path=tmp_path / "chat.log")
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _type(pilot, TWO)
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            table = app.query_one(DataTable)
+            keys = [c.key.value for c in table.columns.values()]
+            assert "status" in keys and "shot" in keys
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= table.size.width, "every column fits: none is off screen"
+            assert _cells(app, "status") == ["planned", "planned"]
+            await pilot.resize_terminal(140, 40)
+            await _until(pilot, lambda: "mode" in [c.key.value for c in app.query_one(DataTable).columns.values()])
+            await _type(pilot, "/help")
+            await _until(pilot, lambda: "/retake N" in _chat_text(app))
+
+    asyncio.run(scenario())
+
+
+def test_library_output_goes_to_the_log_not_the_screen(tiny_weights, tmp_path):
+    import os
+    import sys
+
+    def noisy_loading():
+        time.sleep(3)  # a model takes a while to load: the screen is up meanwhile
+        os.write(2, b"Cannot initialize model with low cpu memory usage (fd 2)\n")
+        print("Loading weights: 100%|#####| 3/3 (sys.stderr)", file=sys.stderr, flush=True)
+        return EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+
+    log = tmp_path / "chat.log"
+    app = ReelwrightApp(load_session=noisy_loading, films_root=tmp_path / "films", log_path=log)
+
+    async def scenario():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, "a red ball bounces")  # typed while the engine loads: it waits its turn
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            assert "Queued until the model loads" in _chat_text(app)
+            await _type(pilot, "/log")
+            await _until(pilot, lambda: str(log) in _chat_text(app))
+            assert "Cannot initialize" not in str(app.screen._compositor.render_update(full=True))
+
+    asyncio.run(scenario())
+    assert "Cannot initialize model with low cpu memory usage (fd 2)" in log.read_text()
+
+
+def test_open_plays_the_film_or_says_how(tiny_weights, tmp_path, monkeypatch):
+    import tui.app as tui_app
+
+    opener = tmp_path / "xdg-open"
+    opened = tmp_path / "opened.txt"
+    opener.write_text(f"#!/bin/sh\necho \"$1\" > {opened}\n")
+    opener.chmod(0o755)
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=1), films_root=tmp_path / "films",
+                        log_path=tmp_path / "chat.log")
+
+    async def scenario():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _type(pilot, "/open")
+            await _until(pilot, lambda: "No film yet" in _chat_text(app))
+            await _type(pilot, "a red ball bounces")
+            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+            await _type(pilot, "yes")
+            await _until(pilot, lambda: "The film is ready" in _chat_text(app))
+            monkeypatch.setattr(tui_app.shutil, "which", lambda name: str(opener) if name == "xdg-open" else None)
+            await _type(pilot, "/open")
+            await _until(pilot, lambda: opened.exists())
+            monkeypatch.setattr(tui_app.shutil, "which", lambda name: None)
+            await _type(pilot, "/open")
+            await _until(pilot, lambda: "There is no `xdg-open` or `open` here" in _chat_text(app))
+
+    asyncio.run(scenario())
+    assert opened.read_text().strip().endswith("film.mp4")

@@ -43,8 +43,17 @@ HELP = """**Commands**
 RESUME_WORDS = {"/resume", "resume", "go on", "continue", "carry on"}
 
 # Table columns in the order they are given up when the table is narrow (status is kept to the last).
-COLUMNS = [("#", 2), ("shot", 0), ("status", 15), ("takes", 11), ("mode", 9)]
+COLUMNS = [("#", 2), ("shot", 0), ("status", 14), ("takes", 9), ("mode", 9)]
 DROP_ORDER = ["mode", "takes"]
+
+
+class Board(DataTable):
+    """The storyboard table: its columns are laid out again whenever its width changes."""
+
+    def on_resize(self, event) -> None:
+        if event.size.width != getattr(self, "_laid_out_for", None):
+            self._laid_out_for = event.size.width
+            self.app.call_after_refresh(self.app._layout_table)
 
 
 def default_log_path() -> Path:
@@ -108,6 +117,14 @@ def fenced(text: str) -> str:
     return f"\n```\n{text}\n```\n"
 
 
+def shown_path(path: Path) -> str:
+    """A path as short as it can be said: relative to where reelwright was started, when it is under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 class ReelwrightApp(App):
     TITLE = "reelwright"
     CSS = """
@@ -145,6 +162,7 @@ class ReelwrightApp(App):
         self._last_said = ""
         self._quitting = False
         self._widths: dict[str, int] = {}
+        self._stopped = False  # the last render was stopped by the person
         self.exit_note = ""  # said on the terminal once the screen is gone (what a stopped render kept)
 
     # -- screen -----------------------------------------------------------------------------------------
@@ -154,7 +172,7 @@ class ReelwrightApp(App):
             yield VerticalScroll(Markdown("Describe a film, e.g. *a red ball bounces on the beach, then it rolls "
                                           "to the right*. `/help` for commands."), id="chat")
             with Vertical(id="side"):
-                yield DataTable(id="board", cursor_type="row")
+                yield Board(id="board", cursor_type="row")
                 preview = Static("Keyframes of finished shots appear here.", id="preview")
                 preview.border_title = "keyframes"
                 yield preview
@@ -181,9 +199,6 @@ class ReelwrightApp(App):
 
     def on_unmount(self) -> None:
         self.output.stop()
-
-    def on_resize(self, event) -> None:
-        self.call_after_refresh(self._layout_table)
 
     @work(thread=True, exclusive=True, group="load")
     def load_engine(self) -> None:
@@ -214,7 +229,8 @@ class ReelwrightApp(App):
         llm = LLMSettings()
         planner = f"LLM {llm.model}" if llm.configured else "offline planner"
         where = self.film_dir.name if self.film_dir else "no film yet"
-        return f"{self.session.capabilities.name} · {planner} · {where}"
+        line = f"{self.session.capabilities.name} · {planner} · {where}"
+        return _fit(line, max(20, self.size.width - 1)) if self.size.width else line
 
     def _set_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
@@ -343,11 +359,11 @@ class ReelwrightApp(App):
         opener = shutil.which("xdg-open") or shutil.which("open")
         if opener is None:
             self.say("There is no `xdg-open` or `open` here to start a player; play it with e.g. "
-                     f"`mpv` or `vlc`:{fenced(f'mpv {film}')}")
+                     f"`mpv` or `vlc`:{fenced(f'mpv {shown_path(film)}')}")
             return
         subprocess.Popen([opener, str(film)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
-        self.say(f"Opening the film with `{Path(opener).name}`:{fenced(str(film))}")
+        self.say(f"Opening the film with `{Path(opener).name}`:{fenced(shown_path(film))}")
 
     def earlier_films(self) -> list[Path]:
         """Film folders with a director session, newest first."""
@@ -406,6 +422,7 @@ class ReelwrightApp(App):
         from tools.common import RenderCancelled
 
         self.busy = True
+        self._stopped = False
         self.session.cancel.clear()
         try:
             asked_new = re.match(r"\s*new film\s*[:\-–]\s*(.*)$", text, re.I | re.S)
@@ -501,15 +518,21 @@ class ReelwrightApp(App):
         if self._quitting:
             self._quit_now()
             return
+        if self._stopped:  # what was queued waits for the person: /resume, or anything new, goes first
+            if self.queue:
+                self.say(f"Still queued: {' · '.join(self.queue)} (it goes after `/resume`).")
+            return
         self._next_in_queue()
 
     def on_stopped(self) -> None:
+        self._stopped = True
         done = sum(1 for row in self.rows.values() if row.get("status", "").startswith("done"))
         self.awaiting_approval = False
         for shot_id, row in self.rows.items():
-            if row.get("status", "").startswith("rendering"):
+            if row.get("status", "").startswith("drawing"):
                 self.set_row(shot_id, status="stopped")
-        self.say(f"Stopped. {done} of {len(self.rows)} shots are finished and kept; `/resume` carries on.")
+        total = len(self.board.shots) if self.board is not None else len(self.rows)
+        self.say(f"Stopped. {done} of {total} shots are finished and kept; `/resume` carries on.")
 
     def on_director_event(self, kind: str, event: dict) -> None:
         from agent.storyboard import Storyboard
@@ -548,9 +571,9 @@ class ReelwrightApp(App):
             if status.startswith("done"):
                 self.set_row(event["shot"], status=f"{status.split(' ·')[0]} · ♪")
         elif "step" in event:
-            self.set_row(event["shot"], status=f"rendering {event['step']}/{event['steps']}")
+            self.set_row(event["shot"], status=f"drawing {event['step']}/{event['steps']}")
         elif "passed" in event:
-            verdict = "passed" if event["passed"] else "below gate"
+            verdict = "passed" if event["passed"] else "low"
             self.set_row(event["shot"], status=f"take {event['take']} {verdict}")
 
     # -- the storyboard table ---------------------------------------------------------------------------
@@ -603,7 +626,7 @@ class ReelwrightApp(App):
         from agent.storyboard import Take
 
         best = max(Take.model_validate(t).rank for t in takes)
-        verdict = "done" if any(t["passed"] for t in takes) else "done, below gate"
+        verdict = "done" if any(t["passed"] for t in takes) else "done (low)"  # low: best take kept, below the gate
         self.set_row(shot_id, status=verdict, takes=f"{len(takes)} · {best:.0%}")
         self.show_keyframes(shot_id, takes)
 
@@ -639,8 +662,8 @@ class ReelwrightApp(App):
     # -- results ----------------------------------------------------------------------------------------
     def on_film_done(self, report: dict) -> None:
         film = self.film_dir / report["film"]
-        self.say(f"The film is ready ({len(report['shots'])} shots, {report['length']:.1f} s):{fenced(str(film))}"
-                 "`/open` plays it. Say what to change, or `new film: …` for another.")
+        self.say(f"The film is ready ({len(report['shots'])} shots, {report['length']:.1f} s):"
+                 f"{fenced(shown_path(film))}`/open` plays it. Say what to change, or `new film: …` for another.")
         self._set_status(self._status())
 
     def on_film_changed(self, board, edit, report: dict) -> None:
@@ -650,7 +673,7 @@ class ReelwrightApp(App):
             best = max((t["scores"].get("alignment", t["scores"].get("checks", 0.0)) for t in shot["takes"]),
                        default=0.0)
             self.set_row(shot["id"], status="done" if any(t["passed"] for t in shot["takes"]) else
-                         "done, below gate", takes=f"{len(shot['takes'])} · {best:.0%}")
+                         "done (low)", takes=f"{len(shot['takes'])} · {best:.0%}")
         self.say(f"{edit.message} {edit.summary(board)}")
         self.on_film_done(report)
 
