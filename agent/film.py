@@ -23,7 +23,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.film_folder import claim_folder, film_identity, film_lock
-from agent.graph import DirectorSettings, build_director
+from agent.graph import APPROVE_WORDS, DirectorSettings, build_director
 from agent.llm import make_planner
 from agent.storyboard import (
     Storyboard,
@@ -132,7 +132,7 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     takes = values.get("takes") or {}
     sounds = values.get("sounds") or {}
     for shot_id, why in (values.get("failures") or {}).items():
-        number = next(i for i, shot in enumerate(board.shots, 1) if shot.id == shot_id)
+        number = next((i for i, shot in enumerate(board.shots, 1) if shot.id == shot_id), "?")
         raise FilmIncomplete(f"shot {number} ({shot_id}) was not rendered: {why}")
     shots_dir = out_dir / "shots"
     shots_dir.mkdir(exist_ok=True)
@@ -277,7 +277,8 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
             report = write_film(out_dir, values, session, settings, turns[0], started)
             # Turns already played by an earlier run of this script (the film may have been made at an earlier
             # turn then): only the ones after them are changes still to make.
-            played = max(values.get("script_turns") or 0, made_at + 1)
+            approval = next((i for i, t in enumerate(turns) if i and t.lower().strip(" .!") in APPROVE_WORDS), 0)
+            played = max(values.get("script_turns") or 0, made_at + 1, approval + 1)
             if not values.get("script_turns"):
                 app.update_state(FILM_THREAD, {"script_turns": played}, as_node="answer")
             for k in range(made_at + 1, len(turns)):

@@ -118,10 +118,12 @@ def keep_cut(out_dir: Path) -> str | None:
     return target.name
 
 
-def _finished(state: StateSnapshot, out_dir: Path) -> dict:
+def _finished(state: StateSnapshot, out_dir: Path, undo: bool) -> dict:
     values = state.values
     if not values.get("storyboard"):
         raise FilmEditError(f"{out_dir} holds no film yet: make one with `reelwright make` or `render`")
+    if undo and values.get("edits"):
+        return values  # a change whose render was stopped can be taken back too
     if state.next or not values.get("takes"):
         raise FilmEditError(f"the film in {out_dir} is not finished: run the command that made it again to finish "
                             f"it, then change it")
@@ -134,11 +136,11 @@ def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSe
     what the change touches, then cut. ``also``: more state to record with the change. Returns the report
     and what the change did."""
     started = time.perf_counter()
-    values = _finished(app.get_state(FILM_THREAD), out_dir)
+    undo = text.lower().strip(" .!") in UNDO_WORDS
+    values = _finished(app.get_state(FILM_THREAD), out_dir, undo)
     board = Storyboard.model_validate(values["storyboard"])
     takes = values.get("takes") or {}
     edits = list(values.get("edits") or [])
-    undo = text.lower().strip(" .!") in UNDO_WORDS
     if undo:
         if not edits:
             raise FilmEditError("nothing to undo: the film is as first made")
@@ -159,11 +161,12 @@ def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSe
         edits.append({"request": text, "storyboard": board.model_dump(),
                       "takes": {s: takes[s] for s in again if takes.get(s)}})
         update = {"storyboard": new.model_dump(), "takes": {s: [] for s in again}, "edits": edits}
-    previous = keep_cut(out_dir)
+    update["failures"] = None  # a shot lost earlier is tried again
     # As the graph's own collect step: it goes straight on to rendering what is missing, then sound and the cut.
     app.update_state(FILM_THREAD, {**update, **(also or {})}, as_node="collect")
     _stream(app, None, on_event)
     values = app.get_state(FILM_THREAD).values
+    previous = keep_cut(out_dir)  # only now that the new cut can be made: a stopped render keeps no copy
     edit = FilmEdit(request=text, message=message, rerendered=again,
                     kept=[s.id for s in new.shots if s.id not in again], previous_cut=previous)
     report = write_film(out_dir, values, session, settings, values.get("request") or None, started)

@@ -123,6 +123,9 @@ class ProgressBoard:
     def take(self, tag: str) -> list[StepEvent]:
         return self._events.pop(tag, [])
 
+    def drop(self, tag: str) -> None:
+        self._events.pop(tag, None)
+
 
 def _ray():
     try:
@@ -298,9 +301,11 @@ class ClusterBackend:
             except Exception as exc:  # a worker's death, an engine's refusal, or the callback stopping the render
                 if not _died(exc):
                     self.pool.release(actor)  # still busy with a stopped shot: Ray queues the next one behind it
-                    cause = getattr(exc, "cause", None)  # a RayTaskError: the engine's own refusal, without
-                    if isinstance(cause, BackendError):  # the worker's traceback around it
+                    cause = getattr(exc, "cause", None)  # a RayTaskError: said without the worker's traceback
+                    if isinstance(cause, BackendError):
                         raise BackendError(str(cause)) from None
+                    if cause is not None:
+                        raise RuntimeError(f"the worker failed: {_one_line(cause)}") from None
                     raise
                 reasons.append(_one_line(exc))
                 self.pool.replace(actor)
@@ -317,15 +322,25 @@ class ClusterBackend:
             return clip
         tag = uuid.uuid4().hex
         ref = actor.render.remote(request, tag, self.board)
-        while True:
-            ready, _ = ray.wait([ref], timeout=POLL_SECONDS)
-            for event in ray.get(self.board.take.remote(tag)):
-                callback(event)
-            if ready:
-                clip, last = ray.get(ref)
-                for event in last:
+        try:
+            while True:
+                ready, _ = ray.wait([ref], timeout=POLL_SECONDS)
+                for event in self._steps(tag):
                     callback(event)
-                return clip
+                if ready:
+                    clip, last = ray.get(ref)
+                    for event in last:
+                        callback(event)
+                    return clip
+        finally:
+            self.board.drop.remote(tag)  # steps posted after the last take (or after a stop) are not kept
+
+    def _steps(self, tag: str) -> list[StepEvent]:
+        """Finished steps from the board; a board that is gone costs the progress display, not the shot."""
+        try:
+            return _ray().get(self.board.take.remote(tag), timeout=10)
+        except Exception:
+            return []
 
     def stats(self) -> list[dict]:
         """Each live worker's loads and renders (a model loads once per worker)."""

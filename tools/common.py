@@ -197,7 +197,7 @@ class EngineSession:
         def on_step(event) -> None:
             if progress is not None:
                 progress(event)
-            if self.cancel.is_set():
+            if self.cancel.is_set() and event.step < event.total:  # a clip whose last step is done is kept
                 raise RenderCancelled("stopped after the current step, as asked; finished shots are kept")
 
         if self.cancel.is_set():

@@ -105,6 +105,12 @@ class OutputToLog:
             self._terminal = None
         self._log.close()
 
+    def take_python_writes(self) -> None:
+        """Textual swaps in its own sys.stderr while it runs (and drops what is written there): Python-level
+        warnings and messages go to the log as well."""
+        if self._log is not None:
+            sys.stderr = self._log
+
     def tail(self, lines: int = 10) -> list[str]:
         try:
             return self.path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
@@ -163,6 +169,7 @@ class ReelwrightApp(App):
         self._quitting = False
         self._widths: dict[str, int] = {}
         self._stopped = False  # the last render was stopped by the person
+        self._run_owns_output = False
         self.exit_note = ""  # said on the terminal once the screen is gone (what a stopped render kept)
 
     # -- screen -----------------------------------------------------------------------------------------
@@ -185,6 +192,7 @@ class ReelwrightApp(App):
     def run(self, *args, **kwargs):
         """The log takes standard error before Textual opens the terminal (it draws on its own copy)."""
         self.output.start()
+        self._run_owns_output = True
         try:
             return super().run(*args, **kwargs)
         finally:
@@ -192,13 +200,15 @@ class ReelwrightApp(App):
 
     def on_mount(self) -> None:
         self.output.start()  # already started by run(); a headless test's app starts it here
+        self.output.take_python_writes()
         self.query_one(ProgressBar).display = False
         self._layout_table()
         self.query_one(Input).focus()
         self.load_engine()
 
     def on_unmount(self) -> None:
-        self.output.stop()
+        if not self._run_owns_output:  # run() stops it once Textual has let go of the terminal
+            self.output.stop()
 
     @work(thread=True, exclusive=True, group="load")
     def load_engine(self) -> None:
@@ -311,6 +321,9 @@ class ReelwrightApp(App):
             self.say("The session's log (library messages and warnings go here):" + fenced(str(self.output.path))
                      + (fenced("\n".join(lines)) if lines else "It is empty."))
         elif name == "/new":
+            if self.busy:
+                self.say("Still working on this film: `/new` once it is done (Esc stops the render).")
+                return
             self.new_film()
             self.say("Describe the new film.")
         elif name == "/undo":
@@ -335,11 +348,15 @@ class ReelwrightApp(App):
             waiting = "the model loads" if not self.ready else "the work in hand is done"
             self.say(f"_Queued until {waiting}:_ {text}")
             return
-        self.talk(text)
+        self._start_talk(text)
 
     def _next_in_queue(self) -> None:
         if self.queue and self.ready and not self.busy:
-            self.talk(self.queue.popleft())
+            self._start_talk(self.queue.popleft())
+
+    def _start_talk(self, text: str) -> None:
+        self.busy = True  # set here, on the UI thread, so nothing else starts before the worker does
+        self.talk(text)
 
     def new_film(self) -> None:
         self.film_dir, self.board, self.film_made, self.awaiting_approval = None, None, False, False
@@ -421,7 +438,6 @@ class ReelwrightApp(App):
         from agent.film_folder import film_lock
         from tools.common import RenderCancelled
 
-        self.busy = True
         self._stopped = False
         self.session.cancel.clear()
         try:
