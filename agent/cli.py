@@ -139,6 +139,7 @@ def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
     session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, ncr=ncr, model=model,
                             offload=offload, size=getattr(args, "size", None), cluster=cluster)
     caps = session.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
+    _stop_renders_on_interrupt(session)
     if getattr(args, "size", None) and caps.family == "world":
         raise ValueError(f"--size is for a real model (--model DIR): {caps.name} draws "
                          f"{caps.width}x{caps.height} only, and films are enlarged when cut")
@@ -156,6 +157,22 @@ def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
             print(f"note: NCR runs on the built-in model only for now; {caps.name} samples at full compute",
                   file=sys.stderr)
     return session
+
+
+def _stop_renders_on_interrupt(session) -> None:
+    """Ctrl-C stops every render after the step in hand (shots render in worker threads, which the interrupt
+    alone would leave running to the end of their run), then ends the command as an interrupt does."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum, frame):
+        session.cancel.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, stop)
 
 
 def _cluster_config(args: argparse.Namespace):

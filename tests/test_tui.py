@@ -178,18 +178,25 @@ class GatedSession(EngineSession):
         return super().render(mode, prompt, *args, **kwargs)
 
 
+def _app(session, tmp_path, steps: int = 2) -> ReelwrightApp:
+    return ReelwrightApp(session, DirectorSettings(max_takes=1, steps=steps), films_root=tmp_path / "films",
+                         log_path=tmp_path / "chat.log")
+
+
+async def _plan_and_approve(pilot, app, request: str = TWO) -> None:
+    await _type(pilot, request)
+    await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
+    await _type(pilot, "yes")
+
+
 def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_weights, tmp_path):
     import json
 
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
-    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=2), films_root=tmp_path / "films",
-                        log_path=tmp_path / "chat.log")
+    app = _app(EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
-            await _type(pilot, TWO)
-            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
-            await _type(pilot, "yes")
+            await _plan_and_approve(pilot, app)
             await _until(pilot, lambda: "The film is ready" in _chat_text(app))
             assert str(app.query_one("#progress-line").render()).startswith("idle")
             assert not app.query_one(ProgressBar).display, "no bar while idle"
@@ -212,16 +219,13 @@ def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_w
 
 def test_typing_while_busy_is_queued_and_a_stop_keeps_finished_shots(tiny_weights, tmp_path):
     session = GatedSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
-    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=2), films_root=tmp_path / "films",
-                        log_path=tmp_path / "chat.log")
+    app = _app(session, tmp_path)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
-            await _type(pilot, TWO)
-            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
-            await _type(pilot, "yes")
+            await _plan_and_approve(pilot, app)
             await _until(pilot, lambda: session.waiting.is_set() and _cells(app, "status")[0].startswith("done"))
-            assert "shot 2 of 2" in str(app.query_one("#progress-line").render()) or app.busy
+            assert str(app.query_one("#progress-line").render()) == "1 of 2 shots rendered"
             await _type(pilot, "make the first shot green")
             await _until(pilot, lambda: "Queued until the work in hand is done" in _chat_text(app))
             await pilot.press("escape")
@@ -237,9 +241,7 @@ def test_typing_while_busy_is_queued_and_a_stop_keeps_finished_shots(tiny_weight
 
 
 def test_at_80_by_24_the_status_column_shows(tiny_weights, tmp_path):
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
-    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=1), films_root=tmp_path / "films",
-                        log_path=tmp_path / "chat.log")
+    app = _app(EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path, steps=1)
 
     async def scenario():
         async with app.run_test(size=(80, 24)) as pilot:
@@ -292,17 +294,13 @@ def test_open_plays_the_film_or_says_how(tiny_weights, tmp_path, monkeypatch):
     opened = tmp_path / "opened.txt"
     opener.write_text(f"#!/bin/sh\necho \"$1\" > {opened}\n")
     opener.chmod(0o755)
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
-    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=1), films_root=tmp_path / "films",
-                        log_path=tmp_path / "chat.log")
+    app = _app(EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path, steps=1)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
             await _type(pilot, "/open")
             await _until(pilot, lambda: "No film yet" in _chat_text(app))
-            await _type(pilot, "a red ball bounces")
-            await _until(pilot, lambda: "Render this storyboard" in _chat_text(app))
-            await _type(pilot, "yes")
+            await _plan_and_approve(pilot, app, "a red ball bounces")
             await _until(pilot, lambda: "The film is ready" in _chat_text(app))
             monkeypatch.setattr(tui_app.shutil, "which", lambda name: str(opener) if name == "xdg-open" else None)
             await _type(pilot, "/open")
