@@ -198,7 +198,8 @@ def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_w
         async with app.run_test(size=(100, 30)) as pilot:
             await _plan_and_approve(pilot, app)
             await _until(pilot, lambda: "The film is ready" in _chat_text(app))
-            assert str(app.query_one("#progress-line").render()).startswith("idle")
+            # The film is said from the worker; the idle state follows once it has finished.
+            await _until(pilot, lambda: str(app.query_one("#progress-line").render()) == "idle · film ready")
             assert not app.query_one(ProgressBar).display, "no bar while idle"
             folder = app.film_dir
             await _type(pilot, "make the first shot green")
