@@ -489,8 +489,9 @@ class ReelwrightApp(App):
                 except FilmEditError as exc:
                     self.call_from_thread(self.say, str(exc))
                     return
-                board = Storyboard.model_validate(app.get_state(FILM_THREAD).values["storyboard"])
-                self.call_from_thread(self.on_film_changed, board, edit, report)
+                values = app.get_state(FILM_THREAD).values
+                board = Storyboard.model_validate(values["storyboard"])
+                self.call_from_thread(self.on_film_changed, board, edit, report, values.get("takes") or {})
                 return
             if state.next and not any(task.interrupts for task in state.tasks):
                 inputs = None  # a render that was stopped: carry on from its checkpoint
@@ -682,14 +683,12 @@ class ReelwrightApp(App):
                  f"{fenced(shown_path(film))}`/open` plays it. Say what to change, or `new film: …` for another.")
         self._set_status(self._status())
 
-    def on_film_changed(self, board, edit, report: dict) -> None:
+    def on_film_changed(self, board, edit, report: dict, takes: dict) -> None:
         self.film_made = True
-        self.show_board(board)
-        for shot in report["shots"]:
-            best = max((t["scores"].get("alignment", t["scores"].get("checks", 0.0)) for t in shot["takes"]),
-                       default=0.0)
-            self.set_row(shot["id"], status="done" if any(t["passed"] for t in shot["takes"]) else
-                         "done (low)", takes=f"{len(shot['takes'])} · {best:.0%}")
+        self.show_board(board, takes)
+        changed = [shot_id for shot_id in edit.rerendered if takes.get(shot_id)]
+        if changed:  # the keyframes show what the change made
+            self.show_keyframes(changed[0], takes[changed[0]])
         self.say(f"{edit.message} {edit.summary(board)}")
         self.on_film_done(report)
 
