@@ -73,7 +73,8 @@ def main() -> None:
     body = ("| cut | shots | film seconds | streams | seconds to cut | peak memory of the cut |\n"
             "|---|---|---|---|---|---|\n" + "\n".join(rows)
             + "\n\nTimed: reading the shots, upscaling (Lanczos) to 256x256, retiming to 24 fps, transitions, "
-              "laying out the sound, music and ducking, H.264 + AAC encoding. Not timed: drawing the shots "
+              "laying out the sound, music and ducking, loudness to -16 LUFS with a true-peak limit, H.264 + AAC "
+              "encoding. Not timed: drawing the shots "
               "and their sound, which the shot and sound caches keep between cuts.\n")
     write_section("Edit", f"python -m benchmarks.edit --shots {args.shots} --long {args.long}", body)
     print(body)
