@@ -224,8 +224,8 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         failed = state.get("failures") or {}
         sends = []
         for run in shot_runs(board):
-            todo = [shot for shot in run if not done.get(shot.id)]  # an emptied take list means "render again"
-            if not todo or todo[0].id in failed:
+            missing = [shot for shot in run if not done.get(shot.id)]  # an emptied take list means "render again"
+            if not missing or missing[0].id in failed:
                 continue
             sends.append(Send("render_run", {"shots": [shot.model_dump() for shot in run],
                                              "done": {shot.id: done[shot.id] for shot in run if done.get(shot.id)}}))
