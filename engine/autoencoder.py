@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from diffusers import ConfigMixin, ModelMixin
-from diffusers.configuration_utils import register_to_config
 from torch import nn
+
+from engine.modeling import SavedModel, register_config
 
 
 class ResBlock(nn.Module):
@@ -28,14 +28,14 @@ class ResBlock(nn.Module):
         return x + self.conv2(F.silu(self.norm2(h)))
 
 
-class VideoAutoencoder(ModelMixin, ConfigMixin):
+class VideoAutoencoder(SavedModel):
     """Encodes each frame of a clip to a latent grid and decodes it back.
 
     Latents leave ``encode`` already normalised (``(z - shift) * scale``) so the diffusion model sees
     roughly unit variance; ``decode`` undoes it.
     """
 
-    @register_to_config
+    @register_config
     def __init__(self, latent_channels: int = 8, width: int = 32, inner_width: int = 96, depth: int = 1,
                  inner_depth: int = 2, downsample: int = 4, latent_shift: float = 0.0, latent_scale: float = 1.0):
         super().__init__()

@@ -23,11 +23,10 @@ import math
 
 import torch
 import torch.nn.functional as F
-from diffusers import ConfigMixin, ModelMixin
-from diffusers.configuration_utils import register_to_config
 from torch import nn
 
 from engine.layout import silhouette as draw_silhouette
+from engine.modeling import SavedModel, register_config
 from engine.world.physics import view_to_world
 from engine.world.vocab import AXES
 
@@ -122,10 +121,10 @@ def sincos(positions: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
 
 
-class VideoDiT(ModelMixin, ConfigMixin):
+class VideoDiT(SavedModel):
     """Predicts the flow-matching velocity (noise - clean) of every latent frame."""
 
-    @register_to_config
+    @register_config
     def __init__(self, latent_channels: int = 8, latent_size: int = 16, frames: int = 16, patch: int = 4,
                  hidden: int = 256, depth: int = 8, heads: int = 4, mlp_ratio: float = 4.0, text_dim: int = 384,
                  attribute_sizes: tuple[int, ...] = tuple(len(v) for v in AXES.values()), silhouette: int = 0,

@@ -1,4 +1,4 @@
-"""Sampling: rectified flow with diffusers' FlowMatchEulerDiscreteScheduler, one pipeline for every mode.
+"""Sampling: rectified flow with Euler steps over a noise-level schedule, one pipeline for every mode.
 
 - t2v: text (and attributes, and a physics layout) to video;
 - i2v: the first frame is given (a person's picture or the previous shot's last frame);
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from diffusers import DiffusionPipeline, FlowMatchEulerDiscreteScheduler
 from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
@@ -80,12 +79,11 @@ def _fit_image(image: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(img.resize((size, size), Image.LANCZOS))
 
 
-class ReelPipeline(DiffusionPipeline):
-    """The engine's generator: DiT + autoencoder + flow-matching scheduler."""
+class ReelPipeline:
+    """The engine's generator: DiT + autoencoder, sampled by flow matching."""
 
-    def __init__(self, transformer: VideoDiT, vae: VideoAutoencoder, scheduler: FlowMatchEulerDiscreteScheduler):
-        super().__init__()
-        self.register_modules(transformer=transformer, vae=vae, scheduler=scheduler)
+    def __init__(self, transformer: VideoDiT, vae: VideoAutoencoder):
+        self.transformer, self.vae = transformer, vae
         self._text: TextEncoder | None = None
 
     @property
@@ -199,11 +197,10 @@ class ReelPipeline(DiffusionPipeline):
 
         # Sampling starts at the highest level a denoised cell starts from: pure noise but in video-to-video.
         levels = [1.0] if level is None else np.unique(edit.strength[~given.cpu().numpy()]).tolist()
-        sigmas = sigma_schedule(levels or [1.0], num_inference_steps)
-        self.scheduler.set_timesteps(sigmas=sigmas.tolist(), device=device)
+        sigmas = torch.tensor([*sigma_schedule(levels or [1.0], num_inference_steps), 0.0], dtype=torch.float32)
         total_fraction = 0.0
-        for i, t in enumerate(self.scheduler.timesteps):
-            sigma = float(self.scheduler.sigmas[i])
+        for i in range(num_inference_steps):
+            sigma = float(sigmas[i])
             if level is not None:  # cells whose level is not yet passed are the source, noised to this one
                 held = (level <= sigma + 1e-6) & ~given[None, :, None, None, None]
                 latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
@@ -215,7 +212,7 @@ class ReelPipeline(DiffusionPipeline):
             velocity = uncond + guidance_scale * (cond - uncond)
             if guide is not None:
                 velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i)
-            latents = self.scheduler.step(velocity, t, latents).prev_sample
+            latents = euler_step(latents, velocity, sigmas[i], sigmas[i + 1])
             latents = torch.where(given[None, :, None, None, None], clean, latents)
             fraction = float(getattr(dit, "last_compute_fraction", 1.0))
             total_fraction += fraction
@@ -250,8 +247,11 @@ def sigma_schedule(levels: list[float], steps: int) -> np.ndarray:
     return np.concatenate([np.linspace(a, b, n + 1)[:-1] for a, b, n in zip(knots, knots[1:], counts)])
 
 
-def make_scheduler() -> FlowMatchEulerDiscreteScheduler:
-    return FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
+def euler_step(latents: torch.Tensor, velocity: torch.Tensor, sigma: torch.Tensor, sigma_next: torch.Tensor
+               ) -> torch.Tensor:
+    """One step of dx/dsigma = v from sigma down to sigma_next, where x_sigma = sigma * noise + (1 - sigma) * x0
+    and v = noise - x0 (the same arithmetic as diffusers' FlowMatchEulerDiscreteScheduler with shift 1)."""
+    return (latents.float() + (sigma_next - sigma) * velocity).to(velocity.dtype)
 
 
 def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", ncr: NCRConfig | None = None
@@ -265,8 +265,8 @@ def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", nc
         if not (weights / part / "config.json").exists():
             raise FileNotFoundError(f"model weights missing: {weights / part} not found; reinstall reelwright "
                                     f"or train them with `reelwright train`")
-    dit = VideoDiT.from_pretrained(weights / "transformer", low_cpu_mem_usage=False).to(device).eval()
-    vae = VideoAutoencoder.from_pretrained(weights / "autoencoder", low_cpu_mem_usage=False).to(device).eval()
+    dit = VideoDiT.from_pretrained(weights / "transformer").to(device)
+    vae = VideoAutoencoder.from_pretrained(weights / "autoencoder").to(device)
     if ncr is not None:
         apply_ncr(dit, ncr)
-    return ReelPipeline(transformer=dit, vae=vae, scheduler=make_scheduler())
+    return ReelPipeline(transformer=dit, vae=vae)

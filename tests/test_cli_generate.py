@@ -44,3 +44,32 @@ def test_generate_unreadable_image_and_bad_strength(tiny_weights, tmp_path, caps
     source = next((tmp_path / "w").glob("*.mp4"))
     assert main(base + ["--mode", "v2v", "--video", str(source), "--strength", "1.5"]) == EXIT_BAD_INPUT
     assert "strength must be in (0, 1]" in capsys.readouterr().err
+
+
+def _modules_after(args: list[str], tmp_path) -> tuple[int, set[str]]:
+    """Runs ``main(args)`` in a new process; -> its exit code and the top-level modules it imported."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, sys; from agent.cli import main; code = main(json.loads(sys.argv[1])); "
+              "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))")
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(args)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return code, set(modules)
+
+
+def test_help_and_argument_errors_import_no_torch(tmp_path):
+    code, modules = _modules_after(["generate", "x", "--steps", "0"], tmp_path)
+    assert code == EXIT_BAD_INPUT and "torch" not in modules
+
+
+def test_a_built_in_generate_imports_only_what_sampling_needs(tmp_path):
+    """Start-up: the built-in model loads without diffusers, transformers or scipy's signal/stats code, each of
+    which costs up to seconds to import (the figures are in BENCHMARKS.md, Start-up)."""
+    code, modules = _modules_after(["generate", "a red ball bounces in a meadow", "--out", str(tmp_path / "a.mp4"),
+                                    "--steps", "2"], tmp_path)
+    assert code == 0 and (tmp_path / "a.mp4").exists()
+    assert not modules & {"diffusers", "transformers", "librosa", "mir_eval", "sympy"}, modules

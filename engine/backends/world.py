@@ -15,7 +15,6 @@ from engine.backends.base import (
     RenderRequest,
     StepEvent,
     check_request,
-    quiet_libraries,
     weights_fingerprint,
 )
 from engine.camera_guidance import CAMERA_GUIDANCE
@@ -54,7 +53,6 @@ class WorldBackend:
     @property
     def pipe(self):
         if self._pipe is None:
-            quiet_libraries()
             try:
                 self._pipe = load_pipeline(self.weights, device=self.capabilities.device, ncr=self.ncr)
             except FileNotFoundError as exc:

@@ -1,8 +1,21 @@
-"""The project's own evaluator: pixels (and sound) in, scores out, never ground truth at scoring time."""
+"""The project's own evaluator: pixels (and sound) in, scores out, never ground truth at scoring time.
 
-from engine.eval.metrics import continuity, psnr
-from engine.eval.sync import SyncScore, detect_onsets, score_onsets, sync_score
-from engine.eval.video import ClipReading, alignment, read_clip
+Names are imported on first use: the sound scorer pulls in librosa and mir_eval (about a second), which
+the picture readers that generation itself uses do not need.
+"""
 
-__all__ = ["ClipReading", "SyncScore", "alignment", "continuity", "detect_onsets", "psnr", "read_clip",
-           "score_onsets", "sync_score"]
+import importlib
+
+_WHERE = {
+    "continuity": "metrics", "psnr": "metrics",
+    "SyncScore": "sync", "detect_onsets": "sync", "score_onsets": "sync", "sync_score": "sync",
+    "ClipReading": "video", "alignment": "video", "read_clip": "video",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'engine.eval' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"engine.eval.{_WHERE[name]}"), name)

@@ -65,7 +65,7 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from=None) -> Path
     step = 0
     state = load_checkpoint(folder)
     if state is None and init_from is not None:
-        model.load_state_dict(VideoAutoencoder.from_pretrained(init_from, low_cpu_mem_usage=False).state_dict())
+        model.load_state_dict(VideoAutoencoder.from_pretrained(init_from).state_dict())
     if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -108,8 +108,8 @@ def export(cfg: dict, run: str, out: Path) -> VideoAutoencoder:
     model.eval()
     z = torch.cat([model.encode(frame_batch(10_000 + i, cfg)) for i in range(8)])
     shift, scale = float(z.mean()), float(1.0 / z.std())
-    model.register_to_config(latent_shift=shift, latent_scale=scale)
-    model.save_pretrained(out, safe_serialization=True)
+    model.update_config(latent_shift=shift, latent_scale=scale)
+    model.save_pretrained(out)
     quality = validate(model, cfg, torch.device("cpu"))
     print(f"exported to {out}: latent shift {shift:.3f}, scale {scale:.3f}, held-out PSNR {quality:.2f} dB")
     return model

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor
 from engine.dit import VideoDiT, dit_from_preset
 from engine.eval.video import read_clip
-from engine.pipeline import ReelPipeline, attribute_ids, make_scheduler
+from engine.pipeline import ReelPipeline, attribute_ids
 from engine.text import TextEncoder
 from engine.train.common import DEFAULT_RUNS, EMA, RunLog, load_checkpoint, pick_device, save_checkpoint
 from engine.world.captions import canonical_caption
@@ -117,7 +117,7 @@ def make_batch(step: int, cfg: dict, data: tuple[list, torch.Tensor], text: Text
 @torch.no_grad()
 def evaluate(model: VideoDiT, vae: VideoAutoencoder, cfg: dict, count: int, steps: int = 12) -> dict[str, float]:
     """Prompt alignment of EMA samples on combinations held out of training."""
-    pipe = ReelPipeline(transformer=model.eval(), vae=vae, scheduler=make_scheduler())
+    pipe = ReelPipeline(transformer=model.eval(), vae=vae)
     hits = {axis: 0 for axis in AXES}
     together = 0
     for i in range(count):
@@ -158,7 +158,7 @@ def train(cfg: dict, run: str, steps: int | None = None, init_from: str | Path |
         step = state["step"]
         print(f"resuming {folder} at step {step}")
     elif init_from is not None:
-        start = VideoDiT.from_pretrained(Path(init_from) / "transformer", low_cpu_mem_usage=False)
+        start = VideoDiT.from_pretrained(Path(init_from) / "transformer")
         # A config may add inputs the start lacks (the silhouette, the camera path): those begin at their zero
         # init, so the model starts out drawing exactly what the start drew.
         misfit = (f"{init_from} does not fit this config ({cfg['preset']}, "
@@ -221,7 +221,7 @@ def export(cfg: dict, run: str, out: Path) -> None:
         raise FileNotFoundError(f"no checkpoint in {DEFAULT_RUNS / run}: train first")
     model = build_model(run_config(cfg, state))
     model.load_state_dict({k: v.to(model.state_dict()[k].dtype) for k, v in state["ema"].items()})
-    model.save_pretrained(Path(out) / "transformer", safe_serialization=True)
+    model.save_pretrained(Path(out) / "transformer")
     before = f" (the run started from: {state['started_from']})" if state.get("started_from") else ""
     (Path(out) / "transformer" / "TRAINING.txt").write_text(
         f"EMA weights after {state['step']} steps of `reelwright train dit` run {run!r}{before} with config:\n"

@@ -140,7 +140,7 @@ def export(cfg: dict, run: str, out: Path) -> None:
     model = v2a_from_preset(cfg["preset"])
     model.load_state_dict(state["model"])
     target = Path(out) / "v2a"
-    model.save_pretrained(target, safe_serialization=True)
+    model.save_pretrained(target)
     pairs = build_pairs(cfg, folder)
     AudioSceneClassifier.fit(pairs["profiles"], [str(s) for s in pairs["scenes"]]).save(target / "scene_audio.json")
     (target / "TRAINING.txt").write_text(

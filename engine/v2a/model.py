@@ -12,9 +12,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from diffusers.configuration_utils import ConfigMixin, register_to_config
-from diffusers.models.modeling_utils import ModelMixin
 
+from engine.modeling import SavedModel, register_config
 from engine.v2a.features import CHANNELS
 from engine.v2a.mel import N_MELS
 
@@ -59,8 +58,8 @@ class ConvStack(nn.Module):
         return self.proj_out(F.gelu(self.norm_out(h)))  # (B, outputs, F)
 
 
-class V2AModel(ModelMixin, ConfigMixin):
-    @register_to_config
+class V2AModel(SavedModel):
+    @register_config
     def __init__(self, feature_channels: int = len(CHANNELS), n_mels: int = N_MELS, width: int = 96,
                  onset_dilations: tuple[int, ...] = (1, 2, 4, 8, 1),
                  mel_dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 1, 2), mel_floor: float = -11.5):

@@ -7,7 +7,6 @@ ambience is steady (no bursts that an onset detector would take for events).
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from engine.world.physics import Event
 
@@ -25,6 +24,8 @@ PARTIALS = {
 
 
 def _filtered_noise(n: int, rng: np.random.Generator, band: tuple[float, float] | float, kind: str) -> np.ndarray:
+    from scipy import signal  # here, not at the top: scipy.signal costs 0.6 s to import and only sound needs it
+
     sos = signal.butter(2, band, btype=kind, fs=SAMPLE_RATE, output="sos")
     out = signal.sosfilt(sos, rng.standard_normal(n + 2048))[2048:]  # drop the filter's warm-up
     return out / (np.std(out) + 1e-9)
@@ -71,6 +72,8 @@ def event_sound(kind: str, shape: str, scene: str, strength: float, rng: np.rand
             decay = decay * (0.45 if soft_ground else 1.0)
             snd += amp * np.sin(2 * np.pi * freq * bend * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / decay)
         if soft_ground:  # soft ground muffles the knock
+            from scipy import signal
+
             sos = signal.butter(2, 1500.0, btype="lowpass", fs=SAMPLE_RATE, output="sos")
             snd = signal.sosfilt(sos, snd)
         # Every contact starts with a transient: a low thump and a short broadband click.
