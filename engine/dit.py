@@ -44,18 +44,20 @@ CAMERA_FEATURES = 3 + 4 * len(CAMERA_FREQUENCIES) + 1  # shift x, shift y, log z
 
 
 class AttnProcessor:
-    """Plain scaled-dot-product attention. NCR swaps in processors that reuse cached keys and values.
+    """Plain scaled-dot-product attention; the computation apart from the projections (diffusers' split).
 
-    ``context_mask`` is (B, M) for keys, or (B, N, M) when each query has its own allowed keys.
+    ``context_mask`` is (B, M) for keys, or (B, N, M) when each query has its own allowed keys. Keys and
+    values are read at whatever length the projections return, so a hook on ``to_k``/``to_v`` may add
+    cached ones (NCR's token level runs only some queries and lends the rest of the keys from its cache).
     """
 
     def __call__(self, attn: Attention, x: torch.Tensor, context: torch.Tensor | None = None,
                  context_mask: torch.Tensor | None = None) -> torch.Tensor:
         b, n, _ = x.shape
         context = x if context is None else context
-        q = attn.to_q(x).view(b, n, attn.heads, -1).transpose(1, 2)  # (B, h, N, d)
-        k = attn.to_k(context).view(b, context.shape[1], attn.heads, -1).transpose(1, 2)  # (B, h, M, d)
-        v = attn.to_v(context).view(b, context.shape[1], attn.heads, -1).transpose(1, 2)  # (B, h, M, d)
+        q = attn.to_q(x).unflatten(-1, (attn.heads, -1)).transpose(1, 2)  # (B, h, N, d)
+        k = attn.to_k(context).unflatten(-1, (attn.heads, -1)).transpose(1, 2)  # (B, h, M, d)
+        v = attn.to_v(context).unflatten(-1, (attn.heads, -1)).transpose(1, 2)  # (B, h, M, d)
         mask = None
         if context_mask is not None:
             mask = context_mask[:, None, None, :] if context_mask.dim() == 2 else context_mask[:, None]  # (B,1,·,M)
@@ -97,19 +99,24 @@ class DiTBlock(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(approximate="tanh"), nn.Linear(hidden, dim))
         self.ada = nn.Sequential(nn.SiLU(), nn.Linear(dim, 6 * dim))
 
-    def forward(self, x, frame_cond, text, text_mask, self_mask=None):
-        # x: (B, N, D) tokens, N = T * tokens per frame; frame_cond: (B, T, D) per-frame conditioning
-        # self_mask: (B, N, N) allowed keys per query, or None for full attention
+    def forward(self, hidden_states, frame_cond, text, text_mask, self_mask=None, frame_index=None):
+        # hidden_states: (B, N, D) tokens, N = T * tokens per frame in frame order; or, with frame_index (N,),
+        #   any tokens, each of frame frame_index[i] (so a block can run on a subset of tokens)
+        # frame_cond: (B, T, D) per-frame conditioning; self_mask: (B, N, N) allowed keys per query, or None
+        x = hidden_states
         b, n, d = x.shape
-        t = frame_cond.shape[1]
-        mods = self.ada(frame_cond)[:, :, None].chunk(6, dim=-1)  # 6 x (B, T, 1, D): modulation is per frame
-        shift1, scale1, gate1, shift2, scale2, gate2 = mods
-        per_frame = lambda y: y.view(b, t, n // t, d)  # noqa: E731  (B, N, D) -> (B, T, N/T, D)
-        h = modulate(per_frame(self.norm1(x)), shift1, scale1).view(b, n, d)  # (B, N, D)
-        x = x + (gate1 * per_frame(self.attn(h, context_mask=self_mask))).view(b, n, d)  # (B, N, D)
+        mods = self.ada(frame_cond)  # (B, T, 6D): modulation is per frame
+        if frame_index is None:  # each frame's modulation broadcast over its tokens
+            t = frame_cond.shape[1]
+            mods, grouped = mods[:, :, None], (b, t, n // t, d)  # (B, T, 1, 6D); tokens as (B, T, N/T, D)
+        else:  # each token's own frame
+            mods, grouped = mods[:, frame_index], (b, n, d)  # (B, N, 6D)
+        shift1, scale1, gate1, shift2, scale2, gate2 = mods.chunk(6, dim=-1)
+        h = modulate(self.norm1(x).view(grouped), shift1, scale1).view(b, n, d)  # (B, N, D)
+        x = x + (gate1 * self.attn(h, context_mask=self_mask).view(grouped)).view(b, n, d)  # (B, N, D)
         x = x + self.cross(self.norm_cross(x), text, text_mask)  # (B, N, D)
-        h = modulate(per_frame(self.norm2(x)), shift2, scale2).view(b, n, d)  # (B, N, D)
-        x = x + (gate2 * per_frame(self.mlp(h))).view(b, n, d)  # (B, N, D)
+        h = modulate(self.norm2(x).view(grouped), shift2, scale2).view(b, n, d)  # (B, N, D)
+        x = x + (gate2 * self.mlp(h).view(grouped)).view(b, n, d)  # (B, N, D)
         return x
 
 

@@ -1,34 +1,40 @@
 """Noise-aware Compute Redistribution: spend the transformer's compute where the noise is.
 
-A hook outside the model (diffusers' ``hooks`` style): ``apply_ncr(model, NCRConfig(...))`` replaces the
-model's forward with one that keeps state across the sampling steps of one generation, and
-``remove_ncr(model)`` restores it. Three levels, each switchable:
+Hooks outside the model (diffusers' ``hooks`` pattern, engine/hooks.py): ``apply_ncr(transformer,
+NCRConfig(...))`` wraps the transformer's forward, each block's forward and, where blocks can run on a subset
+of tokens, the self-attention's key and value projections; ``remove_ncr`` takes them out and the model is
+exactly what it was. No block's math is repeated here: a hook decides which tokens and blocks run, and the
+model's own code runs them. Three levels, each switchable:
 
 1. frame: given frames (image-to-video, extend, video-to-video anchors) sit at noise level zero and, by
-   training, attend only to each other, so their keys and values are computed once, at the first step,
-   and reused by every later step; only noisy frames' tokens go through the blocks afterwards. Exact.
-2. token: on partial steps only a share of the noisy tokens, those whose input changed most since they
-   were last computed (scaled by how long ago that was), go through the blocks; they attend to the
-   cached keys and values of the rest, and the rest keep their cached velocity. Full refreshes come every
-   few steps and at the first (highest-noise) steps, when the picture is still being decided.
+   training, attend only to each other, so their keys and values are computed at the first step and lent
+   to every later step; only the noisy frames' tokens go through the blocks afterwards. Exact.
+2. token: on partial steps only a share of the noisy tokens, those whose input to the first block changed
+   most since they were last computed (scaled by how long ago that was), go through the blocks; they attend
+   to the cached keys and values of the rest, and the rest keep their cached block output. Full refreshes
+   come every few steps and at the first (highest-noise) steps, when the picture is still being decided.
 3. step: below a noise level, the middle blocks are skipped and their cached residual (output minus
    input, from the last step that ran them) is added instead; at low noise consecutive steps differ little.
-   Further down, whole steps reuse the last computed velocity: a rectified-flow velocity is the direction
-   from the picture to the noise, and once the picture is decided it barely turns, so below
-   ``reuse_below`` only every ``reuse_every``-th step runs the transformer at all.
+   And below ``reuse_below`` whole steps reuse the last computed output: a rectified-flow velocity is the
+   direction from the picture to the noise, and once the picture is decided it barely turns, so only every
+   ``reuse_every``-th step there runs the transformer at all.
 
-With ``enabled=False`` (or every level off) the forward is the model's own: bit-identical output.
-``model.last_compute_fraction`` reports the share of block compute spent at the latest step.
+Levels 1 and 2 need blocks that can run on any subset of tokens (``VideoDiT``); level 3 works on any
+transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan, LTX-Video). Pipelines that call
+the transformer once per guidance branch (diffusers' Wan and LTX pipelines) get one cache per branch.
+``compute_fraction(model)`` is the share of block compute spent at the latest step.
 """
 
 from __future__ import annotations
 
-import types
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
+from torch import nn
 
-from engine.dit import VideoDiT, modulate
+from engine.hooks import Hook, add_hook, get_hook, remove_hook
 
 
 @dataclass
@@ -66,207 +72,280 @@ class NCRConfig:
         return cls(enabled=False)
 
 
-class NCRState:
-    """What one generation carries from step to step."""
+@dataclass(frozen=True)
+class Family:
+    """What NCR must know of a transformer family; the rest is the same code for every family."""
 
-    def __init__(self, config: NCRConfig):
-        self.config = config
+    blocks: str  # the attribute holding the block list
+    noise_arg: str  # the forward argument that carries the noise level ...
+    noise_index: int  # ... its position when passed positionally ...
+    noise_scale: float  # ... and its scale: noise level in [0, 1] = value / noise_scale
+    # Blocks that can run on a subset of tokens (levels 1 and 2) name these three as well:
+    tokens_per_frame: Callable[[nn.Module], int] | None = None
+    self_attention: str | None = None  # per block: the attention whose keys and values are lent
+    subset_call: Callable[[tuple, dict, torch.Tensor], tuple[tuple, dict]] | None = None  # block args, token frames
+
+
+def _video_dit_subset(args: tuple, kwargs: dict, frame_index: torch.Tensor) -> tuple[tuple, dict]:
+    # DiTBlock(hidden_states, frame_cond, text, text_mask, self_mask): the noisy tokens that run attend to
+    # every key (the mask only keeps given frames from seeing noisy ones, and given frames do not run).
+    return args[:3], {**kwargs, "self_mask": None, "frame_index": frame_index}
+
+
+FAMILIES = {
+    "VideoDiT": Family("blocks", "sigmas", 1, 1.0, tokens_per_frame=lambda model: model.grid * model.grid,
+                       self_attention="attn", subset_call=_video_dit_subset),
+    "WanTransformer3DModel": Family("blocks", "timestep", 1, 1000.0),
+    "LTXVideoTransformer3DModel": Family("transformer_blocks", "timestep", 2, 1000.0),
+}
+_MODEL_HOOK, _BLOCK_HOOK, _KV_HOOK = "ncr", "ncr_block", "ncr_kv"
+
+
+@dataclass
+class _Branch:
+    """What one call per step carries to the next step's same call."""
+
+    output: Any = None  # the transformer's last computed output
+    hidden: torch.Tensor | None = None  # (B, N, D) the last block's output for every token
+    block_in: torch.Tensor | None = None  # (B, N, D) each token's input to the first block when last computed
+    age: torch.Tensor | None = None  # (N,) steps since each token was computed
+    kv: dict[tuple[int, str], torch.Tensor] = field(default_factory=dict)  # (block, "k"|"v") -> (B, N, D)
+    residuals: dict[int, torch.Tensor] = field(default_factory=dict)  # block -> (B, N, D) output - input
+    low_steps: int = 0  # steps taken under reuse_below
+
+
+@dataclass
+class _Call:
+    """The plan for one call of the transformer."""
+
+    branch: _Branch
+    step: int
+    pool: torch.Tensor | None  # tokens that may run (the noisy ones once given frames are cached); None: all
+    partial: bool  # run only the most changed share of the pool
+    frame_of_token: torch.Tensor | None  # (N,)
+    keep_tokens: bool  # keep keys, values and block outputs per token for later calls
+    skipped: frozenset[int]  # blocks whose cached residual stands in
+    tokens: torch.Tensor | None = None  # what runs, chosen at the first block; None: every token
+
+
+class NCRState:
+    """Everything NCR keeps between calls of one generation."""
+
+    def __init__(self, config: NCRConfig, family: Family, depth: int):
+        self.config, self.family, self.depth = config, family, depth
         self.reset()
 
-    def reset(self) -> None:
-        self.step = 0
-        self.key = None  # identifies the generation (shapes and given frames)
-        self.clean_kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # per block, given tokens
-        self.noisy_kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # per block, all noisy tokens
-        self.last_input: torch.Tensor | None = None  # (B, Nn, P) noisy token inputs when last computed
-        self.age: torch.Tensor | None = None  # (Nn,) steps since each noisy token was computed
-        self.velocity: torch.Tensor | None = None  # (B, Nn, P) cached output per noisy token
-        self.residuals: dict[int, torch.Tensor] = {}  # block index -> (B, Nn, D) cached residual
-        self.low_steps = 0  # steps taken under reuse_below
+    def reset(self, key: tuple | None = None) -> None:
+        self.key = key  # shapes and given frames: a new generation when they change
+        self.step = -1
+        self.level: float | None = None
+        self.branch_index = 0
+        self.branches: list[_Branch] = []
+        self.call: _Call | None = None
+        self.fractions: list[float] = []  # per call of the latest step
 
-
-def apply_ncr(model: VideoDiT, config: NCRConfig) -> VideoDiT:
-    """Install NCR on ``model`` (replacing any earlier NCR). Returns the model."""
-    remove_ncr(model)
-    model.last_compute_fraction = 1.0
-    if not config.active:
-        return model
-    model._ncr = NCRState(config)
-    model.forward = types.MethodType(_ncr_forward, model)
-    return model
-
-
-def remove_ncr(model: VideoDiT) -> VideoDiT:
-    if hasattr(model, "_ncr"):
-        del model._ncr
-        del model.forward  # back to the class's own forward
-    return model
-
-
-def reset_ncr(model: VideoDiT) -> None:
-    """Start a new generation: forget everything cached."""
-    if hasattr(model, "_ncr"):
-        model._ncr.reset()
-
-
-def _attend(attn, q_in: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    b, n, _ = q_in.shape
-    q = attn.to_q(q_in).view(b, n, attn.heads, -1).transpose(1, 2)  # (B, h, n, d)
-    out = torch.nn.functional.scaled_dot_product_attention(q, k, v)  # (B, h, n, d)
-    return attn.to_out(out.transpose(1, 2).reshape(b, n, -1))  # (B, n, D)
-
-
-def _kv(attn, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    b, n, _ = x.shape
-    k = attn.to_k(x).view(b, n, attn.heads, -1).transpose(1, 2)  # (B, h, n, d)
-    v = attn.to_v(x).view(b, n, attn.heads, -1).transpose(1, 2)
-    return k, v
-
-
-def _block(block, x, mods, text, text_mask, extra_kv=None):
-    """One DiT block on a subset of tokens. ``mods``: 6 x (B, n, D) per-token modulation.
-
-    Returns the new tokens and this block's own (k, v) for them. ``extra_kv`` are keys/values of tokens
-    not in ``x`` that these tokens attend to as well.
-    """
-    shift1, scale1, gate1, shift2, scale2, gate2 = mods
-    h = modulate(block.norm1(x), shift1, scale1)  # (B, n, D)
-    k, v = _kv(block.attn, h)  # (B, h, n, d)
-    keys, values = (k, v) if extra_kv is None else (torch.cat([extra_kv[0], k], 2), torch.cat([extra_kv[1], v], 2))
-    x = x + gate1 * _attend(block.attn, h, keys, values)  # (B, n, D)
-    x = x + block.cross(block.norm_cross(x), text, text_mask)  # (B, n, D)
-    x = x + gate2 * block.mlp(modulate(block.norm2(x), shift2, scale2))  # (B, n, D)
-    return x, (k, v)
-
-
-def _ncr_forward(self: VideoDiT, latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout=None,
-                 has_layout=None, camera=None, has_camera=None):
-    state: NCRState = self._ncr
-    cfg = state.config
-    b, t = latents.shape[:2]
-    g2 = self.grid * self.grid
-    n = t * g2
-    device = latents.device
-
-    frame_of_token = torch.arange(t, device=device).repeat_interleave(g2)  # (N,)
-    given = (sigmas == 0).all(dim=0)  # (T,) given in every batch row
-    clean_tok = given[frame_of_token]  # (N,)
-    noisy_idx = torch.nonzero(~clean_tok).squeeze(1)  # (Nn,)
-    clean_idx = torch.nonzero(clean_tok).squeeze(1)  # (Nc,)
-    key = (tuple(latents.shape), tuple(given.tolist()))
-    if state.key != key or (state.last_input is not None and state.last_input.shape[0] != b):
-        state.reset()
-        state.key = key
-    no_saving = not len(clean_idx) and cfg.token_ratio >= 1.0 and cfg.skip_below <= 0.0 and cfg.reuse_below <= 0.0
-    if no_saving or (len(clean_idx) and not cfg.frame_cache):
-        # Nothing to save (no given frames, other levels off), or given frames without the frame cache
-        # (their tokens must then be recomputed under the model's attention mask): the model's own forward.
-        self.last_compute_fraction = 1.0
-        state.step += 1
-        return VideoDiT.forward(self, latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
-                                has_layout, camera, has_camera)
-    sigma = float(sigmas.max())
-    if cfg.reuse_below > 0 and sigma < cfg.reuse_below and state.velocity is not None:
-        state.low_steps += 1
-        if (state.low_steps - 1) % cfg.reuse_every:  # a step that reuses the whole velocity
-            state.step += 1
-            state.age = state.age + 1
-            self.last_compute_fraction = 0.0
-            full_out = torch.zeros(b, n, state.velocity.shape[-1], device=device)
-            full_out[:, noisy_idx] = state.velocity
-            return self.unpatchify(full_out, t)
-    # Everything before the blocks is cheap and computed for all tokens, as in the model's own forward.
-    # (B, N, D), (B, T, D), (B, 1+L, ·), (B, 1+L)
-    x, frame_cond, text, tmask = self.embed(latents, sigmas, text_tokens, text_mask, text_pooled, attributes, layout,
-                                            has_layout, camera, has_camera)
-    patches = self.patchify(latents)  # (B, N, P): token-level NCR scores how much each token's input changed
-    use_frame_cache = len(clean_idx) > 0
-    depth = len(self.blocks)
-    block_mods = [blk.ada(frame_cond).chunk(6, dim=-1) for blk in self.blocks]  # per block: 6 x (B, T, D)
-
-    # Level 1: the given frames' keys and values, once per generation.
-    if use_frame_cache and state.clean_kv is None:
-        state.clean_kv = []
-        xc = x[:, clean_idx]
-        fc = frame_of_token[clean_idx]
-        for blk, mods in zip(self.blocks, block_mods):
-            xc, kv = _block(blk, xc, [m[:, fc] for m in mods], text, tmask)
-            state.clean_kv.append(kv)
-
-    # Level 2: which noisy tokens go through the blocks this step.
-    full = (cfg.token_ratio >= 1.0 or state.step < cfg.full_steps or state.step % cfg.refresh_every == 0
-            or state.velocity is None)
-    xin = patches[:, noisy_idx]  # (B, Nn, P)
-    if full:
-        active = torch.arange(len(noisy_idx), device=device)
-    else:
-        change = (xin - state.last_input).pow(2).sum(dim=(0, 2)).sqrt()  # (Nn,)
-        score = change / (state.last_input.pow(2).sum(dim=(0, 2)).sqrt() + 1e-6) * (1.0 + state.age)
-        k = max(1, int(round(cfg.token_ratio * len(noisy_idx))))
-        active = torch.topk(score, k).indices.sort().values
-
-    # Level 3: below a noise level, the middle blocks reuse their cached residuals.
-    n_skip = int(round(cfg.skip_blocks * depth)) if (cfg.skip_below > 0 and sigma < cfg.skip_below) else 0
-    first_skip = (depth - n_skip) // 2
-    skipped = set(range(first_skip, first_skip + n_skip)) if all(
-        i in state.residuals for i in range(first_skip, first_skip + n_skip)) else set()
-
-    tokens = noisy_idx[active]  # (Na,) indices into all N tokens
-    xa = x[:, tokens]
-    fa = frame_of_token[tokens]
-    if state.noisy_kv is None:
-        state.noisy_kv = [None] * depth
-    for i, (blk, mods) in enumerate(zip(self.blocks, block_mods)):
-        if i in skipped:
-            xa = xa + state.residuals[i][:, active]
-            continue
-        extra = [state.clean_kv[i]] if use_frame_cache else []
-        if not full and state.noisy_kv[i] is not None:
-            # Inactive noisy tokens lend their cached keys and values.
-            inactive = torch.ones(len(noisy_idx), dtype=torch.bool, device=device)
-            inactive[active] = False
-            k_c, v_c = state.noisy_kv[i]
-            extra.append((k_c[:, :, inactive], v_c[:, :, inactive]))
-        extra_kv = None
-        if extra:
-            extra_kv = (torch.cat([e[0] for e in extra], 2), torch.cat([e[1] for e in extra], 2))
-        before = xa
-        xa, kv = _block(blk, xa, [m[:, fa] for m in mods], text, tmask, extra_kv)
-        if full or state.noisy_kv[i] is None:
-            state.noisy_kv[i] = kv
+    def begin_call(self, level: float, key: tuple) -> _Branch:
+        if key != self.key:
+            self.reset(key)
+        if level != self.level:  # a new step; the same level again is the next guidance branch
+            self.step, self.level, self.branch_index, self.fractions = self.step + 1, level, 0, []
         else:
-            k_all, v_all = state.noisy_kv[i]
-            k_all, v_all = k_all.clone(), v_all.clone()
-            k_all[:, :, active], v_all[:, :, active] = kv
-            state.noisy_kv[i] = (k_all, v_all)
-        if cfg.skip_below > 0:
-            res = state.residuals.get(i)
-            if res is None or full:
-                res = torch.zeros(b, len(noisy_idx), xa.shape[-1], device=device)
-            res = res.clone()
-            res[:, active] = xa - before
-            state.residuals[i] = res
+            self.branch_index += 1
+        while len(self.branches) <= self.branch_index:
+            self.branches.append(_Branch())
+        return self.branches[self.branch_index]
 
-    shift, scale = self.ada_out(frame_cond).chunk(2, dim=-1)  # (B, T, D)
-    out = self.proj_out(modulate(self.norm_out(xa), shift[:, fa], scale[:, fa]))  # (B, Na, P)
 
-    if state.velocity is None:
-        velocity = torch.zeros(b, len(noisy_idx), out.shape[-1], device=device)
-    else:
-        velocity = state.velocity.clone()
-    velocity[:, active] = out
-    last = xin.clone() if state.last_input is None or full else state.last_input.clone()
-    last[:, active] = xin[:, active]
-    age = torch.zeros(len(noisy_idx), device=device) if state.age is None else state.age + 1
-    age[active] = 0
-    state.velocity, state.last_input, state.age = velocity, last, age
-    state.step += 1
+class _ModelHook(Hook):
+    """Reads the step's noise level, reuses whole outputs (level 3), and plans which tokens and blocks run."""
 
-    computed_blocks = depth - len(skipped)
-    self.last_compute_fraction = (len(active) * computed_blocks) / (n * depth)
-    if use_frame_cache and state.step == 1:
-        self.last_compute_fraction += len(clean_idx) / n  # the one-off pass over the given frames
+    def __init__(self, state: NCRState, model: nn.Module):
+        self.state, self.model = state, model
 
-    full_out = torch.zeros(b, n, out.shape[-1], device=device)
-    full_out[:, noisy_idx] = velocity  # given frames' velocity is never used: the sampler resets them
-    return self.unpatchify(full_out, t)
+    def reset(self) -> None:
+        self.state.reset()
+
+    def new_forward(self, module, forward, *args, **kwargs):
+        state, cfg, family = self.state, self.state.config, self.state.family
+        noise = _argument(args, kwargs, family.noise_arg, family.noise_index)
+        level = float(noise.max()) / family.noise_scale
+        given = None
+        if family.tokens_per_frame is not None and noise.dim() == 2:  # (B, T): a noise level per frame
+            given = (noise == 0).all(dim=0)  # (T,) given in every batch row
+        first = args[0] if args else kwargs.get("hidden_states")
+        key = (tuple(first.shape), tuple(noise.shape), None if given is None else tuple(given.tolist()))
+        branch = state.begin_call(level, key)
+
+        if cfg.reuse_below > 0 and level < cfg.reuse_below and branch.output is not None:
+            branch.low_steps += 1
+            if (branch.low_steps - 1) % cfg.reuse_every:  # this step reuses the whole output
+                state.fractions.append(0.0)
+                return branch.output
+
+        state.call = call = self._plan(branch, level, given)
+        try:
+            out = forward(*args, **kwargs)
+        finally:
+            state.call = None
+        branch.output = out
+        n = len(call.frame_of_token) if call.frame_of_token is not None else 1
+        share = 1.0 if call.tokens is None else len(call.tokens) / n
+        state.fractions.append(share * (state.depth - len(call.skipped)) / state.depth)
+        return out
+
+    def _plan(self, branch: _Branch, level: float, given: torch.Tensor | None) -> _Call:
+        cfg, family, state = self.state.config, self.state.family, self.state
+        skipped = frozenset()
+        if cfg.skip_below > 0 and level < cfg.skip_below:
+            n_skip = int(round(cfg.skip_blocks * state.depth))
+            first = (state.depth - n_skip) // 2
+            middle = range(first, first + n_skip)
+            if all(i in branch.residuals for i in middle):
+                skipped = frozenset(middle)
+        if family.tokens_per_frame is None or given is None:  # a family whose blocks run every token
+            return _Call(branch, state.step, None, False, None, False, skipped)
+        frame_of_token = torch.arange(len(given), device=given.device).repeat_interleave(
+            family.tokens_per_frame(self.model))  # (N,)
+        frame_level = cfg.frame_cache and bool(given.any())
+        token_level = cfg.token_ratio < 1.0 and (frame_level or not bool(given.any()))
+        cached = branch.hidden is not None and bool(branch.kv)
+        pool = torch.nonzero(~given[frame_of_token]).squeeze(1) if frame_level and cached else None
+        partial = token_level and cached and not (
+            state.step < cfg.full_steps or state.step % cfg.refresh_every == 0)
+        return _Call(branch, state.step, pool, partial, frame_of_token, frame_level or token_level, skipped)
+
+
+class _BlockHook(Hook):
+    """Runs a block on the planned tokens, or stands its cached residual in for it."""
+
+    def __init__(self, state: NCRState, index: int):
+        self.state, self.index = state, index
+
+    def new_forward(self, block, forward, hidden_states, *args, **kwargs):
+        call, cfg = self.state.call, self.state.config
+        if call is None:  # called outside a planned call (training, a probe): the block as it is
+            return forward(hidden_states, *args, **kwargs)
+        branch, last = call.branch, self.index == self.state.depth - 1
+        x = hidden_states
+        if self.index == 0:
+            call.tokens = self._choose(call, x)
+            if call.tokens is not None:
+                x = x[:, call.tokens]
+        if self.index in call.skipped:
+            out = x + (branch.residuals[self.index] if call.tokens is None
+                       else branch.residuals[self.index][:, call.tokens])
+        elif call.tokens is None:
+            out = forward(x, *args, **kwargs)
+        else:
+            args, kwargs = self.state.family.subset_call(args, kwargs, call.frame_of_token[call.tokens])
+            out = forward(x, *args, **kwargs)
+        if cfg.skip_below > 0 and self.index not in call.skipped:
+            branch.residuals[self.index] = _scatter(branch.residuals.get(self.index), call.tokens, out - x)
+        if last and call.keep_tokens:
+            out = branch.hidden = _scatter(branch.hidden, call.tokens, out)
+        return out
+
+    def _choose(self, call: _Call, x: torch.Tensor) -> torch.Tensor | None:
+        """Tokens to run this call, from the first block's input; also ages every token's cache by a step."""
+        branch, cfg = call.branch, self.state.config
+        n = x.shape[1]
+        tokens = call.pool
+        if call.partial and branch.block_in is not None:
+            pool = torch.arange(n, device=x.device) if tokens is None else tokens
+            now, before = x[:, pool], branch.block_in[:, pool]
+            change = (now - before).pow(2).sum(dim=(0, 2)).sqrt()  # (pool,)
+            score = change / (before.pow(2).sum(dim=(0, 2)).sqrt() + 1e-6) * (1.0 + branch.age[pool])
+            k = max(1, int(round(cfg.token_ratio * len(pool))))
+            tokens = pool[torch.topk(score, k).indices.sort().values]
+        if call.keep_tokens:
+            branch.block_in = _scatter(branch.block_in, tokens, x if tokens is None else x[:, tokens])
+            branch.age = torch.zeros(n, device=x.device) if branch.age is None else branch.age + 1
+            branch.age[slice(None) if tokens is None else tokens] = 0
+        return tokens
+
+
+class _LendKV(Hook):
+    """On a self-attention's key or value projection: keeps every token's output, and when only some
+    tokens run, returns the whole sequence with the rest lent from the cache."""
+
+    def __init__(self, state: NCRState, index: int, which: str):
+        self.state, self.key = state, (index, which)
+
+    def new_forward(self, projection, forward, x):
+        out = forward(x)
+        call = self.state.call
+        if call is None or not call.keep_tokens:
+            return out
+        kv = call.branch.kv
+        kv[self.key] = out if call.tokens is None else _scatter(kv[self.key], call.tokens, out)
+        return kv[self.key]
+
+
+def _scatter(full: torch.Tensor | None, tokens: torch.Tensor | None, part: torch.Tensor) -> torch.Tensor:
+    """``part`` written over ``full`` at ``tokens`` (a new tensor; every token when ``tokens`` is None)."""
+    if tokens is None:
+        return part
+    if full is None:
+        raise RuntimeError("NCR: a partial call before any full one")  # plans always start with a full call
+    full = full.clone()
+    full[:, tokens] = part
+    return full
+
+
+def _argument(args: tuple, kwargs: dict, name: str, index: int):
+    return kwargs[name] if name in kwargs else args[index]
+
+
+def family_of(transformer: nn.Module) -> Family:
+    name = type(transformer).__name__
+    if name not in FAMILIES:
+        raise ValueError(f"NCR knows the transformers {', '.join(FAMILIES)}, not {name}")
+    return FAMILIES[name]
+
+
+def apply_ncr(transformer: nn.Module, config: NCRConfig) -> nn.Module:
+    """Install NCR on ``transformer`` (replacing any earlier NCR). Returns the transformer."""
+    remove_ncr(transformer)
+    if not config.active:
+        return transformer
+    family = family_of(transformer)
+    blocks = getattr(transformer, family.blocks)
+    state = NCRState(config, family, len(blocks))
+    add_hook(transformer, _MODEL_HOOK, _ModelHook(state, transformer))
+    for i, block in enumerate(blocks):
+        add_hook(block, _BLOCK_HOOK, _BlockHook(state, i))
+        if family.self_attention is not None:
+            attention = getattr(block, family.self_attention)
+            add_hook(attention.to_k, _KV_HOOK, _LendKV(state, i, "k"))
+            add_hook(attention.to_v, _KV_HOOK, _LendKV(state, i, "v"))
+    return transformer
+
+
+def remove_ncr(transformer: nn.Module) -> nn.Module:
+    """Take NCR's hooks out; the transformer's forward is its own again."""
+    if get_hook(transformer, _MODEL_HOOK) is None:
+        return transformer
+    family = family_of(transformer)
+    remove_hook(transformer, _MODEL_HOOK)
+    for block in getattr(transformer, family.blocks):
+        remove_hook(block, _BLOCK_HOOK)
+        if family.self_attention is not None:
+            attention = getattr(block, family.self_attention)
+            remove_hook(attention.to_k, _KV_HOOK)
+            remove_hook(attention.to_v, _KV_HOOK)
+    return transformer
+
+
+def reset_ncr(transformer: nn.Module) -> None:
+    """Start a new generation: forget everything cached."""
+    hook = get_hook(transformer, _MODEL_HOOK)
+    if hook is not None:
+        hook.reset()
+
+
+def compute_fraction(transformer: nn.Module) -> float:
+    """Share of the blocks' compute spent at the latest step (1.0 without NCR)."""
+    hook = get_hook(transformer, _MODEL_HOOK)
+    if hook is None or not hook.state.fractions:
+        return 1.0
+    return sum(hook.state.fractions) / len(hook.state.fractions)

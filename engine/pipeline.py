@@ -27,7 +27,7 @@ from engine.backends.base import MODES
 from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, CameraGuide
 from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
-from engine.ncr import NCRConfig, apply_ncr, reset_ncr
+from engine.ncr import NCRConfig, apply_ncr, compute_fraction, reset_ncr
 from engine.text import TextEncoder
 from engine.video_edit import plan_edit
 from engine.world.captions import attributes_from_text
@@ -214,7 +214,7 @@ class ReelPipeline:
                 velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i)
             latents = euler_step(latents, velocity, sigmas[i], sigmas[i + 1])
             latents = torch.where(given[None, :, None, None, None], clean, latents)
-            fraction = float(getattr(dit, "last_compute_fraction", 1.0))
+            fraction = compute_fraction(dit)
             total_fraction += fraction
             if callback is not None:
                 callback(StepInfo(step=i + 1, total=num_inference_steps, sigma=sigma, compute_fraction=fraction))
