@@ -125,18 +125,32 @@ def _size(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _cache_settings(args: argparse.Namespace, ncr=None):
+    """The step cache the flags ask for: --cache NAME (--ncr off is --cache off), NCR's own settings."""
+    from engine.caches import CacheSettings
+    from engine.ncr import NCRConfig
+
+    name = getattr(args, "cache", "ncr")
+    if getattr(args, "ncr", "on") == "off":
+        if name not in ("ncr", "off"):
+            raise ValueError(f"--ncr off and --cache {name} disagree: choose one (--cache off is full compute)")
+        name = "off"
+    threshold = getattr(args, "cache_threshold", None)
+    if threshold is not None and name in ("ncr", "off"):
+        raise ValueError(f"--cache-threshold sets a diffusers cache's knob, and --cache is {name}: add --cache NAME")
+    return CacheSettings(name=name, ncr=NCRConfig() if ncr is None else ncr, threshold=threshold)
+
+
 def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
     """The engine a command renders with: --model DIR (or REELWRIGHT_MODEL_DIR, or the settings file), else
     the built-in world model. A wrong model folder is refused here, before anything is planned or made."""
     from engine.backends import model_settings
-    from engine.ncr import NCRConfig
     from engine.pipeline import SHIPPED_WEIGHTS
     from tools.common import EngineSession
 
     model, offload = model_settings(getattr(args, "model", None), getattr(args, "offload", None))
-    if ncr is None:
-        ncr = NCRConfig() if getattr(args, "ncr", "on") == "on" else NCRConfig.off()
-    session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, ncr=ncr, model=model,
+    session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, cache=_cache_settings(args, ncr),
+                            model=model,
                             offload=offload, size=getattr(args, "size", None), cluster=cluster)
     caps = session.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
     _stop_renders_on_interrupt(session)
@@ -153,9 +167,6 @@ def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
     if not getattr(args, "json", False):
         if caps.note:
             print(f"note: {caps.note}", file=sys.stderr)
-        if model and getattr(args, "ncr", "on") == "on":
-            print(f"note: NCR runs on the built-in model only for now; {caps.name} samples at full compute",
-                  file=sys.stderr)
     return session
 
 
@@ -233,7 +244,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = _video_output(args.out, args.force, [args.image, args.video])
     chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
               "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every}
-    ncr = NCRConfig(enabled=args.ncr == "on", **{k: v for k, v in chosen.items() if v is not None})
+    ncr = NCRConfig(**{k: v for k, v in chosen.items() if v is not None})
     t0 = time.perf_counter()
     session = _engine_session(args, ncr)
     backend, caps = session.backend, session.capabilities
@@ -303,8 +314,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
               "seed": args.seed, "frames": len(result.frames), "fps": result.fps, "size": [width, height],
               "steps": settings.steps, "guidance": settings.guidance,
               "strength": args.strength if args.mode == "v2v" else None,
-              "ncr": {"enabled": ncr.active and world, "token_ratio": ncr.token_ratio,
-                      "refresh_every": ncr.refresh_every, "skip_below": ncr.skip_below},
+              "cache": session.cache.describe(),
               "camera_guidance": world and args.camera_guidance == "on", "compute_fraction": result.compute_fraction,
               "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
                                                    "loudness_db": sound.loudness_db, "timings": sound.timings},
@@ -629,6 +639,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CACHE_NAMES = ("ncr", "first-block", "taylorseer", "magcache", "pab", "faster", "sea", "off")
+
+
 def _engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="DIR", help="a diffusers Wan or LTX-Video pipeline folder to render with "
                         "(default: REELWRIGHT_MODEL_DIR, the settings file, else the built-in world model)")
@@ -637,6 +650,14 @@ def _engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=_size, metavar="WxH",
                         help="with --model: render at this size (default: the model's native size)")
     parser.add_argument("--weights", help="the built-in model's weights folder (default: the shipped model)")
+    # The names are engine.caches.CACHES's, written out so that parsing imports no torch (a test keeps them equal).
+    parser.add_argument("--cache", choices=CACHE_NAMES, default="ncr",
+                        help="how sampling saves compute: ncr (noise-aware compute redistribution, the default), one "
+                        "of diffusers' caches, or off")
+    parser.add_argument("--cache-threshold", type=float, metavar="X", help="the chosen diffusers cache's main "
+                        "setting (first-block, magcache, sea: threshold; taylorseer: cache interval; pab, faster: "
+                        "attention skip range); default: diffusers'")
+    parser.add_argument("--ncr", choices=["on", "off"], default="on", help="--ncr off is --cache off")
 
 
 def _cluster_arguments(parser: argparse.ArgumentParser) -> None:
@@ -731,7 +752,6 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--scale", type=_whole(1, 16),
                      help="pixel enlargement of the written video (default: to about 256 px)")
     _engine_arguments(gen)
-    gen.add_argument("--ncr", choices=["on", "off"], default="on", help="noise-aware compute redistribution")
     # NCR's fine settings default to NCRConfig's (chosen by benchmarks/ncr.py), filled in after parsing so that
     # parsing imports no torch.
     gen.add_argument("--ncr-tokens", type=float, help="share of noisy tokens recomputed on partial steps (1 = all)")
@@ -777,7 +797,6 @@ def build_parser() -> argparse.ArgumentParser:
                           help="most takes per shot at the consistency gate")
         film.add_argument("--steps", type=_whole(1, 200),
                           help="denoising steps (default: the model's; 16 for the built-in one)")
-        film.add_argument("--ncr", choices=["on", "off"], default="on")
         _engine_arguments(film)
         _cluster_arguments(film)
         film.add_argument("--force", action="store_true", help="use an --out folder that holds other files, or "
@@ -795,7 +814,6 @@ def build_parser() -> argparse.ArgumentParser:
                           "again, and the folder is re-cut (the previous cut is kept as film.vN.mp4)")
     edit.add_argument("film", help="the film's folder")
     edit.add_argument("change", help='e.g. "make the first shot green", "swap shots 1 and 2", "undo"')
-    edit.add_argument("--ncr", choices=["on", "off"], default="on")
     _engine_arguments(edit)
     edit.add_argument("--json", action="store_true")
     edit.set_defaults(func=cmd_edit)
@@ -803,7 +821,6 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="open the conversational terminal UI")
     chat.add_argument("--films", default="films", help="where film folders go (default: ./films)")
     _engine_arguments(chat)
-    chat.add_argument("--ncr", choices=["on", "off"], default="on")
     chat.set_defaults(func=cmd_chat)
 
     score = sub.add_parser("score", help="score a film per shot (alignment, continuity, sound onsets)")

@@ -67,7 +67,7 @@ class EngineSpec(BaseModel):
 
     model: str | None = None
     weights: str
-    ncr: dict = Field(default_factory=dict)
+    cache: dict = Field(default_factory=dict)  # engine.caches.CacheSettings, as a dict
     device: str | None = None
     offload: str = "none"
 
@@ -80,11 +80,11 @@ class EngineWorker:
         import torch
 
         from engine.backends import load_backend
-        from engine.ncr import NCRConfig
+        from engine.caches import CacheSettings
 
         torch.set_num_threads(max(1, threads))
         spec = EngineSpec.model_validate(spec)
-        self.backend = load_backend(spec.model, weights=spec.weights, ncr=NCRConfig(**spec.ncr),
+        self.backend = load_backend(spec.model, weights=spec.weights, cache=CacheSettings.from_dict(spec.cache),
                                     device=spec.device, offload=spec.offload)
         started = time.perf_counter()
         self.backend.load()
@@ -363,6 +363,6 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
 
 
-def engine_spec(model: str | Path | None, weights: str | Path, ncr, device: str | None, offload: str) -> EngineSpec:
-    return EngineSpec(model=str(model) if model else None, weights=str(Path(weights).resolve()), ncr=asdict(ncr),
+def engine_spec(model: str | Path | None, weights: str | Path, cache, device: str | None, offload: str) -> EngineSpec:
+    return EngineSpec(model=str(model) if model else None, weights=str(Path(weights).resolve()), cache=asdict(cache),
                       device=device, offload=offload)

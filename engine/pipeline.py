@@ -13,6 +13,7 @@ camera pans across or zooms into.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,10 +25,11 @@ from PIL import Image
 
 from engine.autoencoder import VideoAutoencoder, frames_to_tensor, tensor_to_frames
 from engine.backends.base import MODES
+from engine.caches import AppliedCache, CacheSettings, apply_cache
 from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, CameraGuide
 from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
-from engine.ncr import NCRConfig, apply_ncr, compute_fraction, reset_ncr
+from engine.ncr import compute_fraction, reset_ncr
 from engine.text import TextEncoder
 from engine.video_edit import plan_edit
 from engine.world.captions import attributes_from_text
@@ -35,7 +37,7 @@ from engine.world.vocab import AXES, TRAIN_FPS
 
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
 # engine/video_edit.py, engine/layout.py, or the readers and physics they use.
-SAMPLER_VERSION = 3
+SAMPLER_VERSION = 4
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 
@@ -85,6 +87,13 @@ class ReelPipeline:
     def __init__(self, transformer: VideoDiT, vae: VideoAutoencoder):
         self.transformer, self.vae = transformer, vae
         self._text: TextEncoder | None = None
+        self.cache: AppliedCache | None = None
+
+    def use_cache(self, settings: CacheSettings | None) -> None:
+        """Install a step cache on the transformer (NCR by default, or a diffusers peer); None: full compute."""
+        if self.cache is not None:
+            self.cache.remove()
+        self.cache = None if settings is None or not settings.active else apply_cache(self.transformer, settings)
 
     @property
     def text_encoder(self) -> TextEncoder:
@@ -190,7 +199,13 @@ class ReelPipeline:
             guide = CameraGuide(camera_guidance, path, boxes, int(given.sum()) - 1 if bool(given.any())
                                 else num_frames // 2, vae=self.vae if camera_guidance.pixels else None, device=device)
 
-        reset_ncr(dit)  # a new trajectory: nothing cached from an earlier generation applies
+        # A new trajectory: nothing cached from an earlier generation applies. (A transformer may also carry NCR
+        # installed directly with engine.ncr.apply_ncr, without a cache object.)
+        cache = self.cache
+        if cache is not None:
+            cache.begin(num_inference_steps)
+        else:
+            reset_ncr(dit)
         generator = torch.Generator("cpu").manual_seed(seed)
         noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
         latents = torch.where(given[None, :, None, None, None], clean, noise)  # v2v: the hold below sets the rest
@@ -206,15 +221,16 @@ class ReelPipeline:
                 latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
             frame_sigmas = torch.where(given, 0.0, sigma)[None].expand(2, -1)  # (2, T)
             model_in = latents.expand(2, -1, -1, -1, -1)
-            velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout, camera,
-                           has_camera)  # (2, T, C, h, w)
+            with cache.step(i, sigma) if cache is not None else contextlib.nullcontext():
+                velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout, camera,
+                               has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
             if guide is not None:
                 velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i)
             latents = euler_step(latents, velocity, sigmas[i], sigmas[i + 1])
             latents = torch.where(given[None, :, None, None, None], clean, latents)
-            fraction = compute_fraction(dit)
+            fraction = cache.fraction() if cache is not None else compute_fraction(dit)
             total_fraction += fraction
             if callback is not None:
                 callback(StepInfo(step=i + 1, total=num_inference_steps, sigma=sigma, compute_fraction=fraction))
@@ -254,11 +270,11 @@ def euler_step(latents: torch.Tensor, velocity: torch.Tensor, sigma: torch.Tenso
     return (latents.float() + (sigma_next - sigma) * velocity).to(velocity.dtype)
 
 
-def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", ncr: NCRConfig | None = None
+def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", cache: CacheSettings | None = None
                   ) -> ReelPipeline:
     """Load the shipped (or any exported) weights folder: ``transformer/`` and ``autoencoder/`` inside.
 
-    ``ncr``: compute redistribution settings; None keeps the plain sampler.
+    ``cache``: the step cache (NCR or a diffusers peer); None keeps the plain sampler.
     """
     weights = Path(weights)
     for part in ("transformer", "autoencoder"):
@@ -267,6 +283,6 @@ def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", nc
                                     f"or train them with `reelwright train`")
     dit = VideoDiT.from_pretrained(weights / "transformer").to(device)
     vae = VideoAutoencoder.from_pretrained(weights / "autoencoder").to(device)
-    if ncr is not None:
-        apply_ncr(dit, ncr)
-    return ReelPipeline(transformer=dit, vae=vae)
+    pipe = ReelPipeline(transformer=dit, vae=vae)
+    pipe.use_cache(cache)
+    return pipe

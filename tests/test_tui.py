@@ -98,10 +98,10 @@ def test_keys_are_handled_quickly_while_rendering(tiny_weights, tmp_path):
     """Time from a key press to the input field's change message, measured inside the app, mid-render."""
     from textual.widgets import Input
 
-    from engine.ncr import NCRConfig
+    from engine.caches import CacheSettings
 
     # NCR off: its default skips most steps, and the render must outlast the typing.
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots", ncr=NCRConfig.off())
+    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots", cache=CacheSettings(name="off"))
     app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=100), films_root=tmp_path / "films")
     changed: list[float] = []
     delays = []

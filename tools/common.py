@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.backends import Backend, BackendError, Capabilities, RenderRequest, load_backend
 from engine.backends.base import RenderLost
+from engine.caches import CacheSettings
 from engine.media import write_video
-from engine.ncr import NCRConfig
 from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS
 from engine.world.vocab import AXES, check_word
 
@@ -101,12 +101,12 @@ class EngineSession:
     ``size``: (width, height) to render a real model's shots at (None: its native size);
     ``cluster``: render on Ray actors instead of here (engine.cluster); shots land in the same cache."""
 
-    def __init__(self, weights: str | Path = SHIPPED_WEIGHTS, ncr: NCRConfig | None = None,
+    def __init__(self, weights: str | Path = SHIPPED_WEIGHTS, cache: CacheSettings | None = None,
                  cache_dir: str | Path = DEFAULT_CACHE, model: str | Path | None = None, device: str | None = None,
                  offload: str = "none", size: tuple[int, int] | None = None, cluster=None):
         self.weights = Path(weights)
         self.model = Path(model) if model else None
-        self.ncr = NCRConfig() if ncr is None else ncr
+        self.cache = CacheSettings() if cache is None else cache
         self.cache_dir = Path(cache_dir)
         self.device, self.offload, self.size = device, offload, size
         self.cluster = cluster  # engine.cluster.ClusterConfig | None
@@ -121,12 +121,12 @@ class EngineSession:
         weights load on first render (on a cluster, as each worker starts)."""
         if self._backend is None:
             try:
-                local = load_backend(self.model, weights=self.weights, ncr=self.ncr, device=self.device,
+                local = load_backend(self.model, weights=self.weights, cache=self.cache, device=self.device,
                                      offload=self.offload)
                 if self.cluster is not None:
                     from engine.cluster import ClusterBackend, engine_spec
 
-                    spec = engine_spec(self.model, self.weights, self.ncr, self.device, self.offload)
+                    spec = engine_spec(self.model, self.weights, self.cache, self.device, self.offload)
                     local = ClusterBackend(local, spec, self.cluster)
                 self._backend = local
             except BackendError as exc:
@@ -152,7 +152,7 @@ class EngineSession:
         """How this engine samples, for reports: the model, and the compute saving in force."""
         caps = self.capabilities
         return {"engine": caps.name, "family": caps.family, "model": str(self.model) if self.model else None,
-                "ncr": self.ncr.__dict__ if caps.family == "world" else None, "device": caps.device,
+                "cache": self.cache.describe(), "device": caps.device,
                 "offload": self.offload if self.model else None,
                 "cluster": ({"address": self.cluster.address, **self.backend.layout} if self.cluster else None)}
 
@@ -176,7 +176,7 @@ class EngineSession:
         except ValidationError as exc:
             err = exc.errors()[0]
             raise ToolError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        key = shot_key(request, backend, self.ncr)
+        key = shot_key(request, backend, self.cache)
         with self._key_lock(key):  # the same shot asked for twice at once (two films of a batch) renders once
             return self._cached(key) or self._render_into_cache(key, request, progress)
 
@@ -233,11 +233,11 @@ class EngineSession:
         return result
 
 
-def shot_key(request: RenderRequest, backend: Backend, ncr: NCRConfig) -> str:
+def shot_key(request: RenderRequest, backend: Backend, cache: CacheSettings) -> str:
     """Hash of everything that determines a shot: the request, the weights, and how the engine samples."""
     world = backend.capabilities.family == "world"
     fields = request.model_dump(exclude={"image", "video"})
-    fields.update(weights=backend.weights_id, ncr=ncr.__dict__ if world else None,
+    fields.update(weights=backend.weights_id, cache=cache.describe(),
                   sampler=SAMPLER_VERSION if world else f"diffusers-{_diffusers_version()}")
     h = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
     for name in ("image", "video"):

@@ -47,7 +47,7 @@ def model_settings(model: str | None = None, offload: str | None = None) -> tupl
     return (str(model) if model else None), str(offload)
 
 
-def load_backend(model: str | Path | None = None, weights: str | Path | None = None, ncr=None,
+def load_backend(model: str | Path | None = None, weights: str | Path | None = None, cache=None,
                  device: str | None = None, offload: str = "none") -> Backend:
     """A diffusers backend for a model folder, else the built-in world model (``weights``: its weights folder).
 
@@ -55,7 +55,7 @@ def load_backend(model: str | Path | None = None, weights: str | Path | None = N
     if model:
         from engine.backends.diffusers_video import DiffusersBackend
 
-        return DiffusersBackend(model, device=device, offload=offload)
+        return DiffusersBackend(model, device=device, offload=offload, cache=cache)
     from engine.backends.world import SHIPPED_WEIGHTS, WorldBackend
 
-    return WorldBackend(weights or SHIPPED_WEIGHTS, ncr=ncr, device=device or "cpu")
+    return WorldBackend(weights or SHIPPED_WEIGHTS, cache=cache, device=device or "cpu")

@@ -334,8 +334,12 @@ FAMILIES = {"wan": WanFamily, "ltx": LTXFamily}
 class DiffusersBackend:
     """A diffusers video pipeline folder behind the backend contract."""
 
-    def __init__(self, folder: str | Path, device: str | None = None, offload: str = "none"):
+    def __init__(self, folder: str | Path, device: str | None = None, offload: str = "none", cache=None):
+        from engine.caches import CacheSettings
+
         self.info = inspect_folder(folder)
+        self.cache_settings = CacheSettings() if cache is None else cache
+        self._cache = None  # the AppliedCache, once the transformer is loaded
         self.family = FAMILIES[self.info.family](self.info)
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -405,6 +409,21 @@ class DiffusersBackend:
             self._pipes[name] = pipe
         return self._pipes[name]
 
+    def _applied_cache(self, pipe, plan: CallPlan):
+        """The step cache on the shared transformer, installed at the first render. MagCache's ratios are the
+        model's own: without them, that first render's plan runs once at full compute to measure them."""
+        if self._cache is None:
+            from dataclasses import replace
+
+            from engine.caches import apply_cache, calibrate_mag_ratios
+
+            settings = self.cache_settings
+            if settings.name == "magcache" and settings.mag_ratios is None:
+                settings = self.cache_settings = replace(settings, mag_ratios=calibrate_mag_ratios(
+                    pipe.transformer, lambda: pipe(**plan.kwargs, generator=torch.Generator("cpu").manual_seed(0))))
+            self._cache = apply_cache(pipe.transformer, settings)
+        return self._cache
+
     def render(self, request: RenderRequest, callback: ProgressCallback | None = None) -> Clip:
         width, height = check_request(self.capabilities, request)
         # Once the weights are resident they are no longer free memory: then only the working memory must fit.
@@ -416,10 +435,15 @@ class DiffusersBackend:
                 loaded = time.perf_counter()
                 plan = self.family.plan(request, width, height, base)
                 pipe = self._pipeline(plan.pipeline)
+                cache = self._applied_cache(pipe, plan)
+                cache.begin(request.steps)
+                fractions = []
 
                 def on_step(p, i, t, kwargs):
+                    fractions.append(cache.fraction())
                     if callback is not None:  # v2v runs fewer steps than asked: the pipeline knows how many
-                        callback(StepEvent(step=i + 1, total=p.num_timesteps, sigma=float(t) / 1000.0))
+                        callback(StepEvent(step=i + 1, total=p.num_timesteps, sigma=float(t) / 1000.0,
+                                           compute_fraction=fractions[-1]))
                     return kwargs
 
                 generator = torch.Generator("cpu").manual_seed(request.seed)
@@ -438,4 +462,5 @@ class DiffusersBackend:
         frames = (np.clip(frames, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)[plan.given_frames:]
         done = time.perf_counter()
         return Clip(frames=frames, fps=self.capabilities.fps,
+                    compute_fraction=sum(fractions) / len(fractions) if fractions else 1.0,
                     timings={"load": loaded - started, "sampling": done - loaded})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from engine.backends.base import (
@@ -17,8 +18,8 @@ from engine.backends.base import (
     check_request,
     weights_fingerprint,
 )
+from engine.caches import CacheSettings, calibrate_mag_ratios
 from engine.camera_guidance import CAMERA_GUIDANCE
-from engine.ncr import NCRConfig
 from engine.pipeline import SHIPPED_WEIGHTS, GenerationError, load_pipeline
 from engine.world.vocab import TRAIN_FPS
 
@@ -39,24 +40,30 @@ def _frame_size(weights: Path) -> int:
 class WorldBackend:
     """The shipped default: draws the world's vocabulary at 64x64, 8 fps, offline on a CPU."""
 
-    def __init__(self, weights: str | Path = SHIPPED_WEIGHTS, ncr: NCRConfig | None = None, device: str = "cpu"):
+    def __init__(self, weights: str | Path = SHIPPED_WEIGHTS, cache: CacheSettings | None = None,
+                 device: str = "cpu"):
         self.weights = Path(weights)
-        self.ncr = NCRConfig() if ncr is None else ncr
+        self.cache = CacheSettings() if cache is None else cache
         side = _frame_size(self.weights)
         self.capabilities = Capabilities(family="world", name="the built-in world model", free_text=False,
                                          modes=("t2v", "i2v", "v2v", "extend"), width=side, height=side,
                                          fps=TRAIN_FPS, max_frames=MAX_FRAMES, size_multiple=side, device=device)
         self._pipe = None
-        self._lock = threading.Lock()  # the pipeline holds per-generation NCR state: one shot at a time
+        self._lock = threading.Lock()  # the pipeline holds per-generation cache state: one shot at a time
         self._weights_id: str | None = None
 
     @property
     def pipe(self):
         if self._pipe is None:
             try:
-                self._pipe = load_pipeline(self.weights, device=self.capabilities.device, ncr=self.ncr)
+                pipe = load_pipeline(self.weights, device=self.capabilities.device)
             except FileNotFoundError as exc:
                 raise BackendError(str(exc)) from None
+            if self.cache.name == "magcache" and self.cache.mag_ratios is None:
+                self.cache = replace(self.cache, mag_ratios=calibrate_mag_ratios(
+                    pipe.transformer, lambda: pipe("a red ball bounces in a meadow", seed=0)))
+            pipe.use_cache(self.cache)
+            self._pipe = pipe
         return self._pipe
 
     @property
