@@ -1,113 +1,201 @@
-"""NCR against full compute at equal step count: wall-clock speed-up, PSNR, prompt alignment, compute.
+"""NCR and diffusers' own caches against full compute, with the product's own sampler, at equal steps.
 
-    .venv/bin/python -m benchmarks.ncr [--prompts 8] [--steps 16]
+    .venv/bin/python -m benchmarks.ncr [--prompts 12] [--steps 16] [--peers] [--plot FILE]
 
-Per level on its own and combined, a curve of settings, and the frame level on I2V and extend, where
-its saving follows the share of given frames.
+Every setting samples the same held-out prompts (unseen attribute combinations) with the same seeds through
+``ReelPipeline`` exactly as ``generate`` does: CFG 3, camera guidance on. Reported per setting: wall-clock
+speed-up of the sampling loop (the transformer, guidance and the camera guidance's decode/encode), PSNR of
+the decoded frames against full compute, the evaluator's alignment (shape, colour, scene, motion, camera),
+and the compute spent (multiply-adds of the blocks' linear layers that ran, against full compute: the same
+meter for every method). ``--peers`` adds diffusers' caches at several thresholds and draws PSNR against
+speed-up for all of them (``--plot``, a PNG). The frame level is measured on image-to-video and extend.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from benchmarks.report import write_section
+from benchmarks.report import ROOT, write_section
+from engine.caches import CacheSettings, apply_cache, calibrate_mag_ratios
 from engine.eval.metrics import psnr
-from engine.eval.video import read_clip
-from engine.ncr import NCRConfig, apply_ncr, remove_ncr
+from engine.eval.video import alignment
+from engine.ncr import NCRConfig
 from engine.pipeline import SHIPPED_WEIGHTS, load_pipeline
 from engine.world.captions import canonical_caption
 from engine.world.dataset import sample_spec
 from engine.world.render import render_clip
 
-FOUR = ("shape", "colour", "scene", "motion")
+FIVE = ("shape", "colour", "scene", "motion", "camera")
+PLOT = ROOT / "benchmarks" / "ncr_peers.png"
 
 
-def run(pipe, config: NCRConfig | None, cases, steps: int, mode: str = "t2v"):
-    """(seconds of sampling, frames per case, alignment, mean compute fraction)."""
-    remove_ncr(pipe.transformer)
-    if config is not None:
-        apply_ncr(pipe.transformer, config)
-    seconds, frames, hits, fractions = 0.0, [], 0, []
-    for i, (attrs, source) in enumerate(cases):
-        extra = {}
-        if mode == "i2v":
-            extra = {"image": source[0]}
-        elif mode == "extend":
-            extra = {"video": source, "context_frames": 8}
-        out = pipe(canonical_caption(attrs), attributes=attrs, mode=mode, num_inference_steps=steps, seed=i,
-                   camera_guidance=None, **extra)  # NCR alone: guidance's decode-encode is the same either way
-        seconds += out.timings["sampling"]
-        frames.append(out.frames)
-        seen = read_clip(out.frames).attributes
-        hits += sum(seen[a] == attrs[a] for a in FOUR) / len(FOUR)
-        fractions.append(out.compute_fraction)
-    remove_ncr(pipe.transformer)
-    return seconds, frames, hits / len(cases), float(np.mean(fractions))
+@dataclass
+class Result:
+    seconds: float
+    frames: list[np.ndarray]
+    alignment: float
+    macs: float
+
+
+def run(pipe, settings: CacheSettings, cases, steps: int, mode: str = "t2v") -> Result:
+    """Sample every case with ``settings`` installed (metered even when it is "off")."""
+    pipe.use_cache(None)
+    pipe.cache = apply_cache(pipe.transformer, settings)
+    seconds, frames, hits, macs = 0.0, [], 0.0, 0.0
+    try:
+        for i, (attrs, source) in enumerate(cases):
+            extra = {"image": source[0]} if mode == "i2v" else {"video": source, "context_frames": 8} \
+                if mode == "extend" else {}
+            out = pipe(canonical_caption(attrs), attributes=attrs, mode=mode, num_inference_steps=steps, seed=i,
+                       **extra)
+            seconds += out.timings["sampling"]
+            macs += pipe.cache.macs()
+            frames.append(out.frames)
+            hits += float(np.mean(list(alignment(out.frames, {a: attrs[a] for a in FIVE}).values())))
+    finally:
+        pipe.use_cache(None)
+    return Result(seconds, frames, hits / len(cases), macs)
+
+
+def fidelity(frames: list[np.ndarray], reference: list[np.ndarray]) -> float:
+    return float(np.mean([min(psnr(a, b), 99.0) for a, b in zip(frames, reference)]))
+
+
+def ncr_settings() -> dict[str, CacheSettings]:
+    off = dict(reuse_below=0.0)
+    rows = {
+        "token 35%, refresh 3": NCRConfig(token_ratio=0.35, refresh_every=3, **off),
+        "step: skip half the blocks below 0.4": NCRConfig(skip_below=0.4, **off),
+        "step: reuse, every 3rd runs": NCRConfig(reuse_every=3),
+        "step: reuse, every 4th runs": NCRConfig(reuse_every=4),
+        "**default** (`NCRConfig()`): reuse, every 5th runs": NCRConfig(),
+        "step: reuse, every 6th runs": NCRConfig(reuse_every=6),
+        "step: reuse, every 8th runs": NCRConfig(reuse_every=8),
+        "reuse every 5th + token 35%": NCRConfig(token_ratio=0.35, refresh_every=2),
+    }
+    return {name: CacheSettings(name="ncr", ncr=config) for name, config in rows.items()}
+
+
+def peer_settings(ratios: list[float]) -> dict[str, CacheSettings]:
+    knobs = {
+        "first-block": ("threshold", [0.05, 0.1, 0.2, 0.35, 0.5]),
+        "taylorseer": ("cache interval", [2, 3, 5, 8]),
+        "magcache": ("threshold", [0.06, 0.12, 0.24, 0.5, 1.0]),
+        "pab": ("attention skip range", [2, 3, 5, 8]),
+        "sea": ("threshold", [0.25, 0.5, 1.0, 2.0, 4.0]),
+    }
+    return {f"{name}, {knob} {value}": CacheSettings(name=name, threshold=value,
+                                                    mag_ratios=ratios if name == "magcache" else None)
+            for name, (knob, values) in knobs.items() for value in values}
+
+
+def plot(points: dict[str, list[tuple[float, float]]], path) -> None:
+    """PSNR (dB) against speed-up, one polyline per method, drawn with PIL (no plotting library needed)."""
+    from PIL import Image, ImageDraw
+
+    w, h, left, bottom, top, right = 900, 600, 70, 60, 30, 200
+    image = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(image)
+    xs = [x for pts in points.values() for x, _ in pts]
+    ys = [y for pts in points.values() for _, y in pts]
+    x_lo, x_hi = min(1.0, min(xs)) * 0.95, max(xs) * 1.05
+    y_lo, y_hi = max(10.0, min(ys) - 2), min(60.0, max(ys) + 2)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        y = min(max(y, y_lo), y_hi)
+        return (left + (x - x_lo) / (x_hi - x_lo) * (w - left - right),
+                h - bottom - (y - y_lo) / (y_hi - y_lo) * (h - top - bottom))
+
+    draw.rectangle([left, top, w - right, h - bottom], outline="black")
+    for tick in np.arange(np.ceil(x_lo * 2) / 2, x_hi, 0.5):
+        px, _ = at(tick, y_lo)
+        draw.line([px, h - bottom, px, h - bottom + 5], fill="black")
+        draw.text((px - 10, h - bottom + 8), f"{tick:.1f}x", fill="black")
+    for tick in range(int(y_lo) // 5 * 5 + 5, int(y_hi) + 1, 5):
+        _, py = at(x_lo, tick)
+        draw.line([left - 5, py, left, py], fill="black")
+        draw.text((left - 40, py - 6), f"{tick} dB", fill="black")
+    draw.text((left + 200, h - 25), "speed-up (wall clock, sampling + camera guidance)", fill="black")
+    draw.text((left, 8), "PSNR against full compute (built-in model, product's default sampler)", fill="black")
+    colours = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    for i, (name, pts) in enumerate(points.items()):
+        colour = colours[i % len(colours)]
+        line = [at(x, y) for x, y in sorted(pts)]
+        if len(line) > 1:
+            draw.line(line, fill=colour, width=3 if name == "ncr" else 2)
+        for px, py in line:
+            draw.ellipse([px - 4, py - 4, px + 4, py + 4], fill=colour)
+        draw.line([w - right + 15, top + 26 * i + 7, w - right + 40, top + 26 * i + 7], fill=colour, width=3)
+        draw.text((w - right + 48, top + 26 * i), name, fill=colour)
+    image.save(path)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--prompts", type=int, default=8)
+    parser.add_argument("--prompts", type=int, default=12)
     parser.add_argument("--steps", type=int, default=16)
     parser.add_argument("--weights", default=str(SHIPPED_WEIGHTS))
+    parser.add_argument("--peers", action="store_true", help="add diffusers' caches and the plot")
+    parser.add_argument("--plot", default=str(PLOT))
     args = parser.parse_args()
 
     pipe = load_pipeline(args.weights)
     specs = [sample_spec(i, seed=5150, split="heldout") for i in range(args.prompts)]
     cases = [(s.attributes(), render_clip(s, audio=False).frames) for s in specs]
-    run(pipe, None, cases[:1], 2)  # warm up
-    base_s, base_frames, base_align, _ = run(pipe, None, cases, args.steps)
+    run(pipe, CacheSettings(name="off"), cases[:1], 2)  # warm up
+    full = run(pipe, CacheSettings(name="off"), cases, args.steps)
 
-    off = dict(reuse_below=0.0)  # each level measured on its own unless a row says otherwise
-    settings = {
-        "frame level only": NCRConfig(token_ratio=1.0, **off),
-        "token 50%, refresh 2": NCRConfig(token_ratio=0.5, refresh_every=2, **off),
-        "token 35%, refresh 3": NCRConfig(token_ratio=0.35, refresh_every=3, **off),
-        "token 25%, refresh 4": NCRConfig(token_ratio=0.25, refresh_every=4, **off),
-        "token 15%, refresh 5": NCRConfig(token_ratio=0.15, refresh_every=5, **off),
-        "step: skip half the blocks below 0.4": NCRConfig(token_ratio=1.0, skip_below=0.4, **off),
-        "step: velocity reuse below 0.8, every 3rd step runs": NCRConfig(token_ratio=1.0, reuse_below=0.8,
-                                                                         reuse_every=3),
-        "step: velocity reuse below 0.9, every 3rd": NCRConfig(token_ratio=1.0, reuse_below=0.9, reuse_every=3),
-        "step: velocity reuse throughout, every 3rd": NCRConfig(token_ratio=1.0, reuse_below=1.0, reuse_every=3),
-        "step: velocity reuse throughout, every 4th": NCRConfig(token_ratio=1.0, reuse_below=1.0, reuse_every=4),
-        "token 25%, refresh 4 + skip blocks": NCRConfig(token_ratio=0.25, refresh_every=4, skip_below=0.4, **off),
-        "token 35%, refresh 3 + velocity reuse below 0.95, every 3rd": NCRConfig(
-            token_ratio=0.35, refresh_every=3, reuse_below=0.95, reuse_every=3),
-        "**default**: velocity reuse throughout, every 5th (`NCRConfig()`)": NCRConfig(),
-    }
-    rows = ["| T2V setting | speed-up | PSNR vs full (dB) | alignment (4 attrs) | compute spent |",
+    settings = ncr_settings()
+    if args.peers:
+        calibration = sample_spec(0, seed=77, split="train").attributes()  # not one of the benchmark's prompts
+        ratios = calibrate_mag_ratios(pipe.transformer, lambda: pipe(
+            canonical_caption(calibration), attributes=calibration, num_inference_steps=args.steps, seed=0))
+        settings |= peer_settings(ratios)
+    rows = ["| method, setting | speed-up | PSNR vs full (dB) | alignment (5 attrs) | compute spent |",
             "| --- | --- | --- | --- | --- |",
-            f"| full compute | 1.00x | - | {base_align:.0%} | 100% |"]
-    for name, config in settings.items():
-        secs, frames, align, frac = run(pipe, config, cases, args.steps)
-        quality = np.mean([min(psnr(a, b), 99.0) for a, b in zip(frames, base_frames)])
-        rows.append(f"| {name} | {base_s / secs:.2f}x | {quality:.1f} | {align:.0%} | {frac:.0%} |")
+            f"| full compute | 1.00x | - | {full.alignment:.0%} | 100% |"]
+    points: dict[str, list[tuple[float, float]]] = {}
+    for name, setting in settings.items():
+        result = run(pipe, setting, cases, args.steps)
+        speed, quality = full.seconds / result.seconds, fidelity(result.frames, full.frames)
+        rows.append(f"| {setting.name}: {name.split(', ', 1)[-1] if setting.name != 'ncr' else name} | {speed:.2f}x "
+                    f"| {quality:.1f} | {result.alignment:.0%} | {result.macs / full.macs:.0%} |")
+        if setting.name != "ncr" or name.startswith(("step: reuse", "**default**")):
+            points.setdefault(setting.name, []).append((speed, quality))
+        print(rows[-1], flush=True)
 
-    frame_rows = ["| mode | given frames | speed-up (frame level) | max pixel difference | compute spent | "
-                  "default NCR: speed-up, PSNR, compute |", "| --- | --- | --- | --- | --- | --- |"]
+    frame_rows = ["| mode | given frames | frame level: speed-up, max pixel difference | default NCR: speed-up, PSNR, "
+                  "compute |", "| --- | --- | --- | --- |"]
+    frame_only = CacheSettings(name="ncr", ncr=NCRConfig(reuse_below=0.0))
     for mode, given in (("i2v", 1), ("extend", 8)):
-        full_s, full_frames, _, _ = run(pipe, None, cases, args.steps, mode)
-        secs, frames, _, frac = run(pipe, NCRConfig(token_ratio=1.0, reuse_below=0.0), cases, args.steps, mode)
-        diff = max(float(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(frames, full_frames))
-        d_secs, d_frames, _, d_frac = run(pipe, NCRConfig(), cases, args.steps, mode)
-        quality = np.mean([min(psnr(a, b), 99.0) for a, b in zip(d_frames, full_frames)])
-        frame_rows.append(f"| {mode} | {given}/16 | {full_s / secs:.2f}x | {diff:.0f} of 255 | {frac:.0%} | "
-                          f"{full_s / d_secs:.2f}x, {quality:.1f} dB, {d_frac:.0%} |")
+        base = run(pipe, CacheSettings(name="off"), cases, args.steps, mode)
+        exact = run(pipe, frame_only, cases, args.steps, mode)
+        diff = max(float(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(exact.frames, base.frames))
+        default = run(pipe, CacheSettings(), cases, args.steps, mode)
+        frame_rows.append(f"| {mode} | {given}/16 | {base.seconds / exact.seconds:.2f}x, {diff:.0f} of 255 | "
+                          f"{base.seconds / default.seconds:.2f}x, {fidelity(default.frames, base.frames):.1f} dB, "
+                          f"{default.macs / base.macs:.0%} |")
+        print(frame_rows[-1], flush=True)
 
+    if args.peers:
+        plot(points, args.plot)
     body = "\n".join([
-        f"{args.prompts} held-out T2V prompts, {args.steps} Euler steps, CFG 3, sampling time only (decoding is "
-        f"the same either way), camera guidance off (it adds the same either way), "
-        f"torch threads {torch.get_num_threads()}.", "", *rows, "",
-        "Frame level on conditioned modes (given frames run through the blocks once; exact by construction, "
-        "because given frames attend only to given frames):", "", *frame_rows,
+        f"{args.prompts} held-out T2V prompts (unseen combinations), {args.steps} Euler steps, CFG 3, camera "
+        f"guidance on: the sampler `generate` runs. Wall clock of the sampling loop (transformer, guidance, the "
+        f"camera guidance's decode/encode); torch threads {torch.get_num_threads()}. Compute: multiply-adds of "
+        f"the blocks' linear layers that ran, the same meter for every method.", "", *rows, "",
+        *([f"PSNR against speed-up: `{args.plot.replace(str(ROOT) + '/', '')}`.", ""] if args.peers else []),
+        "Frame level on conditioned modes (given frames run through the blocks once; exact, because given frames "
+        "attend only to given frames):", "", *frame_rows,
     ])
     print(body)
-    write_section("NCR", f"python -m benchmarks.ncr --prompts {args.prompts} --steps {args.steps}", body)
+    flags = f"--prompts {args.prompts} --steps {args.steps}{' --peers' if args.peers else ''}"
+    write_section("NCR", f"python -m benchmarks.ncr {flags}", body)
 
 
 if __name__ == "__main__":

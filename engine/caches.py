@@ -149,6 +149,10 @@ class AppliedCache:
             return 1.0
         return self._per_call[-1] / self._per_call[0]
 
+    def macs(self) -> float:
+        """Multiply-adds the blocks' linear layers spent since ``begin``."""
+        return float(sum(self._per_call))
+
     def remove(self) -> None:
         remove_hook(self.transformer, _CALLS)
         remove_ncr(self.transformer)

@@ -140,18 +140,21 @@ class CameraGuide:
             ok = -F.max_pool2d(-ok_px[:, None].float(), size // side)[:, 0] > 0.5  # every pixel of the cell seen
         return seen.to(x0.dtype), (back & ok)[:, None]
 
-    def velocity(self, latents: torch.Tensor, velocity: torch.Tensor, sigma: float, steps_left: int = 0
-                 ) -> torch.Tensor:
+    def velocity(self, latents: torch.Tensor, velocity: torch.Tensor, sigma: float, steps_left: int = 0,
+                 fresh: bool = True) -> torch.Tensor:
         """The velocity whose clean-video estimate has its background on the camera's canvas.
 
         latents, velocity: (1, T, C, h, w) at noise level ``sigma``; ``steps_left``: sampling steps after this
         one. The canvas is built anew from this step's estimate every ``config.every`` steps counted back from
         the last (and at the first); between, the pull is towards the last one built (no decode or encode).
+        ``fresh``: the transformer computed this velocity. When a step cache reuses the last one instead, the
+        clean estimate x0 = x_t - sigma v has moved only by the last pull, towards the canvas already built
+        (along an Euler step with the same v it would not move at all), so no canvas is built on that step.
         """
         if sigma < self.config.min_sigma or self.config.strength <= 0 or sigma <= 0:
             return velocity
         x0 = (latents - sigma * velocity)[0]  # (T, C, h, w) rectified flow: x_t = (1 - s) x0 + s noise
-        if steps_left % self.config.every == 0 or self._target is None:
+        if self._target is None or (fresh and steps_left % self.config.every == 0):
             self._target = self._canvas_target(x0)
         seen, write = self._target
         # x0 moves by strength * (seen - x0) where written; v = (x_t - x0) / sigma moves by minus that / sigma.

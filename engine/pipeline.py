@@ -226,11 +226,12 @@ class ReelPipeline:
                                has_camera)  # (2, T, C, h, w)
             cond, uncond = velocity.chunk(2)
             velocity = uncond + guidance_scale * (cond - uncond)
+            fraction = cache.fraction() if cache is not None else compute_fraction(dit)
             if guide is not None:
-                velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i)
+                velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i,
+                                          fresh=fraction > 0)
             latents = euler_step(latents, velocity, sigmas[i], sigmas[i + 1])
             latents = torch.where(given[None, :, None, None, None], clean, latents)
-            fraction = cache.fraction() if cache is not None else compute_fraction(dit)
             total_fraction += fraction
             if callback is not None:
                 callback(StepInfo(step=i + 1, total=num_inference_steps, sigma=sigma, compute_fraction=fraction))
