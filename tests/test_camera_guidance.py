@@ -63,10 +63,10 @@ def test_steps_between_refreshes_pull_to_the_last_canvas():
     boxes = np.tile(np.array([[0.4, 0.4, 0.6, 0.6]], np.float32), (4, 1))
     guide = CameraGuide(CameraGuidanceConfig(), camera, boxes, anchor=0)
     latents, velocity = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
-    first = latents - 0.8 * guide.velocity(latents, velocity, 0.8)  # (1, T, C, h, w) guided clean estimate
+    first = latents - 0.8 * guide.velocity(latents, velocity, 0.8, steps_left=6)  # (1, T, C, h, w) guided x0
     later, v_later = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
-    kept = later - 0.6 * guide.velocity(later, v_later, 0.6, steps_left=1)  # between refreshes
-    fresh = later - 0.6 * guide.velocity(later, v_later, 0.6, steps_left=3)  # every 3rd step back from the last
+    kept = later - 0.6 * guide.velocity(later, v_later, 0.6, steps_left=4)  # between refreshes
+    fresh = later - 0.6 * guide.velocity(later, v_later, 0.6, steps_left=3)  # 3 steps after the last build
     written = guide._target[1][:, 0]  # (T, h, w)
     assert torch.allclose(kept[0].permute(0, 2, 3, 1)[written], first[0].permute(0, 2, 3, 1)[written], atol=1e-5)
     assert not torch.allclose(fresh[0].permute(0, 2, 3, 1)[written], first[0].permute(0, 2, 3, 1)[written])
@@ -74,15 +74,17 @@ def test_steps_between_refreshes_pull_to_the_last_canvas():
 
 def test_a_reused_velocity_builds_no_canvas():
     """Under a step cache that reuses the transformer's last output, the canvas (a decode and an encode) is
-    built only on steps where the transformer ran."""
+    built only on steps where the transformer ran, every_cached steps apart."""
     torch.manual_seed(2)
     camera = np.array([[0.0, 1.0], [0.05, 1.0], [0.1, 1.0], [0.15, 1.0]], np.float32)
     boxes = np.tile(np.array([[0.4, 0.4, 0.6, 0.6]], np.float32), (4, 1))
     guide = CameraGuide(CameraGuidanceConfig(), camera, boxes, anchor=0)
     latents, velocity = torch.randn(1, 4, 8, 16, 16), torch.randn(1, 4, 8, 16, 16)
-    guide.velocity(latents, velocity, 0.8, steps_left=6)
+    guide.velocity(latents, velocity, 0.9, steps_left=9)
     built = guide._target
-    guide.velocity(torch.randn_like(latents), velocity, 0.6, steps_left=3, fresh=False)
+    guide.velocity(torch.randn_like(latents), velocity, 0.6, steps_left=6, fresh=False)
     assert guide._target is built, "a reused velocity's step keeps the canvas"
-    guide.velocity(torch.randn_like(latents), torch.randn_like(velocity), 0.6, steps_left=3, fresh=True)
-    assert guide._target is not built
+    guide.velocity(torch.randn_like(latents), torch.randn_like(velocity), 0.5, steps_left=5, fresh=True)
+    assert guide._target is built, "under a cache, builds are every_cached (6) steps apart"
+    guide.velocity(torch.randn_like(latents), torch.randn_like(velocity), 0.3, steps_left=3, fresh=True)
+    assert guide._target is not built, "the first step the transformer runs 6 steps on builds it"

@@ -73,3 +73,29 @@ def test_a_built_in_generate_imports_only_what_sampling_needs(tmp_path):
                                     "--steps", "2"], tmp_path)
     assert code == 0 and (tmp_path / "a.mp4").exists()
     assert not modules & {"diffusers", "transformers", "librosa", "mir_eval", "sympy"}, modules
+
+
+def test_generate_reports_the_cache_and_its_saving(tiny_weights, tmp_path, capsys):
+    out = tmp_path / "clip.mp4"
+    assert main(["generate", "a red ball bounces in a meadow", "--out", str(out), "--steps", "8", "--weights",
+                 str(tiny_weights), "--cache", "first-block", "--cache-threshold", "0.5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["cache"] == {"name": "first-block", "threshold": 0.5}
+    assert 0.0 < report["compute_fraction"] < 1.0
+    assert main(["generate", "a red ball bounces in a meadow", "--out", str(out), "--force", "--steps", "8",
+                 "--weights", str(tiny_weights), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["cache"]["name"] == "ncr" and report["compute_fraction"] < 0.5
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--ncr", "off", "--cache", "sea"], "--ncr off and --cache sea disagree"),
+    (["--cache-threshold", "0.2"], "--cache-threshold sets a diffusers cache's knob"),
+    (["--cache", "tea"], "--cache"),
+])
+def test_cache_flags_that_disagree_are_one_line(tiny_weights, tmp_path, capsys, flags, needle):
+    code = main(["generate", "a red ball", "--out", str(tmp_path / "x.mp4"), "--weights", str(tiny_weights), *flags])
+    assert code == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "x.mp4").exists()
