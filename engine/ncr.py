@@ -15,9 +15,12 @@ model's own code runs them. Three levels, each switchable:
    come every few steps and at the first (highest-noise) steps, when the picture is still being decided.
 3. step: below a noise level, the middle blocks are skipped and their cached residual (output minus
    input, from the last step that ran them) is added instead; at low noise consecutive steps differ little.
-   And below ``reuse_below`` whole steps reuse the last computed output: a rectified-flow velocity is the
-   direction from the picture to the noise, and once the picture is decided it barely turns, so only every
-   ``reuse_every``-th step there runs the transformer at all.
+   And below ``reuse_below`` only every ``reuse_every``-th step runs the blocks at all; the steps between
+   keep every block's residual from the last step that ran it and run only the cheap ends of the model (the
+   embedding of the current latents, the output layer under the current noise level). A rectified-flow
+   velocity is the direction from the picture to the noise, and once the picture is decided it barely turns.
+   (Keeping the residual rather than the whole output measured 0.5-1 dB closer to full compute at the same
+   speed, benchmarks/ncr.py.)
 
 Levels 1 and 2 need blocks that can run on any subset of tokens (``VideoDiT``); level 3 works on any
 transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan, LTX-Video). Pipelines that call
@@ -29,7 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from torch import nn
@@ -39,9 +41,11 @@ from engine.hooks import Hook, add_hook, get_hook, remove_hook
 
 @dataclass
 class NCRConfig:
-    # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md): whole-step velocity reuse with every 5th step
-    # computed gave 3.5x at 34 dB against full compute, prompt alignment unchanged; the token level on top
-    # of it gained no speed and cost PSNR, so it is off by default.
+    # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md) with the product's sampler (CFG and camera guidance
+    # on): the blocks run on every 5th step and the steps between keep their residuals: about 4x at 38 dB
+    # against full compute on 12 held-out prompts, alignment within 2 points; every 4th is slower for under
+    # a dB more, every 6th or 8th loses 2-5 dB. The token level on top gained little speed and cost PSNR,
+    # so it is off by default.
     enabled: bool = True
     frame_cache: bool = True  # level 1
     token_ratio: float = 1.0  # level 2: share of noisy tokens recomputed on partial steps; 1.0 turns it off
@@ -105,7 +109,6 @@ _MODEL_HOOK, _BLOCK_HOOK, _KV_HOOK = "ncr", "ncr_block", "ncr_kv"
 class _Branch:
     """What one call per step carries to the next step's same call."""
 
-    output: Any = None  # the transformer's last computed output
     hidden: torch.Tensor | None = None  # (B, N, D) the last block's output for every token
     block_in: torch.Tensor | None = None  # (B, N, D) each token's input to the first block when last computed
     age: torch.Tensor | None = None  # (N,) steps since each token was computed
@@ -176,27 +179,27 @@ class _ModelHook(Hook):
         key = (tuple(first.shape), tuple(noise.shape), None if given is None else tuple(given.tolist()))
         branch = state.begin_call(level, key)
 
-        if cfg.reuse_below > 0 and level < cfg.reuse_below and branch.output is not None:
+        reuse = False
+        if cfg.reuse_below > 0 and level < cfg.reuse_below and len(branch.residuals) == state.depth:
             branch.low_steps += 1
-            if (branch.low_steps - 1) % cfg.reuse_every:  # this step reuses the whole output
-                state.fractions.append(0.0)
-                return branch.output
+            reuse = (branch.low_steps - 1) % cfg.reuse_every != 0
 
-        state.call = call = self._plan(branch, level, given)
+        state.call = call = self._plan(branch, level, given, reuse)
         try:
             out = forward(*args, **kwargs)
         finally:
             state.call = None
-        branch.output = out
         n = len(call.frame_of_token) if call.frame_of_token is not None else 1
         share = 1.0 if call.tokens is None else len(call.tokens) / n
         state.fractions.append(share * (state.depth - len(call.skipped)) / state.depth)
         return out
 
-    def _plan(self, branch: _Branch, level: float, given: torch.Tensor | None) -> _Call:
+    def _plan(self, branch: _Branch, level: float, given: torch.Tensor | None, reuse: bool) -> _Call:
         cfg, family, state = self.state.config, self.state.family, self.state
         skipped = frozenset()
-        if cfg.skip_below > 0 and level < cfg.skip_below:
+        if reuse:  # every block's cached residual stands in; the embedding and the output layer run as usual
+            skipped = frozenset(range(state.depth))
+        elif cfg.skip_below > 0 and level < cfg.skip_below:
             n_skip = int(round(cfg.skip_blocks * state.depth))
             first = (state.depth - n_skip) // 2
             middle = range(first, first + n_skip)
@@ -239,7 +242,7 @@ class _BlockHook(Hook):
         else:
             args, kwargs = self.state.family.subset_call(args, kwargs, call.frame_of_token[call.tokens])
             out = forward(x, *args, **kwargs)
-        if cfg.skip_below > 0 and self.index not in call.skipped:
+        if (cfg.skip_below > 0 or cfg.reuse_below > 0) and self.index not in call.skipped:
             branch.residuals[self.index] = _scatter(branch.residuals.get(self.index), call.tokens, out - x)
         if last and call.keep_tokens:
             out = branch.hidden = _scatter(branch.hidden, call.tokens, out)

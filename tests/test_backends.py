@@ -203,3 +203,14 @@ shots:
         assert "pixel checks" in report["gate"]
         film = read_video(out / "film.mp4")
         assert len(film.frames) == sum(s["frames"] for s in report["shots"]) and film.audio is not None
+
+
+def test_film_commands_take_a_cache_and_record_it(models, tmp_path, capsys):
+    path = tmp_path / "harbour.yaml"
+    path.write_text(FREE_TEXT.split("  - id: s2")[0])
+    out = tmp_path / "film"
+    assert main(["render", str(path), "--model", str(models["wan"]), "--out", str(out), "--takes", "1", "--no-sound",
+                 "--cache", "magcache", "--json", *SIZE]) == 0, capsys.readouterr().err
+    report = json.loads(capsys.readouterr().out)
+    assert report["engine"]["cache"] == {"name": "magcache", "threshold": None}
+    assert json.loads((out / "report.json").read_text())["engine"]["cache"]["name"] == "magcache"
