@@ -136,6 +136,10 @@ def _cache_settings(args: argparse.Namespace, ncr=None):
             raise ValueError(f"--ncr off and --cache {name} disagree: choose one (--cache off is full compute)")
         name = "off"
     threshold = getattr(args, "cache_threshold", None)
+    fine = [f"--ncr-{flag}" for flag in ("tokens", "refresh", "skip-below", "reuse-below", "reuse-every")
+            if getattr(args, f"ncr_{flag.replace('-', '_')}", None) is not None]
+    if fine and name != "ncr":
+        raise ValueError(f"{fine[0]} sets NCR, and --cache is {name}: leave it out, or use --cache ncr")
     if threshold is not None and name in ("ncr", "off"):
         raise ValueError(f"--cache-threshold sets a diffusers cache's knob, and --cache is {name}: add --cache NAME")
     return CacheSettings(name=name, ncr=NCRConfig() if ncr is None else ncr, threshold=threshold)

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from engine.hooks import Hook, add_hook, remove_hook
+from engine.hooks import Hook, add_hook, remove_hook, rewrap
 from engine.ncr import NCRConfig, apply_ncr, compute_fraction, family_of, remove_ncr, reset_ncr
 
 CACHES = {
@@ -83,15 +83,19 @@ class _Meter(Hook):
 
 
 class _PerCall(Hook):
-    """On the transformer, outside every cache: the multiply-adds each call spent."""
+    """On the transformer, outside every cache: the call's noise level (diffusers' timestep callbacks read
+    it) and the multiply-adds the call spent."""
 
-    def __init__(self, counts: list[float], per_call: list[float]):
-        self.counts, self.per_call = counts, per_call
+    def __init__(self, cache: AppliedCache):
+        self.cache = cache
 
     def new_forward(self, module, forward, *args, **kwargs):
-        before = self.counts[0]
+        family = family_of(module)
+        noise = kwargs[family.noise_arg] if family.noise_arg in kwargs else args[family.noise_index]
+        self.cache.timestep = float(noise.max()) / family.noise_scale * 1000.0
+        before = self.cache.counts[0]
         out = forward(*args, **kwargs)
-        self.per_call.append(self.counts[0] - before)
+        self.cache.per_call.append(self.cache.counts[0] - before)
         return out
 
 
@@ -100,25 +104,39 @@ class AppliedCache:
 
     def __init__(self, transformer: nn.Module, settings: CacheSettings):
         self.transformer, self.settings = transformer, settings
-        self._timestep = 1000.0  # what diffusers' timestep callbacks read (0..1000)
-        self._counts = [0.0]
-        self._per_call: list[float] = []  # multiply-adds per transformer call of this generation
+        self.timestep = 1000.0  # the latest call's noise level on diffusers' 0..1000 scale
+        self.counts = [0.0]
+        self.per_call: list[float] = []  # multiply-adds per transformer call of this generation
+        self._read = 0  # calls already counted by fraction()
         self._steps = 0
+        self._diffusers: list[tuple[nn.Module, str]] = []  # (module, hook name) diffusers' apply added
+        self._registries = {id(m) for m in transformer.modules() if "_diffusers_hook" in m.__dict__}
         self._linears = [m for m in _blocks(transformer).modules() if isinstance(m, nn.Linear)]
-        for linear in self._linears:
-            add_hook(linear, _COUNTER, _Meter(self._counts))
-        self._diffusers = False
-        if settings.name == "ncr":
-            apply_ncr(transformer, settings.ncr)
-        elif settings.name != "off":
-            _apply_diffusers_cache(transformer, settings, lambda: self._timestep)
-            self._diffusers = True
-        add_hook(transformer, _CALLS, _PerCall(self._counts, self._per_call))
+        try:
+            for linear in self._linears:
+                add_hook(linear, _COUNTER, _Meter(self.counts))
+            if settings.name == "ncr":
+                apply_ncr(transformer, settings.ncr)
+            elif settings.name != "off":
+                self._diffusers = _apply_diffusers_cache(transformer, settings, lambda: self.timestep)
+            add_hook(transformer, _CALLS, _PerCall(self))
+        except Exception:
+            self.remove()  # nothing half-installed stays on the model
+            raise
 
     def begin(self, steps: int) -> None:
         """A new generation of ``steps`` steps: nothing cached applies."""
-        self._per_call.clear()
+        self.per_call.clear()
+        self._read = 0
+        for module in self.transformer.modules():
+            rewrap(module)  # accelerate's offload may have replaced a forward over ours since the last render
         reset_ncr(self.transformer)
+        if self.settings.name == "magcache" and steps != self._steps:
+            # MagCache counts its steps and resets at num_inference_steps: set it to this generation's length
+            # (diffusers stretches the calibrated ratios to it).
+            _remove_diffusers_hooks(self._diffusers)
+            self._diffusers = _apply_diffusers_cache(self.transformer, self.settings, lambda: self.timestep,
+                                                     steps=steps)
         if self._diffusers:
             from diffusers.hooks import HookRegistry
 
@@ -127,37 +145,49 @@ class AppliedCache:
 
     @contextlib.contextmanager
     def step(self, index: int, sigma: float):
-        """Wraps one transformer call at step ``index`` (noise level ``sigma``)."""
-        self._timestep = sigma * 1000.0
-        context = contextlib.nullcontext()
-        if self._diffusers:
-            from diffusers.hooks.hooks import CacheContext, _set_cache_context
-
-            _set_cache_context(self.transformer, CacheContext("cond", step_index=index, num_inference_steps=self._steps,
-                                                              timestep=self._timestep, sigma=sigma))
-            context = contextlib.ExitStack()
-            context.callback(_set_cache_context, self.transformer, None)
-        with context:
+        """Wraps one transformer call at step ``index`` (noise level ``sigma``) in the cache context that
+        diffusers' hooks read (diffusers' own pipelines enter it themselves)."""
+        if not self._diffusers:
             yield
+            return
+        from diffusers.hooks.hooks import CacheContext, _set_cache_context
+
+        _set_cache_context(self.transformer, CacheContext("cond", step_index=index, num_inference_steps=self._steps,
+                                                          timestep=sigma * 1000.0, sigma=sigma))
+        try:
+            yield
+        finally:
+            _set_cache_context(self.transformer, None)
 
     def fraction(self) -> float:
         """Share of the blocks' compute spent at the latest step: NCR's own count, else the meter's
-        multiply-adds against the generation's first call (every cache computes the first step in full)."""
+        multiply-adds of the calls since the last reading (a step's calls: one per guidance branch where a
+        pipeline calls once per branch) against the generation's first call, which every cache computes in
+        full."""
+        calls, self._read = self.per_call[self._read:], len(self.per_call)
         if self.settings.name == "ncr":
             return compute_fraction(self.transformer)
-        if not self._per_call or not self._per_call[0]:
+        if not calls or not self.per_call[0]:
             return 1.0
-        return self._per_call[-1] / self._per_call[0]
+        return sum(calls) / len(calls) / self.per_call[0]
+
+    def has_new_calls(self) -> bool:
+        """The transformer ran since the last ``fraction()`` (of two experts, the one this step used)."""
+        return len(self.per_call) > self._read
 
     def macs(self) -> float:
         """Multiply-adds the blocks' linear layers spent since ``begin``."""
-        return float(sum(self._per_call))
+        return float(sum(self.per_call))
 
     def remove(self) -> None:
         remove_hook(self.transformer, _CALLS)
         remove_ncr(self.transformer)
-        if self._diffusers:
-            _remove_diffusers_cache(self.transformer)
+        _remove_diffusers_hooks(self._diffusers)
+        self._diffusers = []
+        for module in self.transformer.modules():  # registries diffusers made only to hold cache contexts
+            registry = module.__dict__.get("_diffusers_hook")
+            if registry is not None and not registry.hooks and id(module) not in self._registries:
+                del module._diffusers_hook
         for linear in self._linears:
             remove_hook(linear, _COUNTER)
 
@@ -189,7 +219,18 @@ def _video_dit_latents(module, args, kwargs) -> list[torch.Tensor]:
     return [x.permute(1, 0, 2, 3) for x in latents.unbind(0)]
 
 
-def _apply_diffusers_cache(transformer: nn.Module, settings: CacheSettings, timestep) -> None:
+def _apply_diffusers_cache(transformer: nn.Module, settings: CacheSettings, timestep, steps: int | None = None
+                           ) -> list[tuple[nn.Module, str]]:
+    """Installs the diffusers cache; returns the (module, hook name) pairs it added, so that removing it
+    takes out exactly those (an offload's hooks on the same modules stay)."""
+    before = {id(m): set(m._diffusers_hook.hooks) for m in transformer.modules()
+              if hasattr(m, "_diffusers_hook")}
+    _install_diffusers_cache(transformer, settings, timestep, steps)
+    return [(m, name) for m in transformer.modules() if hasattr(m, "_diffusers_hook")
+            for name in m._diffusers_hook.hooks if name not in before.get(id(m), set())]
+
+
+def _install_diffusers_cache(transformer: nn.Module, settings: CacheSettings, timestep, steps: int | None) -> None:
     import diffusers.hooks as dh
 
     ours = type(transformer).__name__ == "VideoDiT"
@@ -211,7 +252,7 @@ def _apply_diffusers_cache(transformer: nn.Module, settings: CacheSettings, time
             raise ValueError("MagCache needs the model's magnitude ratios: the backend calibrates them on the "
                              "first render (engine.caches.calibrate_mag_ratios)")
         dh.apply_mag_cache(transformer, dh.MagCacheConfig(**_given(threshold=knob), mag_ratios=settings.mag_ratios,
-                                                          num_inference_steps=len(settings.mag_ratios)))
+                                                          num_inference_steps=steps or len(settings.mag_ratios)))
     elif name == "pab":
         skip = 2 if knob is None else int(knob)
         if ours:  # diffusers finds attention by its own classes; the DiT's are named instead
@@ -238,26 +279,36 @@ def _given(**values) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _remove_diffusers_cache(transformer: nn.Module) -> None:
-    """Every diffusers hook on the transformer and its modules out; the registries themselves too."""
-    for module in transformer.modules():
+def _remove_diffusers_hooks(added: list[tuple[nn.Module, str]]) -> None:
+    """Takes out the hooks a diffusers cache added, and a registry it left empty."""
+    for module, name in added:
         registry = module.__dict__.get("_diffusers_hook")
-        if registry is None:
+        if registry is None or name not in registry.hooks:
             continue
-        for name in list(registry.hooks):
-            registry.remove_hook(name, recurse=False)
-        del module._diffusers_hook
-        if "_reel_hooks" not in module.__dict__:  # diffusers leaves the class's forward bound on the instance
-            module.__dict__.pop("forward", None)
+        registry.remove_hook(name, recurse=False)
+        if not registry.hooks:  # diffusers leaves the class's forward bound on the instance: as if never hooked
+            del module._diffusers_hook
+            if "_reel_hooks" not in module.__dict__ and getattr(module.__dict__.get("forward"), "__self__", None) \
+                    is module:
+                module.__dict__.pop("forward")
 
 
 def calibrate_mag_ratios(transformer: nn.Module, generate) -> list[float]:
     """MagCache's per-step ratios for this model: ``generate()`` runs one full-compute generation while the
-    blocks' residual (last block's output minus first block's input) is recorded per step; the ratio is
-    diffusers' own formula, mean over tokens of |residual_t| / |residual_t-1|."""
-    blocks = _blocks(transformer)
-    first_in: list[torch.Tensor] = []
-    residuals: list[torch.Tensor] = []
+    block stack's residual (last block's output minus first block's input) is compared step to step, by
+    diffusers' own formula: mean over tokens of |residual_t| / |residual_t-1|. Only a step's first call counts
+    (a pipeline that calls once per guidance branch calls again at the same noise level), and only the last
+    residual is kept."""
+    blocks, family = _blocks(transformer), family_of(transformer)
+    ratios: list[float] = []
+    seen: dict = {"level": None, "first": False, "input": None, "previous": None}
+
+    class Step(Hook):  # on the transformer: is this call a new step?
+        def new_forward(self, module, forward, *args, **kwargs):
+            noise = kwargs[family.noise_arg] if family.noise_arg in kwargs else args[family.noise_index]
+            level = float(noise.max())
+            seen["first"], seen["level"] = level != seen["level"], level
+            return forward(*args, **kwargs)
 
     class Record(Hook):
         def __init__(self, last: bool):
@@ -265,21 +316,24 @@ def calibrate_mag_ratios(transformer: nn.Module, generate) -> list[float]:
 
         def new_forward(self, module, forward, hidden_states, *args, **kwargs):
             out = forward(hidden_states, *args, **kwargs)
+            if not seen["first"]:
+                return out
             if not self.last:
-                first_in.append(hidden_states)
-            if self.last:
-                out_h = out[0] if isinstance(out, tuple) else out
-                residuals.append((out_h - first_in[-1]).float())
+                seen["input"] = hidden_states
+            else:
+                residual = ((out[0] if isinstance(out, tuple) else out) - seen["input"]).float()
+                previous, seen["previous"] = seen["previous"], residual
+                ratios.append(1.0 if previous is None else float(
+                    (residual.norm(dim=-1) / (previous.norm(dim=-1) + 1e-8)).mean()))
             return out
 
-    add_hook(blocks[0], "mag_record", Record(last=False))
-    add_hook(blocks[-1], "mag_record_last", Record(last=True))
+    hooks = [(transformer, "mag_step", Step()), (blocks[0], "mag_first", Record(last=False)),
+             (blocks[-1], "mag_last", Record(last=True))]
+    for module, name, hook in hooks:
+        add_hook(module, name, hook)
     try:
         generate()
     finally:
-        remove_hook(blocks[0], "mag_record")
-        remove_hook(blocks[-1], "mag_record_last")
-    ratios = [1.0]
-    for prev, curr in zip(residuals, residuals[1:]):
-        ratios.append(float((curr.norm(dim=-1) / (prev.norm(dim=-1) + 1e-8)).mean()))
+        for module, name, _ in reversed(hooks):
+            remove_hook(module, name)
     return ratios

@@ -13,7 +13,6 @@ import functools
 import inspect
 import json
 from pathlib import Path
-from types import MappingProxyType
 
 import torch
 from torch import nn
@@ -28,9 +27,11 @@ class ModelConfig:
 
     def __init__(self, values: dict):
         plain = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
-        object.__setattr__(self, "_values", MappingProxyType(plain))
+        object.__setattr__(self, "_values", plain)  # a plain dict: the config copies and pickles with the model
 
     def __getattr__(self, name: str):
+        if name == "_values":  # not set yet (during unpickling): no recursion
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:

@@ -23,8 +23,11 @@ model's own code runs them. Three levels, each switchable:
    speed, benchmarks/ncr.py.)
 
 Levels 1 and 2 need blocks that can run on any subset of tokens (``VideoDiT``); level 3 works on any
-transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan, LTX-Video). Pipelines that call
-the transformer once per guidance branch (diffusers' Wan and LTX pipelines) get one cache per branch.
+transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan, LTX-Video). A pipeline that calls
+the transformer once per guidance branch (diffusers' Wan pipeline) gets one cache per branch; the built-in
+pipeline and LTX's batch both branches in one call. LTX conditions with clean frames too, but its
+conditioning tokens attend to the noisy ones, so their keys and values change every step and caching them
+would not be exact: the frame level is the built-in DiT's only.
 ``compute_fraction(model)`` is the share of block compute spent at the latest step.
 """
 
@@ -113,7 +116,8 @@ class _Branch:
     block_in: torch.Tensor | None = None  # (B, N, D) each token's input to the first block when last computed
     age: torch.Tensor | None = None  # (N,) steps since each token was computed
     kv: dict[tuple[int, str], torch.Tensor] = field(default_factory=dict)  # (block, "k"|"v") -> (B, N, D)
-    residuals: dict[int, torch.Tensor] = field(default_factory=dict)  # block -> (B, N, D) output - input
+    residuals: dict[int, torch.Tensor] = field(default_factory=dict)  # skippable block -> (B, N, D) out - in
+    stack: torch.Tensor | None = None  # (B, N, D) the whole block stack's output minus its input
     low_steps: int = 0  # steps taken under reuse_below
 
 
@@ -127,8 +131,10 @@ class _Call:
     partial: bool  # run only the most changed share of the pool
     frame_of_token: torch.Tensor | None  # (N,)
     keep_tokens: bool  # keep keys, values and block outputs per token for later calls
-    skipped: frozenset[int]  # blocks whose cached residual stands in
+    skipped: frozenset[int]  # middle blocks whose cached residual stands in
+    reuse: bool = False  # no block runs: the stack's cached residual stands in for all of them
     tokens: torch.Tensor | None = None  # what runs, chosen at the first block; None: every token
+    stack_in: torch.Tensor | None = None  # the first block's input this call (for the stack's residual)
 
 
 class NCRState:
@@ -180,7 +186,7 @@ class _ModelHook(Hook):
         branch = state.begin_call(level, key)
 
         reuse = False
-        if cfg.reuse_below > 0 and level < cfg.reuse_below and len(branch.residuals) == state.depth:
+        if cfg.reuse_below > 0 and level < cfg.reuse_below and branch.stack is not None:
             branch.low_steps += 1
             reuse = (branch.low_steps - 1) % cfg.reuse_every != 0
 
@@ -191,31 +197,26 @@ class _ModelHook(Hook):
             state.call = None
         n = len(call.frame_of_token) if call.frame_of_token is not None else 1
         share = 1.0 if call.tokens is None else len(call.tokens) / n
-        state.fractions.append(share * (state.depth - len(call.skipped)) / state.depth)
+        state.fractions.append(0.0 if reuse else share * (state.depth - len(call.skipped)) / state.depth)
         return out
 
     def _plan(self, branch: _Branch, level: float, given: torch.Tensor | None, reuse: bool) -> _Call:
         cfg, family, state = self.state.config, self.state.family, self.state
         skipped = frozenset()
-        if reuse:  # every block's cached residual stands in; the embedding and the output layer run as usual
-            skipped = frozenset(range(state.depth))
-        elif cfg.skip_below > 0 and level < cfg.skip_below:
-            n_skip = int(round(cfg.skip_blocks * state.depth))
-            first = (state.depth - n_skip) // 2
-            middle = range(first, first + n_skip)
-            if all(i in branch.residuals for i in middle):
-                skipped = frozenset(middle)
+        middle = _middle(state.depth, cfg)
+        if not reuse and cfg.skip_below > 0 and level < cfg.skip_below and all(i in branch.residuals for i in middle):
+            skipped = frozenset(middle)
         if family.tokens_per_frame is None or given is None:  # a family whose blocks run every token
-            return _Call(branch, state.step, None, False, None, False, skipped)
+            return _Call(branch, state.step, None, False, None, False, skipped, reuse)
         frame_of_token = torch.arange(len(given), device=given.device).repeat_interleave(
             family.tokens_per_frame(self.model))  # (N,)
         frame_level = cfg.frame_cache and bool(given.any())
         token_level = cfg.token_ratio < 1.0 and (frame_level or not bool(given.any()))
         cached = branch.hidden is not None and bool(branch.kv)
         pool = torch.nonzero(~given[frame_of_token]).squeeze(1) if frame_level and cached else None
-        partial = token_level and cached and not (
+        partial = token_level and cached and not reuse and not (
             state.step < cfg.full_steps or state.step % cfg.refresh_every == 0)
-        return _Call(branch, state.step, pool, partial, frame_of_token, frame_level or token_level, skipped)
+        return _Call(branch, state.step, pool, partial, frame_of_token, frame_level or token_level, skipped, reuse)
 
 
 class _BlockHook(Hook):
@@ -234,16 +235,19 @@ class _BlockHook(Hook):
             call.tokens = self._choose(call, x)
             if call.tokens is not None:
                 x = x[:, call.tokens]
-        if self.index in call.skipped:
-            out = x + (branch.residuals[self.index] if call.tokens is None
-                       else branch.residuals[self.index][:, call.tokens])
-        elif call.tokens is None:
-            out = forward(x, *args, **kwargs)
+            call.stack_in = x
+        if call.reuse:  # the stack's residual, added once; the other blocks pass their input on
+            out = x + _gather(branch.stack, call.tokens) if self.index == 0 else x
+        elif self.index in call.skipped:
+            out = x + _gather(branch.residuals[self.index], call.tokens)
         else:
-            args, kwargs = self.state.family.subset_call(args, kwargs, call.frame_of_token[call.tokens])
+            if call.tokens is not None:
+                args, kwargs = self.state.family.subset_call(args, kwargs, call.frame_of_token[call.tokens])
             out = forward(x, *args, **kwargs)
-        if (cfg.skip_below > 0 or cfg.reuse_below > 0) and self.index not in call.skipped:
-            branch.residuals[self.index] = _scatter(branch.residuals.get(self.index), call.tokens, out - x)
+            if cfg.skip_below > 0 and self.index in _middle(self.state.depth, cfg):
+                branch.residuals[self.index] = _scatter(branch.residuals.get(self.index), call.tokens, out - x)
+        if last and cfg.reuse_below > 0 and not call.reuse:
+            branch.stack = _scatter(branch.stack, call.tokens, out - call.stack_in)
         if last and call.keep_tokens:
             out = branch.hidden = _scatter(branch.hidden, call.tokens, out)
         return out
@@ -260,7 +264,7 @@ class _BlockHook(Hook):
             score = change / (before.pow(2).sum(dim=(0, 2)).sqrt() + 1e-6) * (1.0 + branch.age[pool])
             k = max(1, int(round(cfg.token_ratio * len(pool))))
             tokens = pool[torch.topk(score, k).indices.sort().values]
-        if call.keep_tokens:
+        if call.keep_tokens and not call.reuse:  # a reused step computes no token: nothing gets younger
             branch.block_in = _scatter(branch.block_in, tokens, x if tokens is None else x[:, tokens])
             branch.age = torch.zeros(n, device=x.device) if branch.age is None else branch.age + 1
             branch.age[slice(None) if tokens is None else tokens] = 0
@@ -282,6 +286,17 @@ class _LendKV(Hook):
         kv = call.branch.kv
         kv[self.key] = out if call.tokens is None else _scatter(kv[self.key], call.tokens, out)
         return kv[self.key]
+
+
+def _middle(depth: int, cfg: NCRConfig) -> range:
+    """The blocks the step level may skip below ``skip_below``: ``skip_blocks`` of them, from the middle."""
+    n_skip = int(round(cfg.skip_blocks * depth))
+    first = (depth - n_skip) // 2
+    return range(first, first + n_skip)
+
+
+def _gather(full: torch.Tensor, tokens: torch.Tensor | None) -> torch.Tensor:
+    return full if tokens is None else full[:, tokens]
 
 
 def _scatter(full: torch.Tensor | None, tokens: torch.Tensor | None, part: torch.Tensor) -> torch.Tensor:

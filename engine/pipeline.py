@@ -93,7 +93,9 @@ class ReelPipeline:
         """Install a step cache on the transformer (NCR by default, or a diffusers peer); None: full compute."""
         if self.cache is not None:
             self.cache.remove()
-        self.cache = None if settings is None or not settings.active else apply_cache(self.transformer, settings)
+            self.cache = None
+        if settings is not None and settings.active:
+            self.cache = apply_cache(self.transformer, settings)
 
     @property
     def text_encoder(self) -> TextEncoder:

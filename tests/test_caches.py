@@ -88,3 +88,53 @@ def test_every_cache_renders_wan_through_the_backend(wan_folder, name):
     clip = backend.render(request)
     assert clip.frames.shape == (9, 32, 32, 3)
     assert clip.compute_fraction < 1.0 if name in ("ncr", "magcache") else clip.compute_fraction <= 1.0
+
+
+def test_hooks_leave_another_librarys_wrapper_exactly_as_it_was():
+    """An offload or casting wrapper already on a module stays; one put over ours is kept, and ours go back
+    on top of it at the next generation (accelerate's model offload replaces the forward when a pipeline is
+    placed)."""
+    import torch
+
+    from engine.hooks import Hook, add_hook, remove_hook, rewrap
+
+    class Count(Hook):
+        def __init__(self):
+            self.calls = 0
+
+        def new_forward(self, module, forward, *args, **kwargs):
+            self.calls += 1
+            return forward(*args, **kwargs)
+
+    layer = torch.nn.Linear(2, 2)
+    theirs = lambda x: torch.nn.Linear.forward(layer, x) * 2  # noqa: E731  (a library's wrapper)
+    layer.forward = theirs
+    ours = add_hook(layer, "count", Count())
+    x = torch.ones(1, 2)
+    expected = torch.nn.Linear.forward(layer, x) * 2
+    assert torch.equal(layer(x), expected) and ours.calls == 1
+    remove_hook(layer, "count")
+    assert layer.__dict__["forward"] is theirs and "_reel_hooks" not in layer.__dict__
+
+    add_hook(layer, "count", ours)
+    layer.forward = lambda x: torch.nn.Linear.forward(layer, x) * 3  # replaced over ours
+    layer(x)
+    assert ours.calls == 1, "ours is gone until rewrapped"
+    assert rewrap(layer) and torch.equal(layer(x), torch.nn.Linear.forward(layer, x) * 3) and ours.calls == 2
+    remove_hook(layer, "count")
+    assert not rewrap(layer)
+
+
+def test_mag_ratios_come_one_per_step_when_the_pipeline_calls_once_per_branch(wan_folder):
+    import diffusers
+    import torch
+
+    from engine.caches import calibrate_mag_ratios
+
+    pipe = diffusers.DiffusionPipeline.from_pretrained(wan_folder)
+    pipe.set_progress_bar_config(disable=True)
+    ratios = calibrate_mag_ratios(pipe.transformer, lambda: pipe(
+        prompt="a red ball", num_frames=9, height=32, width=32, num_inference_steps=5, output_type="np",
+        generator=torch.Generator().manual_seed(0)))
+    assert len(ratios) == 5 and ratios[0] == 1.0
+    assert "_reel_hooks" not in pipe.transformer.__dict__

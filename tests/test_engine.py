@@ -304,3 +304,12 @@ def test_given_frames_come_out_as_given(pipe):
     image = np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8)
     out = pipe("a ring", mode="i2v", image=image, num_frames=4, num_inference_steps=2)
     assert np.array_equal(out.frames[0], image)
+
+
+def test_a_model_copies_and_pickles_with_its_config():
+    import copy
+    import pickle
+
+    dit = dit_from_preset("XS")
+    for other in (copy.deepcopy(dit), pickle.loads(pickle.dumps(dit))):
+        assert other.config == dit.config and other.config.hidden == dit.config.hidden

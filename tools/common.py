@@ -237,7 +237,9 @@ def shot_key(request: RenderRequest, backend: Backend, cache: CacheSettings) -> 
     """Hash of everything that determines a shot: the request, the weights, and how the engine samples."""
     world = backend.capabilities.family == "world"
     fields = request.model_dump(exclude={"image", "video"})
+    peer = cache.name not in ("ncr", "off")  # a diffusers cache: its version shapes the shot as well
     fields.update(weights=backend.weights_id, cache=cache.describe(),
+                  **({"diffusers": _diffusers_version()} if peer and world else {}),
                   sampler=SAMPLER_VERSION if world else f"diffusers-{_diffusers_version()}")
     h = hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode())
     for name in ("image", "video"):

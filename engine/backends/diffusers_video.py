@@ -339,7 +339,7 @@ class DiffusersBackend:
 
         self.info = inspect_folder(folder)
         self.cache_settings = CacheSettings() if cache is None else cache
-        self._cache = None  # the AppliedCache, once the transformer is loaded
+        self._caches: list = []  # an AppliedCache per transformer (Wan 2.2 has two experts), once loaded
         self.family = FAMILIES[self.info.family](self.info)
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -409,20 +409,23 @@ class DiffusersBackend:
             self._pipes[name] = pipe
         return self._pipes[name]
 
-    def _applied_cache(self, pipe, plan: CallPlan):
-        """The step cache on the shared transformer, installed at the first render. MagCache's ratios are the
-        model's own: without them, that first render's plan runs once at full compute to measure them."""
-        if self._cache is None:
+    def _applied_caches(self, pipe, plan: CallPlan) -> list:
+        """The step cache on each shared transformer, installed at the first render. MagCache's ratios are
+        the model's own: without them, the first render's plan runs once at full compute, with a fixed prompt
+        and seed, to measure them."""
+        if not self._caches and self.cache_settings.active:
             from dataclasses import replace
 
             from engine.caches import apply_cache, calibrate_mag_ratios
 
             settings = self.cache_settings
             if settings.name == "magcache" and settings.mag_ratios is None:
+                kwargs = {**plan.kwargs, "prompt": "a calm landscape, slow camera pan"}
                 settings = self.cache_settings = replace(settings, mag_ratios=calibrate_mag_ratios(
-                    pipe.transformer, lambda: pipe(**plan.kwargs, generator=torch.Generator("cpu").manual_seed(0))))
-            self._cache = apply_cache(pipe.transformer, settings)
-        return self._cache
+                    pipe.transformer, lambda: pipe(**kwargs, generator=torch.Generator("cpu").manual_seed(0))))
+            experts = [pipe.transformer, getattr(pipe, "transformer_2", None)]
+            self._caches = [apply_cache(t, settings) for t in experts if t is not None]
+        return self._caches
 
     def render(self, request: RenderRequest, callback: ProgressCallback | None = None) -> Clip:
         width, height = check_request(self.capabilities, request)
@@ -435,12 +438,14 @@ class DiffusersBackend:
                 loaded = time.perf_counter()
                 plan = self.family.plan(request, width, height, base)
                 pipe = self._pipeline(plan.pipeline)
-                cache = self._applied_cache(pipe, plan)
-                cache.begin(request.steps)
+                caches = self._applied_caches(pipe, plan)
+                for cache in caches:
+                    cache.begin(request.steps)
                 fractions = []
 
                 def on_step(p, i, t, kwargs):
-                    fractions.append(cache.fraction())
+                    ran = [c for c in caches if c.has_new_calls()] or caches  # the expert this step used
+                    fractions.append(sum(c.fraction() for c in ran) / len(ran) if ran else 1.0)
                     if callback is not None:  # v2v runs fewer steps than asked: the pipeline knows how many
                         callback(StepEvent(step=i + 1, total=p.num_timesteps, sigma=float(t) / 1000.0,
                                            compute_fraction=fractions[-1]))
