@@ -15,10 +15,10 @@ import torch
 
 from benchmarks.report import write_section
 from engine.autoencoder import tensor_to_frames
+from engine.caches import CacheSettings
 from engine.camera_guidance import CAMERA_GUIDANCE
 from engine.eval.metrics import psnr
 from engine.eval.video import read_clip
-from engine.ncr import NCRConfig, apply_ncr, remove_ncr
 from engine.pipeline import SHIPPED_WEIGHTS, load_pipeline
 from engine.world.captions import canonical_caption
 from engine.world.dataset import sample_spec
@@ -103,9 +103,9 @@ def main() -> None:
     a = pipe("a red ball bounces in a meadow", seed=1, num_inference_steps=args.steps).frames
     b = pipe("a red ball bounces in a meadow", seed=2, num_inference_steps=args.steps).frames
     modes = conditioned_modes(pipe, args.conditioned, args.steps, args.guidance)
-    apply_ncr(pipe.transformer, NCRConfig())  # the product's default sampler: NCR on, camera guidance on
+    pipe.use_cache(CacheSettings())  # the product's default sampler: NCR on, camera guidance on
     with_ncr, ncr_seconds = alignment(pipe, "heldout", args.prompts, args.steps, args.guidance)
-    remove_ncr(pipe.transformer)
+    pipe.use_cache(None)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     rows = ["| attribute | unseen combinations | seen combinations | unseen, no camera guidance | unseen, NCR on |",
