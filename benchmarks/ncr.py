@@ -90,10 +90,11 @@ def ncr_settings() -> dict[str, CacheSettings]:
         "step: skip half the blocks below 0.4": NCRConfig(skip_below=0.4, **off),
         "step: reuse, every 3rd runs": NCRConfig(reuse_every=3),
         "step: reuse, every 4th runs": NCRConfig(reuse_every=4),
-        "**default** (`NCRConfig()`): reuse, every 5th runs": NCRConfig(),
+        "step: reuse, every 5th runs": NCRConfig(reuse_every=5),
         "step: reuse, every 6th runs": NCRConfig(reuse_every=6),
-        "step: reuse, every 8th runs": NCRConfig(reuse_every=8),
-        "reuse every 5th + token 35%": NCRConfig(token_ratio=0.35, refresh_every=2),
+        "**default** (`NCRConfig()`): reuse, every 8th runs": NCRConfig(),
+        "step: reuse, every 10th runs": NCRConfig(reuse_every=10),
+        "reuse every 5th + token 35%": NCRConfig(reuse_every=5, token_ratio=0.35, refresh_every=2),
     }
     return {name: CacheSettings(name="ncr", ncr=config) for name, config in rows.items()}
 

@@ -36,10 +36,10 @@ class CameraGuidanceConfig:
     # seen all four right: a fresh canvas every step 89% / 92% at 2.7 s a shot (benchmark); every 3rd 89% /
     # 91% at about 1.5 s; guiding only every 2nd step, nothing between, 88% / 94% (unseen motion 91% vs 94%).
     every: int = 3
-    # Under a step cache that reuses the transformer's output on some steps (NCR's default runs it on 4 of 16),
+    # Under a step cache that reuses the transformer's output on some steps (NCR's default runs it on 3 of 16),
     # a build costs more than the steps it serves: there the canvas is built only on steps the transformer ran,
-    # at least this many steps apart. On 12 held-out prompts with NCR's default: 6 gave 3.9x at 37.6 dB
-    # against full compute, 3 (as without a cache) 2.7x at 38.2 dB (benchmarks/ncr.py).
+    # at least this many steps apart. On 12 held-out prompts with NCR running every 5th step: 6 gave 3.9x at
+    # 37.6 dB against full compute, 3 (as without a cache) 2.7x at 38.2 dB (benchmarks/ncr.py).
     every_cached: int = 6
 
 

@@ -45,10 +45,11 @@ from engine.hooks import Hook, add_hook, get_hook, remove_hook
 @dataclass
 class NCRConfig:
     # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md) with the product's sampler (CFG and camera guidance
-    # on): the blocks run on every 5th step and the steps between keep their residuals: about 4x at 38 dB
-    # against full compute on 12 held-out prompts, alignment within 2 points; every 4th is slower for under
-    # a dB more, every 6th or 8th loses 2-5 dB. The token level on top gained little speed and cost PSNR,
-    # so it is off by default.
+    # on), on 12 held-out prompts at 16 steps: the blocks run on the first two steps and then every 8th, and
+    # the steps between keep the block stack's residual: 3.65x at 33.4 dB against full compute, alignment as
+    # at full compute. Every 5th gave 3.1x at 38.1 dB (--ncr-reuse-every 5 for that); past a third of the
+    # time is camera guidance's canvas, which does not shrink with the transformer's compute. The token
+    # level on top gained little speed and cost PSNR, so it is off by default.
     enabled: bool = True
     frame_cache: bool = True  # level 1
     token_ratio: float = 1.0  # level 2: share of noisy tokens recomputed on partial steps; 1.0 turns it off
@@ -57,7 +58,7 @@ class NCRConfig:
     skip_below: float = 0.0  # level 3: under this noise level skip the middle blocks; 0 turns it off
     skip_blocks: float = 0.5  # level 3: share of blocks (taken from the middle) skipped there
     reuse_below: float = 1.0  # level 3: under this noise level whole steps reuse the velocity; 0 turns it off
-    reuse_every: int = 5  # level 3: ... and only every Nth step there runs the transformer
+    reuse_every: int = 8  # level 3: ... and only every Nth step there runs the transformer
 
     def __post_init__(self) -> None:
         if not 0.0 < self.token_ratio <= 1.0:
