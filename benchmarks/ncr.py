@@ -114,11 +114,12 @@ def peer_settings(ratios: list[float]) -> dict[str, CacheSettings]:
 
 def plot(points: dict[str, list[tuple[float, float]]], path) -> None:
     """PSNR (dB) against speed-up, one polyline per method, drawn with PIL (no plotting library needed)."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     w, h, left, bottom, top, right = 900, 600, 70, 60, 30, 200
     image = Image.new("RGB", (w, h), "white")
     draw = ImageDraw.Draw(image)
+    draw.font = ImageFont.load_default(size=13)  # Pillow's own scalable font: the bitmap one drops spaces
     xs = [x for pts in points.values() for x, _ in pts]
     ys = [y for pts in points.values() for _, y in pts]
     x_lo, x_hi = min(1.0, min(xs)) * 0.95, max(xs) * 1.05
