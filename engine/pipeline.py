@@ -285,9 +285,10 @@ def load_pipeline(weights: str | Path = SHIPPED_WEIGHTS, device: str = "cpu", ca
             raise FileNotFoundError(f"model weights missing: {weights / part} not found; reinstall reelwright "
                                     f"or train them with `reelwright train`")
     dit = VideoDiT.from_pretrained(weights / "transformer").to(device)
-    # Channels-last convolutions run the autoencoder about 1.6x faster on a CPU (it decodes and encodes whole
-    # clips for camera guidance, not only at the end).
-    vae = VideoAutoencoder.from_pretrained(weights / "autoencoder").to(device, memory_format=torch.channels_last)
+    # Not channels-last, though its convolutions run about 1.6x faster on a CPU: oneDNN then splits a one-frame
+    # encode differently by thread count, so a shot drawn on a 1-CPU cluster worker would differ from the
+    # same shot drawn here.
+    vae = VideoAutoencoder.from_pretrained(weights / "autoencoder").to(device)
     pipe = ReelPipeline(transformer=dit, vae=vae)
     pipe.use_cache(cache)
     return pipe
