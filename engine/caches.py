@@ -90,7 +90,7 @@ class _PerCall(Hook):
         self.cache = cache
 
     def new_forward(self, module, forward, *args, **kwargs):
-        family = family_of(module)
+        family = self.cache.family
         noise = kwargs[family.noise_arg] if family.noise_arg in kwargs else args[family.noise_index]
         self.cache.timestep = float(noise.max()) / family.noise_scale * 1000.0
         before = self.cache.counts[0]
@@ -104,6 +104,7 @@ class AppliedCache:
 
     def __init__(self, transformer: nn.Module, settings: CacheSettings):
         self.transformer, self.settings = transformer, settings
+        self.family = family_of(transformer)  # looked up once, not on every call
         self.timestep = 1000.0  # the latest call's noise level on diffusers' 0..1000 scale
         self.counts = [0.0]
         self.per_call: list[float] = []  # multiply-adds per transformer call of this generation
