@@ -242,7 +242,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     from engine.media import read_video, write_video
     from engine.ncr import NCRConfig
-    from engine.world.captions import attributes_from_text
     from tools.common import SamplingSettings, ShotAttributes
 
     out = _video_output(args.out, args.force, [args.image, args.video])
@@ -266,17 +265,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
         source = read_video(args.video, with_audio=False)
         video = source.frames
     world = caps.family == "world"
-    attributes = attributes_from_text(args.prompt) if world else {}
+    attributes = {}
     if world:
-        from agent.offline_planner import contradiction_note
+        from agent.reader import NOT_ENGLISH, is_not_english, read_prompt
 
-        note = contradiction_note(args.prompt, attributes.get("colour"))
-        if note and not args.json:
-            print(f"note: {note}", file=sys.stderr)
-    if world and not attributes and args.mode == "t2v":
-        raise ValueError(f"nothing in {args.prompt[:60]!r} is in the built-in model's world: name a shape, colour, "
-                         f"place or motion (e.g. 'a red ball bounces on the beach'), or draw free text with a real "
-                         f"model (--model DIR)")
+        if is_not_english(args.prompt):
+            raise ValueError(NOT_ENGLISH)
+        attributes, notes = read_prompt(args.prompt)
+        for note in notes if not args.json else []:
+            print(f"note: {note[:1].lower() + note[1:].rstrip('.')}", file=sys.stderr)
+    if world and not {"shape", "colour", "scene"} & set(attributes) and args.mode == "t2v":
+        raise ValueError(f"nothing in {args.prompt[:60]!r} is a thing or place in the built-in model's world: name a "
+                         f"shape, colour or place (e.g. 'a red ball bounces on the beach'), or draw free text with a "
+                         f"real model (--model DIR)")
     two_seconds = caps.extend_frames(2.0) if args.mode == "extend" else caps.frames_for(2.0)
     frames = two_seconds if args.frames is None else args.frames
     if video is not None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent.offline_planner import OfflinePlanner, _norm
+from agent.offline_planner import OfflinePlanner
+from agent.reader import tokens_of
 from agent.storyboard import Shot, Storyboard, chain_mode, continues
 from engine.backends.base import Capabilities
 from engine.world.captions import canonical_caption
@@ -110,7 +111,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
     """Apply one conversational edit. Raises EditError when the request is not an edit it understands.
     ``caps``: the engine the storyboard is for (None: the built-in model)."""
     board = board.model_copy(deep=True)
-    norm = _norm(request)
+    norm = " " + " ".join(tokens_of(request)) + " "
     count = len(board.shots)
     numbers = _shot_numbers(norm, count) if count else []
     planner = planner or OfflinePlanner()

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.film_folder import claim_folder, film_identity, film_lock
 from agent.graph import APPROVE_WORDS, DirectorSettings, build_director
 from agent.llm import make_planner
+from agent.offline_planner import read_shot_prompts
 from agent.storyboard import (
     Storyboard,
     StoryboardError,
@@ -181,7 +182,11 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
 
 
 def check_storyboard(board: Storyboard, session: EngineSession, where: str = "") -> None:
-    """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering."""
+    """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering.
+    For the built-in model, a shot that gives only a prompt is read like any request ("a red ball bounces
+    on the beach" is its shape, colour, place and motion)."""
+    if session.capabilities.family == "world":
+        read_shot_prompts(board)
     check_for_engine(board, session.capabilities, where)
     for i, shot in enumerate(board.shots, 1):  # a named picture or clip must be one, before anything renders
         if shot.source in (None, "previous"):

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 
 from agent import lexicon
-from agent.offline_planner import PlannerError, _title, split_clauses
+from agent.offline_planner import PlannerError, _title
+from agent.reader import split_steps, verb_forms
 from agent.storyboard import Shot, Storyboard, chain_mode, continues, default_transition
 from engine.backends.base import Capabilities
 
@@ -40,7 +41,9 @@ MOVEMENT_WORDS = ({w for w in VERBS if w not in {"is", "are", "was", "were", "be
                                                  "rests", "looks", "watches", "waits", "lies", "hangs", "sleeping",
                                                  "sitting", "standing", "reads", "writes", "smiles", "glows",
                                                  "shines"}}
-                  | {p for value, phrases in lexicon.MOTIONS.items() if value != "still" for p in phrases}
+                  | {f for value, lemmas in lexicon.MOTION_VERBS.items() if value != "still"
+                     for p in lemmas for f in verb_forms(p)}
+                  | {f for lemmas in lexicon.TRAVEL_VERBS.values() for p in lemmas for f in verb_forms(p)}
                   | {p for value, phrases in lexicon.CAMERAS.items() if value != "static" for p in phrases}
                   | set(lexicon.NEAREST_MOTION) - {"wobbles"})
 
@@ -147,7 +150,7 @@ class FreeTextPlanner:
             raise PlannerError(f"{self.capabilities.name} only animates pictures ({', '.join(self.capabilities.modes)})"
                                f": give it a storyboard file whose first shot has mode: i2v and a source image, or "
                                f"use a text-to-video model folder")
-        steps = [s for s in split_clauses(request) if _words(s)]
+        steps = [s for s in split_steps(request) if _words(s)]
         if not steps:
             raise PlannerError(f"I found nothing to film in {request.strip()[:60]!r}: describe what happens, e.g. "
                                f"'a red kite flies over a beach'")

@@ -34,6 +34,7 @@ from agent.storyboard import (
     best_take,
     check_for_engine,
     keep_first_shots,
+    shots_phrase,
 )
 from engine.backends.base import Capabilities
 from engine.eval.pixels import check_pixels
@@ -142,7 +143,7 @@ def render_with_tool(shot: Shot, previous: Take | None, seed: int, settings: Dir
 
 
 def storyboard_summary(board: Storyboard) -> str:
-    lines = [f"**{board.title}**: {len(board.shots)} shot{'s' * (len(board.shots) != 1)}, {board.duration:g} s"]
+    lines = [f"**{board.title}**: {shots_phrase(len(board.shots))}, {board.duration:g} s"]
     for i, s in enumerate(board.shots, 1):
         how = "continues the previous shot" if s.source == "previous" else s.mode
         lines.append(f"{i}. {s.prompt} ({s.duration:g} s, {how})")
@@ -177,7 +178,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         long_film = board.duration > LONG_FILM_SECONDS and not settings.long_film_ok
         if settings.auto_approve:
             if long_film:  # nobody is asked at review here: a long film needs the person's word up front
-                reply = (f"This film would run {board.duration:g} s ({len(board.shots)} shots), more than "
+                reply = (f"This film would run {board.duration:g} s ({shots_phrase(len(board.shots))}), more than "
                          f"{LONG_FILM_SECONDS:g} s: pass --yes to make it, or ask for fewer or shorter shots")
                 return Command(goto=END, update={"error": reply, "messages": [{"role": "assistant",
                                                                                "content": reply}]})
@@ -312,7 +313,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
     def answer(state: DirectorState) -> dict:
         board = Storyboard.model_validate(state["storyboard"])
         takes = state.get("takes") or {}
-        lines = [f"Rendered {len(board.shots)} shot{'s' * (len(board.shots) != 1)}:"]
+        lines = [f"Rendered {shots_phrase(len(board.shots))}:"]
         for i, shot in enumerate(board.shots, 1):
             shot_takes = takes.get(shot.id, [])
             best = _best(shot_takes)

@@ -17,7 +17,9 @@ import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.free_text_planner import FreeTextPlanner
+from agent.grounding import one_line, plan_problems
 from agent.offline_planner import OfflinePlanner
+from agent.reader import RequestReading, read_request
 from agent.storyboard import Shot, Storyboard, chain_mode, continues
 from engine.backends.base import Capabilities
 from engine.world.captions import canonical_caption
@@ -131,6 +133,7 @@ class LLMPlanner:
         self.client = openai.OpenAI(base_url=self.settings.base_url, api_key=self.settings.api_key,
                                     timeout=self.settings.timeout, max_retries=0)
         self.last_error: str | None = None
+        self.last_outcome = ""  # "accepted", "accepted after a retry" or "fell back": for benchmarks and logs
 
     # The edit and clause helpers are the offline planner's: edits are read locally either way.
     def read_clause(self, text: str):
@@ -140,16 +143,18 @@ class LLMPlanner:
         return self.fallback._resolve_subject(*args, **kwargs)
 
     def plan(self, request: str) -> Storyboard:
+        """The model's plan, checked against the reader's reading of the request (``agent.grounding``); the
+        offline plan, with a one-line note saying why, when the model fails twice."""
+        reference = self.fallback.plan(request)  # a request the reader refuses is refused, whatever the model
         try:
-            return self._plan_remote(request)
+            return self._plan_remote(request, read_request(request), reference)
         except LLMError as exc:
-            self.last_error = str(exc)
-            board = self.fallback.plan(request)
-            board.notes.insert(0, f"The language model at {self.settings.base_url} {exc}; the offline planner made "
-                                  f"this plan instead.")
-            return board
+            self.last_error, self.last_outcome = str(exc), "fell back"
+            reference.notes.insert(0, f"The language model at {self.settings.base_url} {exc}; the offline planner "
+                                      f"made this plan instead.")
+            return reference
 
-    def _plan_remote(self, request: str) -> Storyboard:
+    def _plan_remote(self, request: str, reading: RequestReading, reference: Storyboard) -> Storyboard:
         if self.free_text:
             caps = self.capabilities
             system = load_prompt("planner_free").format(engine=caps.name, seconds=min(8.0, caps.longest_seconds))
@@ -159,7 +164,7 @@ class LLMPlanner:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
         tool = openai.pydantic_function_tool(schema_model, name="submit_storyboard", description=schema_model.__doc__)
         use_tools = True
-        error = None
+        failure = ""  # why the last answer was not taken
         for attempt in range(2):
             try:
                 message = None
@@ -177,9 +182,16 @@ class LLMPlanner:
                     message = _message_of(reply)
                     raw = _json_part(message.content or "")
                 draft = schema_model.model_validate(json.loads(raw))
-                if self.free_text:
-                    return free_draft_to_storyboard(draft, request, self.capabilities)
-                return draft_to_storyboard(draft, request)
+                board = (free_draft_to_storyboard(draft, request, self.capabilities) if self.free_text
+                         else draft_to_storyboard(draft, request))
+                problems = plan_problems(board, request, reading, reference, self.capabilities)
+                if not problems:
+                    self.last_outcome = "accepted" if attempt == 0 else "accepted after a retry"
+                    return board
+                failure = f"a plan that does not match the request ({one_line(problems)})"
+                messages = [*messages, {"role": "assistant", "content": str(raw)[:2000]},
+                            {"role": "user", "content": load_prompt("planner_check").format(problems=one_line(
+                                problems, most=len(problems)))}]
             except openai.BadRequestError as exc:
                 if use_tools and attempt == 0:
                     # No tool support on this server: ask for plain JSON against the same schema.
@@ -200,9 +212,10 @@ class LLMPlanner:
                 raise LLMError(f"answered with something that is not a chat completion ({_short(exc)})") from None
             except (json.JSONDecodeError, ValidationError, ValueError, IndexError, AttributeError) as exc:
                 error = _short(exc)
+                failure = f"an unusable storyboard ({error})"
                 messages = [*messages, {"role": "assistant", "content": str(getattr(message, "content", "") or "")},
                             {"role": "user", "content": load_prompt("planner_retry").format(error=error)}]
-        raise LLMError(f"answered twice with an unusable storyboard ({error})")
+        raise LLMError(f"answered twice with {failure}")
 
 
 def _seed(request: str, index: int) -> int:

@@ -10,19 +10,12 @@ anything the built-in model cannot draw is said plainly, with what it will draw 
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass, field
 
-from agent import lexicon
+from agent import lexicon, reader
+from agent.reader import StepReading, SubjectWords, allowed_value, read_request, read_step, scene_phrase
 from agent.storyboard import Shot, Storyboard, default_transition
 from engine.world.captions import canonical_caption
 
-STOPWORDS = {"a", "an", "the", "and", "of", "in", "on", "at", "to", "by", "with", "into", "onto", "over", "under",
-             "up", "down", "as", "while", "is", "are", "was", "be", "its", "it", "then", "there", "some", "very",
-             "slowly", "quickly", "gently", "now", "again", "for", "from", "across", "around", "through", "just",
-             "make", "film", "video", "shot", "scene", "show", "me", "please", "want", "i", "we", "you", "let",
-             "camera", "where", "when", "after", "before", "that", "this", "one", "first", "second", "finally",
-             "next", "later", "little", "big", "small", "large", "tiny", "huge", "seconds", "long"}
 ENCODER_THRESHOLD = 0.6  # cosine similarity a stray word needs to count as a vocabulary word
 ENCODER_MARGIN = 0.05  # ... and its lead over the next value (antonyms sit close in embedding space)
 DEFAULTS = {"shape": "ball", "colour": "red", "scene": "meadow"}
@@ -30,72 +23,6 @@ DEFAULTS = {"shape": "ball", "colour": "red", "scene": "meadow"}
 
 class PlannerError(ValueError):
     """A request the planner cannot turn into a film; the message says how to ask."""
-
-
-@dataclass
-class Clause:
-    text: str
-    found: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    refers_back: bool = False  # a pronoun or "the <shape>"
-    transition: str | None = None
-    duration: float | None = None
-    recognised: bool = False
-
-
-def _norm(text: str) -> str:
-    text = text.lower().replace("’", "'").replace("-", " ")
-    text = re.sub(r"\bpan(s|ning)? (over )?to the (left|right)\b", r"pans \3", text)
-    text = re.sub(r"\bzoom(s|ing)? (in|out) on\b", r"zooms \2", text)
-    return " " + " ".join(re.findall(r"[a-z0-9']+", text)) + " "
-
-
-def two_colours(text: str) -> tuple[str, str, str] | None:
-    """'a red blue ball', 'a red or blue cube': two colours for one subject, (first, second, noun); None if not."""
-    colours = {p: v for v, phrases in lexicon.COLOURS.items() for p in phrases if " " not in p}
-    words = _norm(text).split()
-    for i in range(len(words) - 2):
-        j = i + 2 if words[i + 1] in ("and", "or") else i + 1
-        if j + 1 >= len(words):
-            continue
-        first, second = colours.get(words[i]), colours.get(words[j])
-        if first and second and first != second and words[j + 1] not in colours:
-            return first, second, words[j + 1]
-    return None
-
-
-def contradiction_note(text: str, chosen: str | None) -> str | None:
-    """A sentence for the person when ``text`` gives one subject two colours, naming the one drawn."""
-    pair = two_colours(text)
-    if pair is None:
-        return None
-    first, second, noun = pair
-    return (f"'{first} {second} {noun}' names two colours for one {noun}; it is drawn {chosen or first}: "
-            f"say one colour to choose")
-
-
-def split_clauses(request: str) -> list[str]:
-    """Sentences, then the steps inside them ("... then ...", "after that ...", "finally ...")."""
-    sentences = [s for s in re.split(r"[.!?;\n]+", request) if s.strip()]
-    pattern = r"\b(?:" + "|".join(re.escape(w) for w in lexicon.SEQUENCE_WORDS) + r")\b"
-    clauses = []
-    for sentence in sentences:
-        for part in re.split(pattern, sentence, flags=re.I):
-            part = part.strip(" ,")
-            if re.sub(r"\W", "", part):
-                clauses.append(part)
-    return clauses
-
-
-def _match(norm: str, table: dict[str, list[str]]) -> tuple[str, str] | None:
-    """The vocabulary word whose phrase occurs in ``norm``; the longest phrase wins, then the earliest."""
-    best = None
-    for word, phrases in table.items():
-        for phrase in phrases:
-            pos = norm.find(f" {phrase} ")
-            if pos >= 0 and (best is None or (len(phrase), -pos) > (len(best[1]), -best[2])):
-                best = (word, phrase, pos)
-    return None if best is None else (best[0], best[1])
 
 
 class OfflinePlanner:
@@ -112,14 +39,20 @@ class OfflinePlanner:
             from engine.text import TextEncoder
 
             self._encoder = TextEncoder()
-            # Every phrase of every value is a prototype; a word is scored against a value by its best phrase.
-            labels = [(axis, value) for axis in ("motion", "colour", "shape")
-                      for value, phrases in lexicon.AXIS_TABLES[axis].items() for _ in phrases]
-            texts = [f"it {phrase}" if axis == "motion" else phrase
-                     for axis in ("motion", "colour", "shape")
-                     for phrases in lexicon.AXIS_TABLES[axis].values() for phrase in phrases]
+            # Every verb of every motion is a prototype; a word is scored against a motion by its best verb.
+            tables = {"motion": {v: [*lemmas, *lexicon.TRAVEL_VERBS.get(v, [])]
+                                 for v, lemmas in lexicon.MOTION_VERBS.items()}}
+            labels = [(axis, value) for axis, table in tables.items() for value, phrases in table.items()
+                      for _ in phrases]
+            texts = [f"it {phrase}" if axis == "motion" else phrase for axis, table in tables.items()
+                     for phrases in table.values() for phrase in phrases]
             self._prototypes = (labels, self._encoder.embed(texts))
         return self._encoder.embed(words)
+
+    def load(self) -> None:
+        """Load the sentence encoder and its prototypes now (else on the first unknown verb)."""
+        if self.use_encoder:
+            self._embed(["load"])
 
     def _guess(self, word: str, axes: set[str]) -> tuple[str, str, float] | None:
         vec = self._embed([f"it {word}"])[0]
@@ -138,137 +71,216 @@ class OfflinePlanner:
         return None
 
     # -- one clause ---------------------------------------------------------------------------------
-    def read_clause(self, text: str) -> Clause:
-        clause = Clause(text=text)
-        norm = _norm(text)
-        camera = _match(norm, lexicon.CAMERAS)
-        if camera:
-            clause.found["camera"] = camera[0]
-            norm = norm.replace(f" {camera[1]} ", " ")  # "camera moves left" is not the subject moving
-        for axis in ("colour", "shape", "scene", "motion"):
-            hit = _match(norm, lexicon.AXIS_TABLES[axis])
-            if hit:
-                clause.found[axis] = hit[0]
-        words = norm.split()
-        if "crossfade" in words or "dissolve" in words or "cross fade" in norm:
-            clause.transition = "crossfade"
-        elif "fade" in words or "fades" in words:
-            clause.transition = "fade"
-        seconds = re.search(r" (\d+(?:\.\d+)?) (?:seconds?|secs?|s) ", norm)
-        if seconds:
-            clause.duration = min(8.0, max(0.5, float(seconds.group(1))))
-        clause.refers_back = bool(lexicon.PRONOUNS & set(words)) or any(
-            f" the {p} " in norm for phrases in lexicon.SHAPES.values() for p in phrases)
+    def read_clause(self, text: str) -> StepReading:
+        """One step, through the reader; an unknown verb is compared with the motions through the encoder."""
+        return self._guess_motion(read_step(text))
 
-        known = {p for table in lexicon.AXIS_TABLES.values() for phrases in table.values() for p in phrases}
-        leftovers = [w for w in words if w not in STOPWORDS and w not in known and w not in lexicon.PRONOUNS
-                     and not w.isdigit()]
-        self._outside_vocabulary(clause, leftovers)
-        note = contradiction_note(text, clause.found.get("colour"))
-        if note:
-            clause.notes.append(note[:1].upper() + note[1:] + ".")
-        clause.recognised = bool(clause.found) or bool(clause.notes)
-        return clause
-
-    def _outside_vocabulary(self, clause: Clause, leftovers: list[str]) -> None:
-        nouns = lexicon.UNKNOWN_SUBJECT_HINTS | set(lexicon.NEAREST_SUBJECT)
-        for w in leftovers:
-            stem = w[:-1] if w.endswith("s") and w[:-1] in nouns else w
-            if "shape" not in clause.found and stem in nouns:
-                shape = lexicon.NEAREST_SUBJECT.get(stem, DEFAULTS["shape"])
-                clause.found["shape"] = shape
-                clause.notes.append(f"The built-in model can't draw a {stem}; it draws a {shape} instead.")
-            elif "colour" not in clause.found and w in lexicon.NEAREST_COLOUR:
-                clause.found["colour"] = lexicon.NEAREST_COLOUR[w]
-                clause.notes.append(f"{w.capitalize()} isn't one of the model's colours; it uses "
-                                    f"{lexicon.NEAREST_COLOUR[w]} instead.")
-            elif "scene" not in clause.found and w in lexicon.NEAREST_SCENE:
-                clause.found["scene"] = lexicon.NEAREST_SCENE[w]
-                clause.notes.append(f"The model has no {w}; the shot is set {_scene_phrase(lexicon.NEAREST_SCENE[w])}.")
-            elif "motion" not in clause.found and w in lexicon.NEAREST_MOTION:
-                clause.found["motion"] = lexicon.NEAREST_MOTION[w]
-                clause.notes.append(f"The model can't show something that {w}; it {lexicon.NEAREST_MOTION[w]} "
-                                    f"instead.")
-            elif self.use_encoder and len(w) > 3:
-                missing = {"motion", "colour", "shape"} - set(clause.found)
-                guess = self._guess(w, missing) if missing else None
+    def _guess_motion(self, step: StepReading) -> StepReading:
+        """A verb the reader has no entry for, said of a subject named in the step ("a cube careens")."""
+        if self.use_encoder and step.motion is None and "motion" not in step.negated and not step.place_only \
+                and any(x.shape for x in step.subjects):
+            for word in reader.unknown_words(step.text):
+                guess = self._guess(word, {"motion"})
                 if guess:
-                    clause.found[guess[0]] = guess[1]
+                    step.motion = guess[1]
+                    break
+        return step
 
     # -- a whole request ----------------------------------------------------------------------------
     def plan(self, request: str, title: str | None = None) -> Storyboard:
         if not request or not request.strip():
             raise PlannerError("the request is empty: describe the film, e.g. 'a red ball bounces on the beach, "
                                "then it rolls to the right'")
-        clauses = [self.read_clause(c) for c in split_clauses(request)]
-        clauses = [c for c in clauses if c.recognised]
-        if not clauses:
+        reading = read_request(request, guess=self._guess_motion)
+        if reading.not_english:
+            raise PlannerError(reader.NOT_ENGLISH)
+        steps = reading.steps
+        if not steps:
             raise PlannerError(f"I found nothing to film in {request.strip()[:60]!r}: name a subject, a place and "
                                f"what happens, e.g. 'a blue cube falls in the snow'")
+        if all(s.place_only for s in steps):
+            steps[-1].place_only = False  # only a place: film the default subject there
+        _said_for_all(steps)
+        steps = [s for s in steps if not s.said_of_all]
         board = Storyboard(title=title or _title(request))
         seed_base = int(hashlib.sha256(request.encode()).hexdigest()[:8], 16) % 100_000
         current = None  # the subject on screen
         scene = None
-        for i, clause in enumerate(clauses):
-            for note in clause.notes:
+        night = False  # a line of its own set the time to night ("EXT. DESERT - NIGHT"): it holds until changed
+        transition = None  # said on a line of its own ("DISSOLVE TO:"), for the next shot
+        for i, step in enumerate(steps):
+            for note in step.notes:
                 if note not in board.notes:
                     board.notes.append(note)
-            f = clause.found
-            subject = self._resolve_subject(board, current, f, clause.refers_back)
-            if subject is None:
+            if step.place_only:
+                scene, night = step.scene, step.scene == "night"
+                transition = step.transition or transition
                 continue
-            shot_scene = f.get("scene") or scene
-            if shot_scene is None:
-                shot_scene = DEFAULTS["scene"]
-                board.notes.append(f"No place was named; the film is set {_scene_phrase(shot_scene)}.")
-            motion = f.get("motion", "still")
-            attrs = {"shape": subject.shape, "colour": subject.colour, "scene": shot_scene, "motion": motion,
-                     "camera": f.get("camera", "static")}
-            previous = board.shots[-1] if board.shots else None
-            chained = previous is not None and previous.subject == subject.id and previous.scene == shot_scene
-            shot = Shot(id=board.next_id(), prompt=canonical_caption(attrs), subject=subject.id, **attrs,
-                        duration=clause.duration or 2.0, mode="i2v" if chained else "t2v",
-                        source="previous" if chained else None, seed=seed_base + i)
-            shot.transition = clause.transition or default_transition(previous, shot)
-            board.shots.append(shot)
-            if previous is not None:
-                board.ledger.changes.append(_describe_change(previous, shot))
-            current, scene = subject, shot_scene
+            if current is None and not step.subjects and any(x.shape for s in steps[i + 1:] for x in s.subjects):
+                scene = step.scene or scene  # an action before anyone is on screen is talk ("here goes")
+                continue
+            for words in step.subjects or [SubjectWords()]:
+                subject = self._resolve_subject(board, current, {"shape": words.shape, "colour": words.colour},
+                                                step.refers_back, step.negated)
+                shot_scene = "night" if night else step.scene or scene
+                if shot_scene is None:  # a place said only later is where the film starts too
+                    shot_scene = next((s.scene for s in steps[i + 1:] if s.scene), None)
+                if shot_scene is None or shot_scene in step.negated.get("scene", ()):
+                    shot_scene = allowed_value("scene", step.negated.get("scene", set()))
+                    if not any(s.scene for s in steps):
+                        note = f"No place was named; the film is set {scene_phrase(shot_scene)}."
+                        if note not in board.notes:
+                            board.notes.append(note)
+                motion = step.motion
+                if motion is None and step.opposite and board.shots:
+                    motion = lexicon.OPPOSITE_MOTION.get(board.shots[-1].motion, "moves left")
+                motion = motion or allowed_value("motion", step.negated.get("motion", set()))
+                attrs = {"shape": subject.shape, "colour": subject.colour, "scene": shot_scene, "motion": motion,
+                         "camera": step.camera or "static"}
+                self._add_shot(board, attrs, subject, seed_base, step.duration, step.transition or transition)
+                transition = None
+                current, scene = subject, shot_scene
         if not board.shots:
             raise PlannerError("I could not tell who or what the film is about: name a subject, e.g. 'a red ball'")
+        self._keep_count(board, reading, seed_base)
+        self._lengths(board, reading, steps)
         return board
 
-    def _resolve_subject(self, board: Storyboard, current, found: dict, refers_back: bool):
+    @staticmethod
+    def _add_shot(board: Storyboard, attrs: dict, subject, seed_base: int, duration: float | None,
+                  transition: str | None) -> Shot:
+        previous = board.shots[-1] if board.shots else None
+        chained = previous is not None and previous.subject == subject.id and previous.scene == attrs["scene"]
+        shot = Shot(id=board.next_id(), prompt=canonical_caption(attrs), subject=subject.id, **attrs,
+                    duration=min(8.0, max(0.5, duration or 2.0)), mode="i2v" if chained else "t2v",
+                    source="previous" if chained else None, seed=seed_base + len(board.shots))
+        shot.transition = transition or default_transition(previous, shot)
+        board.shots.append(shot)
+        if previous is not None:
+            board.ledger.changes.append(_describe_change(previous, shot))
+        return shot
+
+    def _keep_count(self, board: Storyboard, reading, seed_base: int) -> None:
+        """A stated number of shots is kept: the last shot is shown again until there are that many."""
+        want = reading.shot_count
+        if want is None or want == len(board.shots):
+            return
+        if want > len(board.shots):
+            last = board.shots[-1]
+            subject = board.ledger.subjects[last.subject]
+            while len(board.shots) < want:
+                self._add_shot(board, last.attributes, subject, seed_base, last.duration, None)
+        else:
+            board.notes.append(f"The request asks for {want} shots but describes {len(board.shots)}; the film has "
+                               f"all {len(board.shots)}.")
+
+    @staticmethod
+    def _lengths(board: Storyboard, reading, steps) -> None:
+        """Lengths said for the whole film: each shot's, or the film's split evenly over its shots."""
+        own = {i for i, s in enumerate(board.shots) if s.duration != 2.0}
+        if reading.each_seconds is not None:
+            for i, shot in enumerate(board.shots):
+                if i not in own:
+                    shot.duration = min(8.0, max(0.5, reading.each_seconds))
+        elif reading.total_seconds is not None:
+            left = reading.total_seconds - sum(board.shots[i].duration for i in own)
+            free = [s for i, s in enumerate(board.shots) if i not in own]
+            for shot in free:
+                shot.duration = min(8.0, max(0.5, round(left / len(free), 2)))
+
+    def _resolve_subject(self, board: Storyboard, current, found: dict, refers_back: bool,
+                         negated: dict[str, set[str]] | None = None):
+        negated = negated or {}
         shape, colour = found.get("shape"), found.get("colour")
+        refused_colour, refused_shape = negated.get("colour", set()), negated.get("shape", set())
         subjects = list(board.ledger.subjects.values())
         if shape and colour:
             return board.ledger.add(shape, colour)
         if shape:
-            if current is not None and current.shape == shape:
+            if current is not None and current.shape == shape and current.colour not in refused_colour:
                 return current
-            same = [s for s in subjects if s.shape == shape]
+            same = [s for s in subjects if s.shape == shape and s.colour not in refused_colour]
             if same and refers_back:
                 return same[-1]
-            colour = current.colour if current is not None and refers_back else DEFAULTS["colour"]
-            if not refers_back and current is None and "colour" not in found:
+            if current is not None and refers_back and current.colour not in refused_colour:
+                colour = current.colour
+            else:
+                colour = allowed_value("colour", refused_colour)
+            if not refers_back and current is None and not refused_colour:
                 board.notes.append(f"No colour was given for the {shape}; it is {colour}.")
             return board.ledger.add(shape, colour)
         if colour:
-            base = current.shape if current is not None else DEFAULTS["shape"]
+            if current is not None and current.shape not in refused_shape:
+                base = current.shape
+            else:
+                base = allowed_value("shape", refused_shape)
             return board.ledger.add(base, colour)
-        if current is not None:
+        if current is not None and current.colour not in refused_colour and current.shape not in refused_shape:
             return current
-        board.notes.append(f"No subject was named; the film follows a {DEFAULTS['colour']} {DEFAULTS['shape']}.")
-        return board.ledger.add(DEFAULTS["shape"], DEFAULTS["colour"])
+        if current is not None:
+            return board.ledger.add(current.shape if current.shape not in refused_shape else
+                                    allowed_value("shape", refused_shape),
+                                    current.colour if current.colour not in refused_colour else
+                                    allowed_value("colour", refused_colour))
+        shape, colour = allowed_value("shape", refused_shape), allowed_value("colour", refused_colour)
+        if not negated:
+            board.notes.append(f"No subject was named; the film follows a {colour} {shape}.")
+        return board.ledger.add(shape, colour)
 
 
-def _scene_phrase(scene: str) -> str:
-    return {"meadow": "in a meadow", "beach": "on a beach", "desert": "in the desert", "snowfield": "in a snowfield",
-            "night": "at night"}[scene]
+def read_shot_prompts(board: Storyboard) -> None:
+    """Give a storyboard's shots the world attributes their prompts say where the file leaves them out, the
+    way a request is read: "it" is the shot before's subject, the place carries on, the rest is the default
+    (and said in the storyboard's notes). A prompt about things outside the world is left alone, so the file
+    is refused as one for a real model rather than drawn as shapes."""
+    previous = None
+    for i, shot in enumerate(board.shots, 1):
+        if not shot.missing_world_attributes:
+            previous = shot
+            continue
+        step = read_step(shot.prompt)
+        found = step.found
+        outside = step.scene_outside or any(x.outside or x.colour_outside for x in step.subjects)
+        if outside or not ({"shape", "colour", "scene"} & set(found) or (step.refers_back and previous)):
+            continue  # a prompt written for a real model ("a fishing boat leaves the harbour"): refused, not redrawn
+        for axis, values in step.negated.items():
+            found.setdefault(axis, allowed_value(axis, values))
+        carry = previous is not None and (step.refers_back or "shape" not in found)
+        for axis in ("shape", "colour"):
+            if getattr(shot, axis) is None:
+                value = found.get(axis) or (getattr(previous, axis) if carry else None) or DEFAULTS[axis]
+                if axis not in found and not carry:
+                    board.notes.append(f"Shot {i}'s prompt names no {axis}; it is {value}.")
+                setattr(shot, axis, value)
+        if shot.scene is None:
+            shot.scene = found.get("scene") or (previous.scene if previous else None) or DEFAULTS["scene"]
+        shot.motion = shot.motion or found.get("motion")
+        shot.camera = shot.camera or found.get("camera")
+        shot.subject = board.ledger.add(shot.shape, shot.colour).id
+        board.notes += [n for n in step.notes if n not in board.notes]
+        previous = shot
+
+
+def _said_for_all(steps: list[StepReading]) -> None:
+    """What a step says of every shot ("all in the snow", "the camera stays put the whole time", "both
+    purple") is given to the shots that do not say otherwise."""
+    for source in [s for s in steps if s.for_all]:
+        colour = next((x.colour for x in source.subjects if x.colour), None) if source.motion is None else None
+        for step in steps:
+            if step is source or step.place_only:
+                continue
+            step.scene = step.scene or source.scene
+            step.camera = step.camera or source.camera
+            step.motion = step.motion or source.motion
+            shapes = {x.shape for x in source.subjects if x.shape}
+            if colour:
+                step.subjects = [x if x.colour or (shapes and x.shape not in shapes) else
+                                 SubjectWords(x.shape, colour, x.outside) for x in step.subjects]
 
 
 def _title(request: str) -> str:
-    first = split_clauses(request)[0] if split_clauses(request) else request
+    steps = reader.split_steps(request)
+    first = steps[0] if steps else request
     words = first.strip().split()
     return " ".join(words[:8]).capitalize() + ("…" if len(words) > 8 else "")
 

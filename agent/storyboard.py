@@ -182,6 +182,11 @@ class Storyboard(BaseModel):
         return sum(s.duration for s in self.shots)
 
 
+def shots_phrase(count: int) -> str:
+    """'1 shot', '3 shots'."""
+    return f"{count} shot{'s' * (count != 1)}"
+
+
 MAX_PLANNED_SHOTS = 24  # a request is planned to at most this many shots; the rest is named, not rendered
 
 

@@ -32,7 +32,6 @@ from engine.layout import anchor_layout, plan_path
 from engine.ncr import compute_fraction, reset_ncr
 from engine.text import TextEncoder
 from engine.video_edit import plan_edit
-from engine.world.captions import attributes_from_text
 from engine.world.vocab import AXES, TRAIN_FPS
 
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
@@ -163,13 +162,12 @@ class ReelPipeline:
             given_pixels = self.fit_frames(source[idx])
             clean = self.encode_frames(given_pixels)
             t_read = time.perf_counter()
-            asked = {**attributes_from_text(prompt), **(attributes or {})}  # the prompt's words count too
-            edit = plan_edit(given_pixels, asked, strength, s, seed)
+            edit = plan_edit(given_pixels, attributes or {}, strength, s, seed)
             reading = time.perf_counter() - t_read
             if anchor_every > 0 and edit.changed:
                 raise GenerationError(f"anchor frames keep the source exactly, so they cannot show the new "
                                       f"{' and '.join(edit.changed)}; edit without anchors (anchor_every 0)")
-            attributes = edit.attributes  # the prompt's words, and what the source shows for the rest
+            attributes = edit.attributes  # what was asked, and what the source shows for the rest
             level = torch.as_tensor(edit.strength, device=device)[None, :, None]  # (1, T, 1, h, w)
             if anchor_every > 0:
                 given[::anchor_every] = True

@@ -118,3 +118,61 @@ def test_llm_plans_have_stable_seeds(offline):
             "print([s.seed for s in draft_to_storyboard(d, 'same request').shots])")
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout for _ in range(2)}
     assert len(runs) == 1 and runs != {""}
+
+
+# What a weak model answers: valid against the schema, meaningless for the request (the title is the schema's
+# name, a second shot nobody asked for in another place and colour, 8-second shots, notes of unrelated text).
+NONSENSE = json.dumps({"title": "ShotDraft", "notes": ["I just added a new person to the staff"], "shots": [
+    {"shape": "ball", "colour": "red", "scene": "beach", "motion": "bounces", "camera": "static", "duration": 8,
+     "continues_previous": False, "transition": "cut"},
+    {"shape": "cube", "colour": "green", "scene": "snowfield", "motion": "rises", "camera": "zoom in", "duration": 8,
+     "continues_previous": False, "transition": "cut"}]})
+
+
+def test_a_plan_that_does_not_match_the_request_is_retried_naming_what_is_wrong(offline):
+    request = "A red ball bounces on the beach."
+    one_shot = json.dumps({"title": "A red ball on the beach", "notes": [], "shots": [
+        {"shape": "ball", "colour": "red", "scene": "beach", "motion": "bounces", "camera": "zoom in", "duration": 2,
+         "continues_previous": False, "transition": "cut"}]})
+    with FakeOpenAI([("tool", NONSENSE), ("tool", one_shot)]) as server:
+        board = _planner(server, offline).plan(request)
+    retry = server.requests[1]["messages"][-1]["content"]
+    assert "describes 1 shot, the plan has 2" in retry and "'ShotDraft' is not from the request" in retry
+    assert "not about this film" in retry
+    assert board.title == "A red ball on the beach" and board.notes == []
+    assert [(s.colour, s.shape, s.scene, s.motion, s.camera) for s in board.shots] == [
+        ("red", "ball", "beach", "bounces", "zoom in")], "what the request leaves open (the camera) is the model's"
+
+
+def test_a_plan_wrong_twice_falls_back_in_one_line(offline):
+    request = "A blue cube falls in the snow for 4 seconds, then it shrinks."
+    wrong_colour = json.dumps({"title": "Blue cube in the snow", "notes": [], "shots": [
+        {"shape": "cube", "colour": "red", "scene": "snowfield", "motion": "falls", "camera": "static", "duration": 4,
+         "continues_previous": False, "transition": "cut"},
+        {"shape": "cube", "colour": "red", "scene": "snowfield", "motion": "shrinks", "camera": "static",
+         "duration": 2, "continues_previous": True, "transition": "cut"}]})
+    with FakeOpenAI([("tool", wrong_colour), ("tool", wrong_colour)]) as server:
+        board = _planner(server, offline).plan(request)
+    assert "shot 1's colour is red but the request says blue" in server.requests[1]["messages"][-1]["content"]
+    note = board.notes[0]
+    assert len(note.splitlines()) == 1 and "does not match the request" in note and "offline planner" in note
+    assert [(s.colour, s.motion, s.duration) for s in board.shots] == [("blue", "falls", 4.0), ("blue", "shrinks", 2.0)]
+
+
+def test_make_with_a_model_answering_nonsense_renders_only_what_was_asked(tiny_weights, tmp_path, capsys,
+                                                                           monkeypatch):
+    from agent.cli import main
+
+    request = "A red ball bounces on the beach, then it rolls to the right."
+    with FakeOpenAI([("tool", NONSENSE)] * 2) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        code = main(["make", request, "--out", str(tmp_path / "film"), "--steps", "1", "--takes", "1",
+                     "--no-sound", "--json", "--weights", str(tiny_weights)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)
+    assert [tuple(s["attributes"][a] for a in ("colour", "shape", "scene", "motion")) for s in report["shots"]] == [
+        ("red", "ball", "beach", "bounces"), ("red", "ball", "beach", "moves right")]
+    fell_back = [n for n in report["notes"] if "offline planner" in n]
+    assert len(fell_back) == 1 and "does not match the request" in fell_back[0]
+    assert all("staff" not in n for n in report["notes"]) and report["title"] != "ShotDraft"

@@ -1,6 +1,7 @@
 import pytest
 
-from agent.offline_planner import OfflinePlanner, PlannerError, split_clauses
+from agent.offline_planner import OfflinePlanner, PlannerError
+from agent.reader import split_steps
 
 
 @pytest.fixture(scope="module")
@@ -13,10 +14,10 @@ def _attrs(board):
 
 
 def test_clause_splitting():
-    assert split_clauses("A ball bounces. Then it rolls left; after that it stops, finally it rises") == [
+    assert split_steps("A ball bounces. Then it rolls left; after that it stops, finally it rises") == [
         "A ball bounces", "it rolls left", "it stops", "it rises"]
-    assert split_clauses("a cube falls and then bounces") == ["a cube falls", "bounces"]
-    assert split_clauses("the ball grows as the camera zooms in") == ["the ball grows as the camera zooms in"]
+    assert split_steps("a cube falls and then bounces") == ["a cube falls", "bounces"]
+    assert split_steps("the ball grows as the camera zooms in") == ["the ball grows as the camera zooms in"]
 
 
 def test_story_with_pronouns_and_carried_scene(planner):

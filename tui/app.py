@@ -409,7 +409,7 @@ class ReelwrightApp(App):
     def resume(self, folder: Path) -> None:
         """Make ``folder``'s film the current one and show where it stands."""
         from agent.film import FILM_THREAD, director_session
-        from agent.storyboard import Storyboard
+        from agent.storyboard import Storyboard, shots_phrase
 
         with director_session(folder, self.session, self.settings) as app:
             state = app.get_state(FILM_THREAD)
@@ -429,7 +429,7 @@ class ReelwrightApp(App):
             where = "Its render was stopped: `/resume` carries on."
         else:
             where = "Its film is made: say what to change, or `/retake N`."
-        self.say(f"Resumed `{folder.name}` ({len(self.board.shots)} shots). {where}")
+        self.say(f"Resumed `{folder.name}` ({shots_phrase(len(self.board.shots))}). {where}")
 
     # -- the director, in a worker thread ---------------------------------------------------------------
     @work(thread=True, exclusive=True, group="director")
@@ -678,8 +678,10 @@ class ReelwrightApp(App):
 
     # -- results ----------------------------------------------------------------------------------------
     def on_film_done(self, report: dict) -> None:
+        from agent.storyboard import shots_phrase
+
         film = self.film_dir / report["film"]
-        self.say(f"The film is ready ({len(report['shots'])} shots, {report['length']:.1f} s):"
+        self.say(f"The film is ready ({shots_phrase(len(report['shots']))}, {report['length']:.1f} s):"
                  f"{fenced(shown_path(film))}`/open` plays it. Say what to change, or `new film: …` for another.")
         self._set_status(self._status())
 
@@ -701,10 +703,12 @@ def _describe_folder(folder: Path) -> str:
     """A film folder in a line: its title, shots, whether it is made, and when it was last worked on."""
     import json
 
+    from agent.storyboard import shots_phrase
+
     when = datetime.fromtimestamp((folder / "session.sqlite").stat().st_mtime).strftime("%d %b %H:%M")
     try:
         report = json.loads((folder / "report.json").read_text())
-        return f"**{report['title']}**, {len(report['shots'])} shots, film made · {when} · `{folder.name}`"
+        return f"**{report['title']}**, {shots_phrase(len(report['shots']))}, film made · {when} · `{folder.name}`"
     except (OSError, ValueError, KeyError):
         return f"not finished · {when} · `{folder.name}`"
 

@@ -60,27 +60,6 @@ def canonical_caption(attrs: dict[str, str]) -> str:
     return f"a {attrs['colour']} {attrs['shape']} {motion} {scene}{CAMERA_PHRASES[attrs['camera']][0]}"
 
 
-def attributes_from_text(text: str) -> dict[str, str]:
-    """Vocabulary words (and their caption synonyms) found in ``text``; axes not mentioned are left out.
-
-    A plain lookup for the engine's own command line; the planner does the real language work.
-    """
-    low = " " + " ".join(text.lower().replace(",", " ").split()) + " "
-    found: dict[str, str] = {}
-    tables = {"colour": COLOUR_WORDS, "shape": SHAPE_WORDS, "scene": SCENE_PHRASES, "motion": MOTION_PHRASES,
-              "camera": CAMERA_PHRASES}
-    for axis, table in tables.items():
-        best = None
-        for word, phrases in table.items():
-            for phrase in [word, *phrases]:
-                phrase = phrase.strip(" ,").lower().removeprefix("the ").removeprefix("a ")
-                if phrase and f" {phrase} " in low and (best is None or len(phrase) > best[1]):
-                    best = (word, len(phrase))
-        if best:
-            found[axis] = best[0]
-    return found
-
-
 def caption(attrs: dict[str, str], rng: np.random.Generator) -> str:
     """A random paraphrase of the attributes."""
     def pick(options: list[str]) -> str:

