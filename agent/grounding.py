@@ -89,6 +89,20 @@ def _world_shots(board: Storyboard, reading: RequestReading, reference: Storyboa
     return problems
 
 
+def own_choices(board: Storyboard, reading: RequestReading, reference: Storyboard) -> str | None:
+    """A sentence naming what the model chose where the request says nothing (a camera move, a colour), so
+    the person sees it before anything is rendered; None when it chose nothing of its own."""
+    if len(board.shots) != len(reference.shots) or (board.shots and board.shots[0].shape is None):
+        return None
+    open_axes = [a for a in AXES if a not in named_axes(reading)]
+    chosen = [f"shot {i}'s {axis} {getattr(got, axis)}" for i, (got, ref) in enumerate(zip(board.shots,
+                                                                                           reference.shots), 1)
+              for axis in open_axes if getattr(got, axis) != getattr(ref, axis)]
+    if not chosen:
+        return None
+    return f"The language model chose what the request leaves open: {one_line(chosen)}."
+
+
 def _free_text_shots(board: Storyboard, reference: Storyboard) -> list[str]:
     """A real model's shots: each shows a subject the request names ("the boat", not something else)."""
     heads = {words_of(x.description)[-1] for x in reference.ledger.subjects.values() if x.description}

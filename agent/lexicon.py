@@ -27,7 +27,8 @@ SCENES = {
     "meadow": ["meadow", "meadows", "grass", "grassy", "field", "fields", "lawn", "park", "pasture", "green field",
                "grassland", "prairie", "hillside", "countryside", "farm", "farmland", "clearing", "lea", "glade",
                "green hills", "rolling hills", "wildflowers", "flowers"],
-    "beach": ["beach", "sea", "seaside", "shore", "shoreline", "coast", "coastline", "ocean", "by the sea",
+    "beach": ["beach", "sea", "seaside", "shore", "shoreline", "coast", "coastline", "seafront", "sea front",
+              "promenade", "ocean", "by the sea",
               "into the sea", "water", "waves", "surf", "seashore", "sandy beach", "bay", "tide", "waterline",
               "water's edge", "waters edge", "boardwalk", "pier", "harbour", "harbor", "lagoon"],
     "desert": ["desert", "dunes", "dune", "sand dunes", "sahara", "dry desert", "sand", "sands", "wasteland",
@@ -39,9 +40,13 @@ SCENES = {
               "nighttime", "night time", "tonight", "after dark", "in the dark", "darkness", "moonlit", "starlight",
               "starlit", "dark sky", "black sky", "starry sky", "under the moon", "the dark", "gets dark", "dark"],
 }
-# Weak place words give way to a stronger one in the same shot ("the sand by the sea" is a beach).
-WEAK_PLACES = {"sand", "sands", "water", "grass", "ice", "icy", "frozen", "flowers", "wildflowers", "cactus", "dark",
-               "frost", "frosty", "field", "fields", "waves", "tide", "pier"}
+# Weak place words give way to a stronger one in the same shot ("the sand by the sea" is a beach), and to a
+# place already set that they fit ("EXT. BEACH ... it rests on the sand" stays on the beach).
+WEAK_PLACES = {"sand": {"desert", "beach"}, "sands": {"desert", "beach"}, "water": {"beach"}, "grass": {"meadow"},
+               "ice": {"snowfield"}, "icy": {"snowfield"}, "frozen": {"snowfield"}, "flowers": {"meadow"},
+               "wildflowers": {"meadow"}, "cactus": {"desert"}, "dark": {"night"}, "frost": {"snowfield"},
+               "frosty": {"snowfield"}, "field": {"meadow", "snowfield"}, "fields": {"meadow", "snowfield"},
+               "waves": {"beach"}, "tide": {"beach"}, "pier": {"beach"}}
 # Nouns of the place that are none of the world's scenes; a colour before them is the place's, not the subject's.
 PLACE_NOUNS = {"sky", "skies", "background", "backdrop", "light", "lighting", "horizon", "ground", "floor",
                "surface", "landscape", "scenery", "sunlight", "sunset", "sunrise", "dawn", "dusk", "haze", "mist",

@@ -17,7 +17,7 @@ import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.free_text_planner import FreeTextPlanner
-from agent.grounding import one_line, plan_problems
+from agent.grounding import one_line, own_choices, plan_problems
 from agent.offline_planner import OfflinePlanner
 from agent.reader import RequestReading, read_request
 from agent.storyboard import Shot, Storyboard, chain_mode, continues
@@ -187,6 +187,9 @@ class LLMPlanner:
                 problems = plan_problems(board, request, reading, reference, self.capabilities)
                 if not problems:
                     self.last_outcome = "accepted" if attempt == 0 else "accepted after a retry"
+                    choices = own_choices(board, reading, reference)
+                    if choices:
+                        board.notes.insert(0, choices)
                     return board
                 failure = f"a plan that does not match the request ({one_line(problems)})"
                 messages = [*messages, {"role": "assistant", "content": str(raw)[:2000]},

@@ -1,10 +1,11 @@
 """The offline planner: English requests to storyboards, with no language model and no server.
 
-It reads a request the way a script supervisor would: sentences, then clauses joined by "then", "after
-that", "finally"; in each clause the subject (shape and colour), the place, what happens and the camera;
-pronouns and "the ball" refer back to a subject already on screen; the place carries over until it
-changes. Words it does not know are compared with the vocabulary through the sentence encoder, and
-anything the built-in model cannot draw is said plainly, with what it will draw instead.
+The reader (``agent.reader``) says what each step of a request names; the planner decides the film: who is
+on screen (a pronoun or "the ball" is a subject already in the ledger, a colour alone recolours it), where
+(the place carries over until it changes; one said only later is where the film starts too), the defaults
+for what the request leaves open, the number and length of the shots. A verb the reader has no entry for
+is compared with the motions through the sentence encoder, and anything the built-in model cannot draw is
+said plainly in the storyboard's notes, with what it draws instead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from engine.world.captions import canonical_caption
 
 ENCODER_THRESHOLD = 0.6  # cosine similarity a stray word needs to count as a vocabulary word
 ENCODER_MARGIN = 0.05  # ... and its lead over the next value (antonyms sit close in embedding space)
-DEFAULTS = {"shape": "ball", "colour": "red", "scene": "meadow"}
 
 
 class PlannerError(ValueError):
@@ -100,6 +100,10 @@ class OfflinePlanner:
                                f"what happens, e.g. 'a blue cube falls in the snow'")
         if all(s.place_only for s in steps):
             steps[-1].place_only = False  # only a place: film the default subject there
+        while len(steps) > 1 and steps[-1].place_only:  # "... then go up again? in the desert at night maybe"
+            last = steps.pop()
+            for step in steps:
+                step.scene = step.scene or last.scene
         _said_for_all(steps)
         steps = [s for s in steps if not s.said_of_all]
         board = Storyboard(title=title or _title(request))
@@ -123,8 +127,10 @@ class OfflinePlanner:
                 subject = self._resolve_subject(board, current, {"shape": words.shape, "colour": words.colour},
                                                 step.refers_back, step.negated)
                 shot_scene = "night" if night else step.scene or scene
-                if shot_scene is None:  # a place said only later is where the film starts too
-                    shot_scene = next((s.scene for s in steps[i + 1:] if s.scene), None)
+                if scene in step.scene_fits:  # "EXT. BEACH ... it rests on the sand": still the beach
+                    shot_scene = scene
+                if shot_scene is None:  # a place said only later, of a shot, is where the film starts too
+                    shot_scene = next((s.scene for s in steps[i + 1:] if s.scene and not s.place_only), None)
                 if shot_scene is None or shot_scene in step.negated.get("scene", ()):
                     shot_scene = allowed_value("scene", step.negated.get("scene", set()))
                     if not any(s.scene for s in steps):
@@ -248,12 +254,12 @@ def read_shot_prompts(board: Storyboard) -> None:
         carry = previous is not None and (step.refers_back or "shape" not in found)
         for axis in ("shape", "colour"):
             if getattr(shot, axis) is None:
-                value = found.get(axis) or (getattr(previous, axis) if carry else None) or DEFAULTS[axis]
+                value = found.get(axis) or (getattr(previous, axis) if carry else None) or allowed_value(axis, set())
                 if axis not in found and not carry:
                     board.notes.append(f"Shot {i}'s prompt names no {axis}; it is {value}.")
                 setattr(shot, axis, value)
         if shot.scene is None:
-            shot.scene = found.get("scene") or (previous.scene if previous else None) or DEFAULTS["scene"]
+            shot.scene = found.get("scene") or (previous.scene if previous else None) or allowed_value("scene", set())
         shot.motion = shot.motion or found.get("motion")
         shot.camera = shot.camera or found.get("camera")
         shot.subject = board.ledger.add(shot.shape, shot.colour).id
@@ -279,8 +285,9 @@ def _said_for_all(steps: list[StepReading]) -> None:
 
 
 def _title(request: str) -> str:
+    """The request's first words about someone ("Night falls. A ring rises" is titled "A ring rises")."""
     steps = reader.split_steps(request)
-    first = steps[0] if steps else request
+    first = next((t for t in steps if read_step(t).subjects), steps[0] if steps else request)
     words = first.strip().split()
     return " ".join(words[:8]).capitalize() + ("…" if len(words) > 8 else "")
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from agent import lexicon
 
@@ -349,6 +350,7 @@ class StepReading:
     subjects: list[SubjectWords] = field(default_factory=list)
     scene: str | None = None
     scene_outside: str | None = None
+    scene_fits: frozenset[str] = frozenset()  # a weak place word ("sand"): the places it fits, which it keeps
     motion: str | None = None
     motion_outside: str | None = None
     camera: str | None = None
@@ -361,6 +363,7 @@ class StepReading:
     for_all: bool = False  # "all in the snow", "both", "the whole time": said of every shot
     said_of_all: bool = False  # a detail said of every shot, not a shot itself
     corrects_previous: bool = False  # "no wait, ...", "actually ...": takes back the step before
+    introduces: bool = False  # a line ending in a colon: its subject and place are the list's after it
     duration: float | None = None
     transition: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -430,12 +433,17 @@ def _recoloured(subjects: list[SubjectWords], colour: str | None) -> list[Subjec
 
 
 def _after_preposition(words: list[str], start: int) -> bool:
-    """Is the phrase at ``start`` the object of a preposition ("past a tall tree", "on the sand")?"""
-    j = start - 1
-    while j >= 0 and (words[j] in DETERMINERS or words[j] in lexicon.COLOURS or
-                      words[j] in {w for p in lexicon.COLOURS.values() for w in p}):
-        j -= 1
-    return j >= 0 and words[j] in PREPOSITIONS
+    """Is the phrase at ``start`` the object of a preposition ("past a tall tree", "across the kitchen
+    table")? Looks back over up to three describing words, stopping at a verb, a pronoun or a comma."""
+    places = PREPOSITIONS - {"of"}  # "a video of a car" is about the car
+    j, passed = start - 1, 0
+    while j >= 0 and passed < 3 and words[j] not in places:
+        word = _phrases().get((words[j],))
+        if words[j] in (",", "and", "or") or words[j] in lexicon.PRONOUNS or (
+                word is not None and word.kind in ("motion", "travel", "shape")):
+            return False
+        j, passed = j - 1, passed + (words[j] not in DETERMINERS)
+    return j >= 0 and words[j] in places
 
 
 def _in_subordinate_clause(words: list[str], at: int) -> bool:
@@ -449,7 +457,8 @@ SUBORDINATE = {"when", "as", "while", "whilst", "once", "after", "before", "unti
 
 
 def _colour_owner(words: list[str], spans: list[Span], k: int) -> str:
-    """Whose colour span ``k`` is: 'subject', 'place', or 'subject' by default (said after the subject)."""
+    """Whose colour span ``k`` is: the place's when a place noun follows it ("a green meadow", "white snow"),
+    else the subject's (before its noun, "a red ball", or said after it, "the ball turns red")."""
     end = spans[k].end
     for s in spans[k + 1:]:
         if s.start - end > 3:
@@ -466,9 +475,6 @@ def _colour_owner(words: list[str], spans: list[Span], k: int) -> str:
         if s.word.kind in ("scene", "place"):
             return "place"
         break
-    nxt = words[end] if end < len(words) else ""
-    if nxt in lexicon.REFERRING_NOUNS:
-        return "subject"
     return "subject"
 
 
@@ -522,6 +528,8 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                     direction or "")
                 if move:
                     camera, used = move, used | {k, k + 1}
+    if camera is not None or any(s.word.kind == "camera_word" for s in spans):
+        used |= {k for k, s in enumerate(spans) if s.word.kind == "follow"}  # "pans left to follow it"
     return camera, used
 
 
@@ -549,7 +557,8 @@ def _negations(words: list[str], spans: list[Span], used: set[int]) -> list[tupl
 
 
 def read_step(text: str) -> StepReading:
-    """One step of a request, read into the world's attributes."""
+    """One step of a request, read into the world's attributes: the camera's words first, then what is
+    negated, who is on screen and where, what they do, and the step's length and transition."""
     step = StepReading(text=text)
     words = words_of(text)
     if not words:
@@ -564,12 +573,29 @@ def read_step(text: str) -> StepReading:
             step.negated.setdefault(axis, set()).add(value)
         negated_at.add(m)
     live = [(k, s) for k, s in enumerate(spans) if k not in used and k not in negated_at]
+    step.subjects, scenes, step.refers_back = _subjects(words, spans, live)
+    if scenes:
+        strong = [s for s in scenes if not s.word.weak] or [s for s in scenes if s.text not in ("sand", "sands")] \
+            or scenes
+        night = [s for s in strong if s.word.value == "night"]  # "a beach at night" is night
+        chosen = night[0] if night else strong[0]
+        step.scene, step.scene_outside = chosen.word.value, chosen.word.outside
+        step.scene_fits = frozenset(lexicon.WEAK_PLACES.get(chosen.text, ())) if chosen.word.weak else frozenset()
+    _what_happens(step, words, [s for _, s in live])
+    _length_and_transition(step, " ".join(words))
+    _notes(step)
+    return step
 
-    # Subjects, their colours, and the place.
+
+def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]]
+              ) -> tuple[list[SubjectWords], list[Span], bool]:
+    """Who a step shows (with their colours), the place words it says, and whether it refers back to a
+    subject already on screen ("it", "the same cube", "the ball")."""
     subjects: list[SubjectWords] = []
+    subject_spans: list[Span] = []  # the span each subject was named by
     loose_colours: list[Span] = []
     scenes: list[Span] = []
-    subject_spans: list[Span] = []  # the span each subject was named by
+    refers_back = False
     for k, s in live:
         kind = s.word.kind
         if kind == "shape":
@@ -578,54 +604,24 @@ def read_step(text: str) -> StepReading:
                     scenes.append(Span(s.start, s.end, Word("scene", lexicon.NEAREST_SCENE[s.word.outside],
                                                             outside=s.word.outside), s.text))
                 continue
-            if _after_preposition(words, s.start) and subjects:
-                continue  # "bounces over a cube": what it passes, not a second subject
-            if s.word.outside and s.end < len(words) and words[s.end] in _speaker_forms():
-                continue  # "my kid wants ...": who asks, not who is filmed
-            if s.word.outside and s.start > 0 and words[s.start - 1] in ("it", "he", "she", "they", "that"):
-                continue  # "until it towers over you": a verb
-            if subject_spans and subject_spans[-1].end == s.start:
-                continue  # "my robot character": one subject, named by its first noun
-            same = next((x for x in subjects if x.shape == s.word.value and (x.outside or "").rstrip("s") ==
-                         (s.word.outside or "").rstrip("s")), None)
-            if same is not None and s.word.outside:
-                continue  # "loves apples ... a red apple": one subject said twice
-            subjects.append(SubjectWords(shape=s.word.value, outside=s.word.outside, at=s.start))
-            subject_spans.append(s)
-        elif kind == "colour":
-            owner = _colour_owner(words, spans, k)
-            if owner == "subject":
-                loose_colours.append(s)
+            if _is_subject(words, s, subjects, subject_spans):
+                subjects.append(SubjectWords(shape=s.word.value, outside=s.word.outside, at=s.start))
+                subject_spans.append(s)
+        elif kind == "colour" and _colour_owner(words, spans, k) == "subject":
+            loose_colours.append(s)
         elif kind == "scene":
             scenes.append(s)
         elif kind == "pronoun" or s.text in lexicon.REFERRING_NOUNS:
-            step.refers_back = True
-    # A colour goes to the subject named next after it, else the one before it, else it stands alone.
-    shape_spans = subject_spans
+            refers_back = True
     for c in loose_colours:
-        target = None
-        for i, s in enumerate(shape_spans[:len(subjects)]):
-            if s.start >= c.end and s.start - c.end <= 4:
-                target = i
-                break
-        if target is None:
-            before = [i for i, s in enumerate(shape_spans[:len(subjects)]) if s.end <= c.start]
-            target = before[-1] if before else None
-        if target is None:
-            if not subjects:
-                subjects.append(SubjectWords())
-            target = 0 if len(subjects) == 1 else len(subjects) - 1
-        if subjects[target].colour is None:
-            subjects[target].colour = c.word.value
-            subjects[target].colour_outside = c.word.outside
-    if re.search(r"\b(?:the same|same)\b", " ".join(words)) or any(
-            w in ("the", "that", "this", "our") and i + 1 < len(words) and words[i + 1] in
-            {p for ps in lexicon.SHAPES.values() for p in ps} for i, w in enumerate(words)):
-        step.refers_back = True
-    pair = re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", " ".join(words))
+        _give_colour(subjects, subject_spans, c)
+    joined = " ".join(words)
+    shapes = "|".join(p for ps in lexicon.SHAPES.values() for p in ps)
+    if re.search(r"\bsame\b", joined) or re.search(rf"\b(?:the|that|this|our) (?:{shapes})\b", joined):
+        refers_back = True  # "the same cube", "the ball"
+    pair = re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", joined)
     if pair and len(subjects) == 1:
-        table = _phrases()
-        first, second, noun = (table.get((w,)) for w in pair.groups())
+        first, second, noun = (_phrases().get((w,)) for w in pair.groups())
         if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
             subjects = [SubjectWords(noun.value, first.value, noun.outside),
                         SubjectWords(noun.value, second.value, noun.outside)]  # "a red and a blue triangle"
@@ -635,39 +631,72 @@ def read_step(text: str) -> StepReading:
             scenes.append(Span(0, 0, Word("scene", lexicon.NEAREST_SCENE[x.outside], outside=x.outside), x.outside))
         for x in [x for x in subjects if x.outside and _in_subordinate_clause(words, x.at)]:
             subjects.remove(x)  # "when the sun went down, the triangle grew": the triangle is filmed
-    step.subjects = subjects
-    if scenes:
-        strong = [s for s in scenes if not s.word.weak] or [s for s in scenes if s.text not in ("sand", "sands")] \
-            or scenes
-        night = [s for s in strong if s.word.value == "night"]
-        chosen = night[0] if night else strong[0]
-        step.scene, step.scene_outside = chosen.word.value, chosen.word.outside
-    motion, step.motion_outside = _motion(words, [s for _, s in live], step)
+    return subjects, scenes, refers_back
+
+
+def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject_spans: list[Span]) -> bool:
+    """Is this noun someone the step shows, and not what it passes, who asks, a verb, or one said twice?"""
+    if _after_preposition(words, s.start) and subjects:
+        return False  # "bounces over a cube": what it passes, not a second subject
+    if s.word.outside and s.end < len(words) and (words[s.end] in _speaker_forms() or
+                                                  " ".join(words[s.end:s.end + 2]) in ("and i", "and me", "and we")):
+        return False  # "my kid wants ...", "my kid and I were talking": who asks, not who is filmed
+    if s.word.outside and s.start > 0 and words[s.start - 1] in ("it", "he", "she", "they", "that"):
+        return False  # "until it towers over you": a verb
+    if subject_spans and subject_spans[-1].end == s.start:
+        return False  # "my robot character": one subject, named by its first noun
+    said = any(x.shape == s.word.value and (x.outside or "").rstrip("s") == (s.word.outside or "").rstrip("s")
+               for x in subjects)
+    if said and s.word.outside:
+        return False  # "loves apples ... a red apple": one subject said twice
+    # "a white ball in the meadow ... the ball moves left": the same one again
+    return not (said and s.start > 0 and words[s.start - 1] in ("the", "that", "this", "same"))
+
+
+def _give_colour(subjects: list[SubjectWords], subject_spans: list[Span], colour: Span) -> None:
+    """A colour goes to the subject named just after it, else the one before it, else it stands alone (a
+    subject whose shape the planner takes from the shot before: "then it turns blue")."""
+    target = next((i for i, s in enumerate(subject_spans) if s.start >= colour.end and s.start - colour.end <= 4),
+                  None)
+    if target is None:
+        before = [i for i, s in enumerate(subject_spans) if s.end <= colour.start]
+        target = before[-1] if before else None
+    if target is None:
+        if not subjects:
+            subjects.append(SubjectWords())
+        target = len(subjects) - 1
+    if subjects[target].colour is None:
+        subjects[target].colour = colour.word.value
+        subjects[target].colour_outside = colour.word.outside
+
+
+def _what_happens(step: StepReading, words: list[str], live: list[Span]) -> None:
+    """The step's motion, a camera that follows it, and whether the step only sets the place."""
+    motion, step.motion_outside = _motion(words, live, step)
     step.motion = motion or step.motion
     if step.camera == "follow":
         step.camera = {"moves left": "pan left", "moves right": "pan right"}.get(step.motion or "")
-    if step.camera is None and step.motion == "still" and not subjects and any(
-            s.word.kind == "camera_word" for _, s in live):  # "nothing fancy with the camera, keep it still"
+    if step.camera in (None, "static") and step.motion == "still" and not step.subjects and any(
+            s.word.kind == "camera_word" for s in live):  # "nothing fancy with the camera, keep it still"
         step.camera, step.motion = "static", None
     if step.motion in step.negated.get("motion", set()):
         step.motion = None
-
-    joined = " ".join(words)
     if words[0] in ("ext", "int") and step.scene is not None:  # a slugline: "EXT. SNOWY PEAK - DAY"
         step.subjects, step.motion = [], None
-    step.place_only = _sets_place_only(step, words, [s for _, s in live])
+    step.place_only = _sets_place_only(step, words, live)
+
+
+def _length_and_transition(step: StepReading, joined: str) -> None:
     seconds = re.search(r"(\d+(?:\.\d+)?|half a|a half|one|two|three|four|five|six|seven|eight) ?(?:long |full "
                         r"|whole |more )?(?:seconds?|secs?|s)\b", joined)
-    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way)|both|everything|every shot|each shot|all shots|"
-                             r"whole film|every one of them)\b", joined) is not None
     if seconds:
         step.duration = _number(seconds.group(1))
+    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way)|both|everything|every shot|each shot|all shots|"
+                             r"whole film|every one of them)\b", joined) is not None
     if re.search(r"\b(cross ?fade|crossfades?|dissolves?|dissolving)\b", joined):
         step.transition = "crossfade"
     elif re.search(r"\bfades?\b|\bfading\b", joined):
         step.transition = "fade"
-    _notes(step)
-    return step
 
 
 def _number(text: str) -> float:
@@ -714,6 +743,13 @@ def _idiom(words: list[str], i: int) -> bool:
     return after in RIGHT_IDIOMS or (i > 0 and words[i - 1] in ("all", "alright"))
 
 
+def _heading(words: list[str], direction: Span) -> str:
+    """Where a direction says the subject goes: "from the left" is where it comes from, so it goes right."""
+    origin = direction.start > 0 and words[direction.start - 1] == "from"
+    opposite = {"left": "right", "right": "left", "up": "down", "down": "up"}
+    return opposite.get(direction.word.value, direction.word.value) if origin else direction.word.value
+
+
 def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None, int, int, bool]]:
     """Each action said, in order: (motion, the out-of-world verb if any, start, end, in place)."""
     out = []
@@ -721,7 +757,7 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
     for k, s in enumerate(live):
         if k in used:
             continue
-        kind = s.word.kind
+        kind = "travel" if s.word.kind == "follow" else s.word.kind  # "a red cube follows it up"
         if kind in ("motion", "travel"):
             if s.word.base_form and s.start > 0 and words[s.start - 1] in ("a", "an", "the", "its", "this", "that",
                                                                           "for", "of", "like", "about"):
@@ -730,14 +766,15 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
             if kind == "travel" and following is not None and following.start == s.end and \
                     following.word.kind in ("motion", "travel") and following.text.endswith("ing"):
                 continue  # "went bouncing through the meadow": the bouncing is what it does
-            value = s.word.value
+            value = "moves right" if s.word.kind == "follow" else s.word.value
             if kind == "travel":
                 for m in range(k + 1, min(len(live), k + 4)):
                     t = live[m]
                     if t.start - s.end > 4 or t.word.kind in ("motion", "travel"):
                         break
                     if t.word.kind == "direction":
-                        value = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[t.word.value]
+                        value = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
+                            _heading(words, t)]
                         used.add(m)
                         break
             elif value in ("rises", "falls") and k + 1 < len(live) and live[k + 1].word.kind == "direction":
@@ -796,6 +833,8 @@ def scene_phrase(scene: str) -> str:
 LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(?[a-e][.)]|(?:shot|scene|clip|part|beat|panel)\s+"
                        r"(?:\d+|one|two|three|four|five|six)\b\s*[:.)-]?|(?:first|second|third|fourth|fifth|last)"
                        r"(?: shot)?\s*[:-])\s*", re.I)
+FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|colou?r|time|setting|place|"
+                         r"motion|shape|location|talent|duration|length|mood|note|notes|style|object)\s*:\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
                    r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
@@ -804,49 +843,63 @@ SPEECH = re.compile(r"\b(?:said|says|whispered|whispers|shouted|shouts|cried|cri
                     r"exclaimed|sighed|giggled|laughed)\b[ ,:]*['\"“‘][^'\"”’]{0,120}['\"”’]", re.I)
 
 
-def marked_steps(request: str) -> list[tuple[str, bool]]:
-    """Sentences, lines and list items, then the steps inside them ("... then ...", "after that ..."); each
-    with whether it opens a new moment ("then", "CUT TO:", a list item), which a step without an action of
-    its own does not merge across."""
+class Piece(NamedTuple):
+    """A step of a request as written: its text, whether it opens a new moment ("then", "CUT TO:", a list
+    item; a step without an action of its own does not merge across one), and whether it introduces what
+    follows (a line ending in a colon: "Five shots, same purple cube on the snow:")."""
+
+    text: str
+    opens_moment: bool
+    introduces: bool = False
+
+
+def marked_steps(request: str) -> list[Piece]:
+    """Sentences, lines and list items, then the steps inside them ("... then ...", "after that ...")."""
     text = request.replace("\r", "\n")
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
     text = SPEECH.sub(" ", text)
     text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
     text = re.sub(r"\b(?:" + "|".join(re.escape(d) for d in lexicon.DISCOURSE) + r")\b", ",", text, flags=re.I)
-    pieces: list[tuple[str, bool]] = []
+    pieces: list[Piece] = []
     labelled = False
     for line in text.split("\n"):
         listed = LIST_MARK.match(line) is not None and bool(LIST_MARK.match(line).group(0).strip())
         line = LIST_MARK.sub("", line)
-        for k, sentence in enumerate(re.split(r"(?<!\d)[.!?;:]+(?!\d)|[.!?;:]+(?=\s|$)|\s[–—]\s|(?<=\w)\s*\.\.\.\s*",
-                                              line)):
+        field_name = FIELD_LABEL.match(line)
+        if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
+            line, listed = line[field_name.end():], False
+        sentences = re.split(r"(?<!\d)[.!?;:]+(?!\d)|[.!?;:]+(?=\s|$)|\s[–—]\s|(?<=\w)\s*\.\.\.\s*", line)
+        header = line.rstrip().endswith(":") or field_name is not None
+        for k, sentence in enumerate(sentences):
             label = LABEL.match(sentence)
             if label:  # "Beat one:", "Setup B:", "opening:": the next words are a shot of their own
                 sentence, labelled = sentence[label.end():], True
             if sentence.strip(" ,-"):
-                pieces.append((sentence, (listed and k == 0) or labelled))
+                last = not any(x.strip(" ,-") for x in sentences[k + 1:])
+                pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last))
                 labelled = False
     pattern = (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
                + r")\b(?!(?<=next) to\b)")
-    steps: list[tuple[str, bool]] = []
+    steps: list[Piece] = []
     marker = False
-    for piece, listed in pieces:
-        marker = marker or listed
-        for i, part in enumerate(re.split(pattern, piece, flags=re.I)):
+    for piece in pieces:
+        marker = marker or piece.opens_moment
+        parts = re.split(pattern, piece.text, flags=re.I)
+        for i, part in enumerate(parts):
             marker = marker or i > 0
             part = part.strip(" ,-")
             part = re.sub(r"^(?:and|but|so|now|first|firstly|first of all|to start|to begin|at first|initially)\b"
                           r"[ ,]*", "", part, flags=re.I).strip(" ,")
             if re.sub(r"\W", "", part):
-                steps.append((part, marker))
+                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1))
                 marker = False
     return steps
 
 
 def split_steps(request: str) -> list[str]:
     """The request's steps, as text."""
-    return [text for text, _ in marked_steps(request)]
+    return [piece.text for piece in marked_steps(request)]
 
 
 def action_steps(step_text: str) -> list[str]:
@@ -965,18 +1018,22 @@ def read_request(request: str, guess=None) -> RequestReading:
     if is_not_english(request):
         return RequestReading(steps=[], not_english=True)
     steps = []
-    for text, marker in marked_steps(request):
+    for text, marker, introduces in marked_steps(request):
         taken_back = CORRECTING.match(text)
         text = text[taken_back.end():] if taken_back else text
-        for i, piece in enumerate(action_steps(text)):
-            step = read_step(piece)
-            if guess is not None:  # a verb the reader has no entry for, guessed by the caller
-                step = guess(step)
-            step.opens_moment = marker and i == 0
-            step.corrects_previous = i == 0 and taken_back is not None
-            if step.bare_direction and not step.opens_moment:
-                step.motion = None  # "Simple, right?": a tag, not a direction
-            steps.append(step)
+        inner = list(INNER_CORRECTION.finditer(text))
+        parts = [text[:inner[-1].start()], text[inner[-1].end():]] if inner else [text]  # "blue, no wait, green"
+        for p, part in enumerate(parts):
+            for i, piece in enumerate(action_steps(part) if part.strip(" ,") else []):
+                step = read_step(piece)
+                if guess is not None:  # a verb the reader has no entry for, guessed by the caller
+                    step = guess(step)
+                step.opens_moment = marker and p == 0 and i == 0
+                step.introduces = introduces
+                step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True)
+                if step.bare_direction and not step.opens_moment:
+                    step.motion = None  # "Simple, right?": a tag, not a direction
+                steps.append(step)
     joined = " ".join(words_of(request))
     reading = RequestReading(steps=_beats(steps))
     count = COUNT.search(joined) or COUNT_PART.search(joined)
@@ -1014,6 +1071,8 @@ def _role(step: StepReading) -> str:
 # one sets it moving; a bare noun phrase ("A black cube. White snow. It rises.") is not.
 PRESENTING = re.compile(r"\b(?:show|shows|showing|see|sees|there's|there is|there was|meet|behold|open on|opens on|"
                         r"start with|starts with|begin with|begins with|establishing)\b", re.I)
+INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that|it)|make that|actually|i mean|"
+                              r"or rather|scratch that|sorry)\b[,\s]*", re.I)
 # Words that take back the step before ("... it descends... no wait, it shrinks").
 CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
                         r"correction|no)\b[\s,]*", re.I)
@@ -1050,10 +1109,16 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
                 and step.scene is None and step.camera is None and beats[-1].motion == step.motion
                 and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
             continue  # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again
-        if step.corrects_previous and beats and pending is None and role == "action":
+        if step.corrects_previous and pending is not None:
+            pending = pending.merged(step)  # "a blue ball, no wait, make it green, rolling left"
+            if pending.motion is not None:
+                beats.append(pending)
+                pending, last_action = None, len(beats)
+            continue
+        if step.corrects_previous and beats and role != "place":
             beats[-1] = beats[-1].merged(step)  # "no wait, it shrinks": the step before, said again
             continue
-        if step.opens_moment and pending is not None:
+        if step.opens_moment and pending is not None and not pending.introduces:
             flush()  # what was said before a new moment is a shot of its own
             last_action = None
         joins_previous = last_action is not None and not step.opens_moment and pending is None
@@ -1084,8 +1149,8 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
         if pending is not None:
             own = shapes(step) - shapes(pending)
             shown = PRESENTING.search(pending.text) is not None and step.motion not in (None, "still")
-            if (step.opens_moment and not pending.opens_moment and shapes(pending)) or (shapes(pending) and own) or (
-                    shown and shapes(pending)):
+            if not pending.introduces and ((step.opens_moment and not pending.opens_moment and shapes(pending))
+                                           or (shapes(pending) and own) or (shown and shapes(pending))):
                 flush()  # "Show me an orange cube. It slides to the right.": a still shot, then the slide
             else:
                 step = pending.merged(step)

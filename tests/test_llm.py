@@ -139,7 +139,8 @@ def test_a_plan_that_does_not_match_the_request_is_retried_naming_what_is_wrong(
     retry = server.requests[1]["messages"][-1]["content"]
     assert "describes 1 shot, the plan has 2" in retry and "'ShotDraft' is not from the request" in retry
     assert "not about this film" in retry
-    assert board.title == "A red ball on the beach" and board.notes == []
+    assert board.title == "A red ball on the beach"
+    assert board.notes == ["The language model chose what the request leaves open: shot 1's camera zoom in."]
     assert [(s.colour, s.shape, s.scene, s.motion, s.camera) for s in board.shots] == [
         ("red", "ball", "beach", "bounces", "zoom in")], "what the request leaves open (the camera) is the model's"
 
