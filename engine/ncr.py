@@ -33,6 +33,7 @@ would not be exact: the frame level is the built-in DiT's only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ class NCRConfig:
     skip_blocks: float = 0.5  # level 3: share of blocks (taken from the middle) skipped there
     reuse_below: float = 1.0  # level 3: under this noise level whole steps reuse the velocity; 0 turns it off
     reuse_every: int = 8  # level 3: ... and only every Nth step there runs the transformer
+    reuse_snr: float = 0.0  # level 3, noise-aware: > 0 runs a step once log-SNR has moved this far since the last
 
     def __post_init__(self) -> None:
         if not 0.0 < self.token_ratio <= 1.0:
@@ -67,8 +69,8 @@ class NCRConfig:
             raise ValueError("refresh_every must be >= 1 and full_steps >= 0")
         if not 0.0 <= self.skip_below <= 1.0 or not 0.0 <= self.skip_blocks < 1.0:
             raise ValueError("skip_below must be in [0, 1] and skip_blocks in [0, 1)")
-        if not 0.0 <= self.reuse_below <= 1.0 or self.reuse_every < 1:
-            raise ValueError("reuse_below must be in [0, 1] and reuse_every >= 1")
+        if not 0.0 <= self.reuse_below <= 1.0 or self.reuse_every < 1 or self.reuse_snr < 0:
+            raise ValueError("reuse_below must be in [0, 1], reuse_every >= 1 and reuse_snr >= 0")
 
     @property
     def active(self) -> bool:
@@ -78,6 +80,12 @@ class NCRConfig:
     @classmethod
     def off(cls) -> NCRConfig:
         return cls(enabled=False)
+
+
+def _log_snr(level: float) -> float:
+    """log of signal over noise at flow-matching noise level ``level`` (x = (1 - level) x0 + level noise)."""
+    level = min(max(level, 1e-4), 1 - 1e-4)
+    return 2.0 * math.log((1.0 - level) / level)
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,7 @@ class _Branch:
     residuals: dict[int, torch.Tensor] = field(default_factory=dict)  # skippable block -> (B, N, D) out - in
     stack: torch.Tensor | None = None  # (B, N, D) the whole block stack's output minus its input
     low_steps: int = 0  # steps taken under reuse_below
+    ran_level: float = 1.0  # the noise level the blocks last ran at
 
 
 @dataclass
@@ -189,7 +198,12 @@ class _ModelHook(Hook):
         reuse = False
         if cfg.reuse_below > 0 and level < cfg.reuse_below and branch.stack is not None:
             branch.low_steps += 1
-            reuse = (branch.low_steps - 1) % cfg.reuse_every != 0
+            if cfg.reuse_snr > 0:  # run once the signal-to-noise ratio has moved far enough
+                reuse = abs(_log_snr(level) - _log_snr(branch.ran_level)) < cfg.reuse_snr
+            else:
+                reuse = (branch.low_steps - 1) % cfg.reuse_every != 0
+        if not reuse:
+            branch.ran_level = level
 
         state.call = call = self._plan(branch, level, given, reuse)
         try:
