@@ -136,7 +136,7 @@ def _cache_settings(args: argparse.Namespace, ncr=None):
             raise ValueError(f"--ncr off and --cache {name} disagree: choose one (--cache off is full compute)")
         name = "off"
     threshold = getattr(args, "cache_threshold", None)
-    fine = [f"--ncr-{flag}" for flag in ("tokens", "refresh", "skip-below", "reuse-below", "reuse-every")
+    fine = [f"--ncr-{flag}" for flag in ("tokens", "refresh", "skip-below", "reuse-below", "reuse-every", "reuse-snr")
             if getattr(args, f"ncr_{flag.replace('-', '_')}", None) is not None]
     if fine and name != "ncr":
         raise ValueError(f"{fine[0]} sets NCR, and --cache is {name}: leave it out, or use --cache ncr")
@@ -246,7 +246,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     out = _video_output(args.out, args.force, [args.image, args.video])
     chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
-              "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every}
+              "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every,
+              "reuse_snr": args.ncr_reuse_snr}
     ncr = NCRConfig(**{k: v for k, v in chosen.items() if v is not None})
     t0 = time.perf_counter()
     session = _engine_session(args, ncr)
@@ -765,6 +766,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--ncr-reuse-below", type=float,
                      help="below this noise level whole steps reuse the last velocity (0 = never)")
     gen.add_argument("--ncr-reuse-every", type=int, help="... and only every Nth step there runs the model")
+    gen.add_argument("--ncr-reuse-snr", type=float,
+                     help="... or, noise-aware, a step runs once log-SNR has moved this far (e.g. 1.75; 0 = every Nth)")
     gen.add_argument("--camera-guidance", choices=["on", "off"], default="on",
                      help="keep the background on one scene the asked-for camera move pans across or zooms into")
     gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")

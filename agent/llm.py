@@ -37,6 +37,7 @@ class LLMSettings(BaseModel):
     api_key: str = Field(default_factory=lambda: os.environ.get("OPENAI_API_KEY", "not-needed"))
     model: str = Field(default_factory=lambda: os.environ.get("REELWRIGHT_MODEL", "gpt-4o-mini"))
     timeout: float = 30.0
+    max_tokens: int = 2048  # an answer longer than a 24-shot storyboard is cut (a weak model may never stop)
 
     @property
     def configured(self) -> bool:
@@ -170,7 +171,7 @@ class LLMPlanner:
                 message = None
                 if use_tools:
                     reply = self.client.chat.completions.create(
-                        model=self.settings.model, messages=messages, tools=[tool],
+                        model=self.settings.model, messages=messages, tools=[tool], max_tokens=self.settings.max_tokens,
                         tool_choice={"type": "function", "function": {"name": "submit_storyboard"}})
                     message = _message_of(reply)
                     calls = message.tool_calls or []
@@ -178,7 +179,8 @@ class LLMPlanner:
                         raise ValueError("the answer did not call submit_storyboard")
                     raw = calls[0].function.arguments
                 else:
-                    reply = self.client.chat.completions.create(model=self.settings.model, messages=messages)
+                    reply = self.client.chat.completions.create(model=self.settings.model, messages=messages,
+                                                                max_tokens=self.settings.max_tokens)
                     message = _message_of(reply)
                     raw = _json_part(message.content or "")
                 draft = schema_model.model_validate(json.loads(raw))

@@ -50,7 +50,9 @@ class OfflinePlanner:
         return self._encoder.embed(words)
 
     def load(self) -> None:
-        """Load the sentence encoder and its prototypes now (else on the first unknown verb)."""
+        """Load the sentence encoder and its prototypes, and build the reader's tables, now (else on the first
+        request and the first unknown verb)."""
+        read_step("a red ball bounces")
         if self.use_encoder:
             self._embed(["load"])
 

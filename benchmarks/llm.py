@@ -63,12 +63,15 @@ def matches(board, case: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="plan only the first N requests")
+    parser.add_argument("--gguf", default=None, help="the model file (default: the gemma3-270m package's)")
     parser.add_argument("--server-python", default=sys.executable,
                         help="the Python that has llama-cpp-python[server] (default: this one)")
     args = parser.parse_args()
-    cases = [c for c in load("requests_*.yaml") if not c.get("refuse")][:args.limit]
+    cases = [c for c in load("requests_*.yaml") if not c.get("refuse")]
+    if args.limit:  # spread over every set, not the first file's
+        cases = cases[::max(1, len(cases) // args.limit)][:args.limit]
     port = free_port()
-    server = start_server(gguf_path(), port, args.server_python)
+    server = start_server(args.gguf or gguf_path(), port, args.server_python)
     try:
         planner = LLMPlanner(LLMSettings(base_url=f"http://127.0.0.1:{port}/v1", api_key="none", model="gemma",
                                          timeout=120), OfflinePlanner())
@@ -85,6 +88,10 @@ def main() -> None:
             ok = matches(board, case)
             right[planner.last_outcome] += ok
             rendered_right += ok
+            print(f"{case['id']}: {planner.last_outcome}, {'matches' if ok else 'does not match'}, "
+                  f"{seconds[-1]:.0f} s{' (' + planner.last_error[:100] + ')' if planner.last_error else ''}",
+                  flush=True)
+            planner.last_error = None
     finally:
         server.terminate()
     n = len(cases)

@@ -88,6 +88,9 @@ def ncr_settings() -> dict[str, CacheSettings]:
     rows = {
         "token 35%, refresh 3": NCRConfig(token_ratio=0.35, refresh_every=3, **off),
         "step: skip half the blocks below 0.4": NCRConfig(skip_below=0.4, **off),
+        "step: noise-aware, log-SNR 1.5": NCRConfig(reuse_snr=1.5),
+        "step: noise-aware, log-SNR 1.75": NCRConfig(reuse_snr=1.75),
+        "step: noise-aware, log-SNR 2": NCRConfig(reuse_snr=2.0),
         "step: reuse, every 3rd runs": NCRConfig(reuse_every=3),
         "step: reuse, every 4th runs": NCRConfig(reuse_every=4),
         "step: reuse, every 5th runs": NCRConfig(reuse_every=5),
@@ -154,6 +157,10 @@ def plot(points: dict[str, list[tuple[float, float]]], path) -> None:
     image.save(path)
 
 
+def _row_name(name: str, setting: CacheSettings) -> str:
+    return f"{setting.name}: {name.split(', ', 1)[-1] if setting.name != 'ncr' else name}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prompts", type=int, default=12)
@@ -162,6 +169,8 @@ def main() -> None:
     parser.add_argument("--peers", action="store_true", help="add diffusers' caches and the plot")
     parser.add_argument("--plot", default=str(PLOT))
     parser.add_argument("--repeats", type=int, default=1, help="samplings per case; the fastest time is kept")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="run only the settings whose name holds one of these words (a section of its own)")
     args = parser.parse_args()
 
     pipe = load_pipeline(args.weights)
@@ -171,11 +180,13 @@ def main() -> None:
     full = run(pipe, CacheSettings(name="off"), cases, args.steps)
 
     settings = ncr_settings()
-    if args.peers:
+    if args.peers or args.only:
         calibration = sample_spec(0, seed=77, split="train").attributes()  # not one of the benchmark's prompts
         ratios = calibrate_mag_ratios(pipe.transformer, lambda: pipe(
             canonical_caption(calibration), attributes=calibration, num_inference_steps=args.steps, seed=0))
         settings |= peer_settings(ratios)
+    if args.only:
+        settings = {k: v for k, v in settings.items() if any(w in _row_name(k, v) for w in args.only)}
     rows = ["| method, setting | speed-up | PSNR vs full (dB) | alignment (5 attrs) | compute spent |",
             "| --- | --- | --- | --- | --- |",
             f"| full compute | 1.00x | - | {full.alignment:.0%} | 100% |"]
@@ -183,12 +194,19 @@ def main() -> None:
     for name, setting in settings.items():
         result = run(pipe, setting, cases, args.steps, repeats=args.repeats)
         speed, quality = result.speedup, fidelity(result.frames, full.frames)
-        rows.append(f"| {setting.name}: {name.split(', ', 1)[-1] if setting.name != 'ncr' else name} | {speed:.2f}x "
+        rows.append(f"| {_row_name(name, setting)} | {speed:.2f}x "
                     f"| {quality:.1f} | {result.alignment:.0%} | {result.macs / full.macs:.0%} |")
-        if setting.name != "ncr" or name.startswith(("step: reuse", "**default**")):
+        if setting.name != "ncr" or name.startswith(("step: reuse", "step: noise", "**default**")):
             points.setdefault(setting.name, []).append((speed, quality))
         print(rows[-1], flush=True)
 
+    if args.only:
+        body = "\n".join([f"The settings of \"NCR\" whose name holds {', '.join(args.only)}, measured the same way "
+                          f"({args.prompts} held-out prompts, {args.steps} steps, CFG 3, camera guidance on, each "
+                          f"prompt timed right after full compute).", "", *rows])
+        print(body)
+        write_section("NCR: selected settings", f"python -m benchmarks.ncr --only {' '.join(args.only)}", body)
+        return
     frame_rows = ["| mode | given frames | frame level: speed-up, max pixel difference | default NCR: speed-up, PSNR, "
                   "compute |", "| --- | --- | --- | --- |"]
     frame_only = CacheSettings(name="ncr", ncr=NCRConfig(reuse_below=0.0))

@@ -60,7 +60,10 @@ class NCRConfig:
     skip_blocks: float = 0.5  # level 3: share of blocks (taken from the middle) skipped there
     reuse_below: float = 1.0  # level 3: under this noise level whole steps reuse the velocity; 0 turns it off
     reuse_every: int = 8  # level 3: ... and only every Nth step there runs the transformer
-    reuse_snr: float = 0.0  # level 3, noise-aware: > 0 runs a step once log-SNR has moved this far since the last
+    # level 3, noise-aware: > 0 runs the blocks once the log signal-to-noise ratio has moved this far since they
+    # last ran (instead of every reuse_every-th step), so they run densely where it moves fast, at the start
+    # and the end of sampling, and rarely in the middle
+    reuse_snr: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.token_ratio <= 1.0:
@@ -206,6 +209,7 @@ class _ModelHook(Hook):
             branch.ran_level = level
 
         state.call = call = self._plan(branch, level, given, reuse)
+
         try:
             out = forward(*args, **kwargs)
         finally:

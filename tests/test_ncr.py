@@ -63,8 +63,20 @@ def test_low_noise_steps_reuse_the_whole_velocity(pipe):
     assert not np.array_equal(plain.frames, out.frames) and out.frames.shape == plain.frames.shape
 
 
+def test_the_noise_aware_schedule_runs_where_the_signal_to_noise_ratio_moves(pipe):
+    """Sixteen steps from noise 1 in even steps: log-SNR moves fast at the start and the end, slowly in the
+    middle, so a log-SNR distance of 2 runs the blocks on steps 0, 1, 3, 7, 11 and 14 and reuses the rest."""
+    apply_ncr(pipe.transformer, NCRConfig(reuse_snr=2.0))
+    steps = []
+    pipe("a green ring rises", attributes={"shape": "ring", "motion": "rises"}, num_frames=8,
+         num_inference_steps=16, seed=3, callback=steps.append)
+    ran = [i for i, s in enumerate(steps) if s.compute_fraction > 0]
+    assert ran == [0, 1, 3, 7, 11, 14]
+
+
 @pytest.mark.parametrize("kwargs", [{"token_ratio": 0.0}, {"token_ratio": 1.5}, {"refresh_every": 0},
-                                    {"skip_blocks": 1.0}, {"reuse_below": 1.5}, {"reuse_every": 0}])
+                                    {"skip_blocks": 1.0}, {"reuse_below": 1.5}, {"reuse_every": 0},
+                                    {"reuse_snr": -1.0}])
 def test_config_is_validated(kwargs):
     with pytest.raises(ValueError):
         NCRConfig(**kwargs)
