@@ -21,7 +21,7 @@ SHAPES = {
     "ball": ["ball", "sphere", "orb", "globe", "marble", "bubble"],
     "cube": ["cube", "box", "block", "crate", "dice", "die", "brick"],
     "triangle": ["triangle", "pyramid", "wedge"],
-    "ring": ["ring", "hoop", "donut", "doughnut", "torus", "wheel", "tyre", "tire", "loop"],
+    "ring": ["ring", "hoop", "donut", "doughnut", "torus", "wheel", "tyre", "tire"],
 }
 SCENES = {
     "meadow": ["meadow", "meadows", "grass", "grassy", "field", "fields", "lawn", "park", "pasture", "green field",
@@ -197,7 +197,8 @@ CAMERAS = {
                  "dollies out", "dollying out", "dolly back", "camera backs off", "camera backs away",
                  "camera moves back", "camera moving back", "camera moves away", "widen out", "widens out",
                  "widening out", "pull away", "pulls away", "pulling away",
-                 "draw back", "draws back", "drawing back", "back out", "backs out", "backing out", "zoom back",
+                 "draw back", "draws back", "drawing back", "reveal shot", "a reveal", "back out", "backs out",
+                 "backing out", "zoom back",
                  "zooms back", "pull back to reveal", "pulls back to reveal", "wide angle", "wide view", "cut wide",
                  "go wide", "goes wide",
                  "going wide", "back away", "backs away", "backing away", "step back", "steps back", "stepping back"],
@@ -228,7 +229,7 @@ AXIS_TABLES = {"colour": COLOURS, "shape": SHAPES, "scene": SCENES, "camera": CA
 NEAREST_COLOUR = {"pink": "purple", "brown": "orange", "grey": "white", "gray": "white", "silver": "white",
                   "cyan": "blue", "teal": "green", "turquoise": "blue", "beige": "yellow", "maroon": "red",
                   "rainbow": "purple", "tan": "orange", "indigo": "blue", "golden-brown": "orange", "fuchsia": "purple",
-                  "rose": "purple", "peach": "orange", "bronze": "orange", "copper": "orange", "rust": "orange",
+                  "peach": "orange", "bronze": "orange", "copper": "orange", "rust": "orange",
                   "burgundy": "red", "wine": "red", "khaki": "yellow", "cream": "white", "pearl": "white",
                   "platinum": "white", "aqua": "blue", "aquamarine": "blue", "mint": "green", "chartreuse": "green",
                   "pinkish": "purple", "brownish": "orange", "greyish": "white", "grayish": "white",

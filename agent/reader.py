@@ -388,6 +388,9 @@ class StepReading:
         out = StepReading(text=f"{self.text}, {other.text}")
         if any(x.shape for x in other.subjects):  # "Talent: white cube. Action: cube drifts left": still white
             known = {x.shape: x for x in self.subjects if x.shape and x.colour}
+            loose = [x for x in self.subjects if x.shape is None and x.colour]  # "Yellow. Cube."
+            if loose and len(other.subjects) == 1 and other.subjects[0].colour is None:
+                known[other.subjects[0].shape] = loose[0]
             out.subjects = [SubjectWords(x.shape, known[x.shape].colour, x.outside, known[x.shape].colour_outside,
                                          x.at) if x.colour is None and x.shape in known else x
                             for x in other.subjects]
@@ -503,8 +506,11 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
             nxt = spans[k + 1] if k + 1 < len(spans) else None
             if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
                 continue  # "drifts past you to the left": the subject's way, not the camera's
+            negated = any(t.word.kind == "negation" and 0 <= s.start - t.end <= 3 for t in spans[:k])
             if nxt.word.kind == "negation" and k + 2 < len(spans) and spans[k + 2].word.kind in ("travel", "motion"):
                 camera, used = "static", used | {k, k + 1, k + 2}
+            elif negated and nxt.word.kind in ("travel", "motion"):  # "I don't want the camera moving"
+                camera, used = "static", used | {k, k + 1}
             elif nxt.word.kind == "follow":  # "the camera follows it to the left"
                 after = next((t for t in spans[k + 2:k + 4] if t.word.kind == "direction" and t.start - nxt.end <= 3),
                              None)
@@ -519,9 +525,10 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                 direction = nxt.word.value if nxt.word.kind == "direction" else None
                 if direction is None and after is not None and after.word.kind == "direction":
                     direction, used = after.word.value, used | {k + 2}
-                if direction is None:  # "the camera moves in", "we move closer"
-                    direction = next((w for w in words[nxt.end:nxt.end + 2] if w in lexicon.CAMERA_DIRECTIONS
-                                      and w not in ("left", "right")), None)
+                if direction is None:  # "the camera moves in", "we move closer"; not "we go back to the cube"
+                    direction = next((w for i, w in enumerate(words[nxt.end:nxt.end + 2], nxt.end)
+                                      if w in lexicon.CAMERA_DIRECTIONS and w not in ("left", "right")
+                                      and not (w == "back" and i + 1 < len(words) and words[i + 1] == "to")), None)
                     if direction in ("in", "out") and nxt.end + 1 < len(words) and words[nxt.end + 1] in DETERMINERS:
                         direction = None  # "moves in the snow"
                 move = {"left": "pan left", "right": "pan right"}.get(direction) or lexicon.CAMERA_DIRECTIONS.get(
@@ -649,8 +656,10 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
                for x in subjects)
     if said and s.word.outside:
         return False  # "loves apples ... a red apple": one subject said twice
-    # "a white ball in the meadow ... the ball moves left": the same one again
-    return not (said and s.start > 0 and words[s.start - 1] in ("the", "that", "this", "same"))
+    # "a white ball in the meadow ... the ball moves left", "blue ring, beach, ring doesn't move": the same one
+    before = words[s.start - 1] if s.start > 0 else ""
+    restated = before in ("the", "that", "this", "same", ",") or not before
+    return not (said and restated)
 
 
 def _give_colour(subjects: list[SubjectWords], subject_spans: list[Span], colour: Span) -> None:
@@ -681,6 +690,11 @@ def _what_happens(step: StepReading, words: list[str], live: list[Span]) -> None
         step.camera, step.motion = "static", None
     if step.motion in step.negated.get("motion", set()):
         step.motion = None
+    actions = [s for s in live if s.word.kind in ("motion", "travel", "direction")]
+    if step.camera and not step.subjects and actions and all(
+            s.text in ("go", "goes", "going", "went", "move", "moves", "moving") and _in_subordinate_clause(
+                words, s.start) for s in actions):
+        step.motion = None  # "Could the camera zoom out as it goes?": the action is the one already said
     if words[0] in ("ext", "int") and step.scene is not None:  # a slugline: "EXT. SNOWY PEAK - DAY"
         step.subjects, step.motion = [], None
     step.place_only = _sets_place_only(step, words, live)
@@ -859,6 +873,7 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
     text = SPEECH.sub(" ", text)
+    text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
     text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
     text = re.sub(r"\b(?:" + "|".join(re.escape(d) for d in lexicon.DISCOURSE) + r")\b", ",", text, flags=re.I)
     pieces: list[Piece] = []
@@ -1075,7 +1090,7 @@ INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that
                               r"or rather|scratch that|sorry)\b[,\s]*", re.I)
 # Words that take back the step before ("... it descends... no wait, it shrinks").
 CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
-                        r"correction|no)\b[\s,]*", re.I)
+                        r"correction|no(?=\s*,))\b[\s,]*", re.I)
 
 
 def _beats(steps: list[StepReading]) -> list[StepReading]:
