@@ -29,7 +29,6 @@ from typing import NamedTuple
 
 from agent import lexicon
 
-AXES = ("colour", "shape", "scene", "motion", "camera")
 PREPOSITIONS = {"in", "on", "at", "across", "through", "over", "under", "along", "inside", "near", "into", "onto", "by",
                 "beside", "above", "around", "below", "beneath", "past", "towards", "toward", "behind", "against",
                 "from", "between", "among", "amid", "next", "atop", "upon", "off", "out", "within", "underneath",
