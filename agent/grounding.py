@@ -10,13 +10,14 @@ about the film. Each problem is one short sentence, so the model can be told exa
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from agent import lexicon
 from agent.reader import RequestReading, words_of
 from agent.storyboard import Storyboard
 from engine.backends.base import Capabilities
+from engine.world.vocab import AXES
 
-AXES = ("shape", "colour", "scene", "motion", "camera")
 FILM_WORDS = {"shot", "shots", "film", "camera", "scene", "model", "draw", "draws", "drawn", "clip", "subject",
               "instead", "nearest", "colour", "color", "shape", "place", "motion", "seconds", "storyboard", "world"}
 STOP = {"a", "an", "the", "and", "of", "in", "on", "at", "to", "it", "is", "then", "with", "by", "into", "its", "for",
@@ -28,10 +29,11 @@ def _content_words(text: str) -> set[str]:
     return {w for w in words_of(text) if w.isalpha() and w not in STOP and len(w) > 2}
 
 
-def _vocabulary_words() -> set[str]:
+@lru_cache(maxsize=1)
+def _vocabulary_words() -> frozenset[str]:
     tables = (lexicon.COLOURS, lexicon.SHAPES, lexicon.SCENES, lexicon.CAMERAS, lexicon.MOTION_VERBS)
-    return {w for table in tables for phrases in table.values() for p in phrases for w in p.split()} | {
-        w for value in lexicon.MOTION_VERBS for w in value.split()}
+    return frozenset({w for table in tables for phrases in table.values() for p in phrases for w in p.split()} | {
+        w for value in lexicon.MOTION_VERBS for w in value.split()})
 
 
 def named_axes(reading: RequestReading) -> set[str]:
@@ -82,7 +84,7 @@ def plan_problems(board: Storyboard, request: str, reading: RequestReading, refe
 def _world_shots(board: Storyboard, reading: RequestReading, reference: Storyboard) -> list[str]:
     problems = []
     for i, (got, ref) in enumerate(zip(board.shots, reference.shots), 1):
-        for axis in sorted(named_axes(reading), key=AXES.index):
+        for axis in [a for a in AXES if a in named_axes(reading)]:
             if getattr(got, axis) != getattr(ref, axis):
                 problems.append(f"shot {i}'s {axis} is {getattr(got, axis)} but the request says "
                                 f"{getattr(ref, axis)}")

@@ -215,15 +215,12 @@ CAMERAS = {
 # A camera that follows the subject pans the way it goes ("the camera follows it to the left").
 FOLLOW_VERBS = ["follow", "track", "trail", "chase", "tail", "go with", "move with", "stay with", "keep up with",
                 "pan with", "panning with", "move along with"]
-# "pans along to the right": a pan takes the direction said after it.
-PAN_VERBS = ["pan", "swing", "sweep", "whip", "tilt"]
 # Words for the camera itself: a direction said after one of these is a camera move ("the camera drifts left").
 CAMERA_WORDS = {"camera", "cam", "lens", "view", "viewpoint", "pov", "we", "you"}
 CAMERA_DIRECTIONS = {"left": "pan left", "right": "pan right", "in": "zoom in", "closer": "zoom in",
                      "forward": "zoom in", "nearer": "zoom in", "out": "zoom out", "back": "zoom out",
                      "away": "zoom out", "backward": "zoom out", "backwards": "zoom out", "wider": "zoom out",
                      "close": "zoom in", "near": "zoom in", "far": "zoom out"}
-AXIS_TABLES = {"colour": COLOURS, "shape": SHAPES, "scene": SCENES, "camera": CAMERAS}
 
 # Outside the built-in world: what is drawn instead.
 NEAREST_COLOUR = {"pink": "purple", "brown": "orange", "grey": "white", "gray": "white", "silver": "white",
@@ -300,10 +297,6 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple of": 2, "a pair of": 2,
                 "a couple": 2, "couple of": 2, "a few": 3, "half a": 0.5, "a half": 0.5, "a single": 1, "single": 1,
                 "a": 1, "an": 1, "thirty": 30}
-SHOT_NOUNS = {"shots", "shot", "clips", "clip", "parts", "part", "scenes", "segments", "segment", "cuts", "beats",
-              "takes", "sequences", "panels", "vignettes", "moments", "pieces", "acts", "act", "bits", "chapters"}
-FILM_NOUNS = {"film", "video", "movie", "reel", "piece", "story", "sequence", "clip", "animation", "short", "thing",
-              "montage", "cartoon", "whole thing", "total", "altogether", "overall", "in total", "in all"}
 # Words common in other languages and rare in English: a request made of them is not read as English.
 FOREIGN_WORDS = {"una", "uno", "el", "los", "las", "del", "en", "y", "que", "con", "por", "playa", "pelota", "roja",
                  "rojo", "azul", "verde", "cae", "sobre", "luego", "despues", "después", "le", "les", "une", "un",

@@ -1007,6 +1007,12 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     return total, each
 
 
+# Common English words, some of which other languages also use ("a", "in", "die" is not among them).
+ENGLISH = {"a", "an", "the", "and", "is", "in", "on", "it", "to", "of", "then", "with", "at", "by", "its", "into",
+           "ball", "cube", "red", "blue", "green", "bounces", "falls", "rises", "beach", "snow", "night", "desert",
+           "meadow", "left", "right", "camera", "shot", "film", "make", "video"}
+
+
 def is_not_english(text: str) -> bool:
     """Text written in another language (most of its words are common words of other languages), or in
     another script."""
@@ -1018,11 +1024,8 @@ def is_not_english(text: str) -> bool:
     tokens = re.findall(r"[a-zà-ÿ]+", text.lower())
     if len(tokens) < 3:
         return False
-    english = {"a", "an", "the", "and", "is", "in", "on", "it", "to", "of", "then", "with", "at", "by", "its", "into",
-               "ball", "cube", "red", "blue", "green", "bounces", "falls", "rises", "beach", "snow", "night",
-               "desert", "meadow", "left", "right", "camera", "shot", "film", "make", "video"}
-    foreign = sum(t in lexicon.FOREIGN_WORDS and t not in english for t in tokens)
-    known = sum(t in english or t in _known_words() for t in tokens)
+    foreign = sum(t in lexicon.FOREIGN_WORDS and t not in ENGLISH for t in tokens)
+    known = sum(t in ENGLISH or t in _known_words() for t in tokens)
     return foreign >= 2 and foreign >= known
 
 
@@ -1052,7 +1055,7 @@ def read_request(request: str, guess=None) -> RequestReading:
     reading = RequestReading(steps=_beats(steps))
     count = COUNT.search(joined) or COUNT_PART.search(joined)
     if count and not re.match(r"(?:shot|clip|part|scene) (?:\d|one|two)", joined[count.start():]):
-        reading.shot_count = int(_number(count.group(1)) if count.group(1) not in ("a few",) else 3)
+        reading.shot_count = int(_number(count.group(1)))
         if not 1 <= reading.shot_count <= 24:
             reading.shot_count = None
     reading.total_seconds, reading.each_seconds = _film_lengths(joined)

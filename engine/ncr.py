@@ -209,7 +209,6 @@ class _ModelHook(Hook):
             branch.ran_level = level
 
         state.call = call = self._plan(branch, level, given, reuse)
-
         try:
             out = forward(*args, **kwargs)
         finally:
