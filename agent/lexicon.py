@@ -217,7 +217,7 @@ CAMERAS = {
 FOLLOW_VERBS = ["follow", "track", "trail", "chase", "tail", "go with", "move with", "stay with", "keep up with",
                 "pan with", "panning with", "move along with"]
 # Words for the camera itself: a direction said after one of these is a camera move ("the camera drifts left").
-CAMERA_WORDS = {"camera", "cam", "lens", "view", "viewpoint", "pov", "we", "you"}
+CAMERA_WORDS = {"camera", "cam", "lens", "view", "viewpoint", "pov", "we", "you", "you're", "we're"}
 CAMERA_DIRECTIONS = {"left": "pan left", "right": "pan right", "in": "zoom in", "closer": "zoom in",
                      "forward": "zoom in", "nearer": "zoom in", "out": "zoom out", "back": "zoom out",
                      "away": "zoom out", "backward": "zoom out", "backwards": "zoom out", "wider": "zoom out",

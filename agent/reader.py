@@ -188,7 +188,7 @@ def _common_english() -> dict[str, int]:
         words = path.read_text(encoding="utf-8").split()
     except (ImportError, OSError):  # pragma: no cover - the package is a dependency
         words = []
-    return {w: rank for rank, w in enumerate(words[:COMMON_RANK]) if w.isalpha() and len(w) > 2}
+    return {w: rank for rank, w in enumerate(words) if w.isalpha() and len(w) > 2}
 
 
 COMMON_RANK = 15000
@@ -248,10 +248,13 @@ def corrected(word: str) -> str:
     if re.search(r"(.)\1\1", word):  # "wheee", "sooo": said with feeling; "greeen": a held key
         held = re.sub(r"(.)\1\1+", r"\1\1", word)
         return held if held in _known_words() else word
-    if word in _common_english():
+    rank = _common_english().get(word)
+    if rank is not None and rank < COMMON_RANK:
         return word
     costs = {k: slip_cost(word, k) for k in _slip_targets()}
     near = sorted((c, k) for k, c in costs.items() if c is not None)
+    if rank is not None:  # a rarer English word: put right only a likely slip ("beech": a vowel for a vowel)
+        near = [(c, k) for c, k in near if c < 4 or _vowel_for_vowel(word, k)]
     english = _likeliest_english(word)
     if english is not None and (english in near or english[0] == 1 and (not near or near[0][0] > 1)):
         return english[1]  # "whiel" is "while" (two letters swapped), not "wheel" (another letter); "teh" is "the"
@@ -265,6 +268,10 @@ def corrected(word: str) -> str:
     return word
 
 
+def _vowel_for_vowel(typed: str, word: str) -> bool:
+    return len(typed) == len(word) and all(a == b or (a in "aeiou" and b in "aeiou") for a, b in zip(typed, word))
+
+
 def _likeliest_english(word: str) -> tuple[int, str] | None:
     """The common English word ``word`` is likeliest a slip of, with its cost: every word one slip away is
     made and looked up, cheaper than comparing with the whole list."""
@@ -273,7 +280,7 @@ def _likeliest_english(word: str) -> tuple[int, str] | None:
     near = {a + b[1:] for a, b in cut if b} | {a + b[1] + b[0] + b[2:] for a, b in cut if len(b) > 1} \
         | {a + c + b[1:] for a, b in cut if b for c in letters} | {a + c + b for a, b in cut for c in letters}
     rank = _common_english()
-    found = [(slip_cost(word, w), rank[w], w) for w in near & rank.keys() if w != word]
+    found = [(slip_cost(word, w), rank[w], w) for w in near & rank.keys() if w != word and rank[w] < COMMON_RANK]
     return min(found)[::2] if found else None  # the likeliest slip, then the commoner word
 
 
@@ -293,6 +300,13 @@ def words_of(text: str) -> list[str]:
     """The words the reader reads: tokens, each corrected if it is a one-letter slip, and a camera moved by
     hand said the usual way round ("pull the camera back" is read "the camera pull back")."""
     words = [_compound(corrected(t)) for t in _tokens(text)]
+    for i in range(1, len(words)):
+        if words[i] not in _known_words() and _phrases().get((words[i - 1],), Word("", "")).kind in (
+                "travel", "pan", "motion", "follow"):  # "pans lft": after a verb of going, a way to go
+            ways = sorted((slip_cost(words[i], w), w) for w in ("left", "right", "up", "down", "away", "back")
+                          if slip_cost(words[i], w) is not None)
+            if ways and (len(ways) == 1 or ways[0][0] < ways[1][0]):
+                words[i] = ways[0][1]
     for i in range(len(words) - 3):
         verb, owner, camera, where = words[i:i + 4]
         if owner in ("the", "your", "our", "my") and camera in lexicon.CAMERA_WORDS and \
@@ -304,13 +318,20 @@ def words_of(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def _compound(word: str) -> str:
     """A word the reader does not know that ends in a thing it does ("toolbox", "cartwheel", "fireball") is
-    read as that thing: the last noun of a compound names what it is."""
-    if len(word) < 6 or (word,) in _phrases() or word in _common_english() or not word.isalpha():
+    read as that thing: the last noun of a compound names what it is. One with a place in it ("mountaintop",
+    "lakeside") is that place."""
+    if len(word) < 6 or (word,) in _phrases() or _common_english().get(word, COMMON_RANK) < COMMON_RANK \
+            or not word.isalpha():
         return word
     for i in range(3, len(word) - 2):
         tail = _phrases().get((word[i:],))
         if tail is not None and tail.kind == "shape" and word[i:] not in ("die", "dice"):
             return word[i:]
+    for i in range(3, len(word) - 2):
+        for part in (word[:i], word[i:]):
+            place = _phrases().get((part,))
+            if place is not None and place.kind == "scene":
+                return part
     return word
 
 
@@ -492,6 +513,8 @@ def _after_preposition(words: list[str], start: int) -> bool:
         if words[j] in (",", "and", "or") or words[j] in lexicon.PRONOUNS or (
                 word is not None and word.kind in ("motion", "travel", "shape")):
             return False
+        if words[j] in ("a", "an") and j > 0 and words[j - 1] not in places:
+            return False  # "in the second a white ring": a noun phrase of its own
         j, passed = j - 1, passed + (words[j] not in DETERMINERS)
     return j >= 0 and words[j] in places
 
@@ -523,9 +546,16 @@ def _colour_owner(words: list[str], spans: list[Span], k: int) -> str:
                 lexicon.REFERRING_NOUNS):
             return "subject"
         if s.word.kind in ("scene", "place"):
-            return "place"
+            return "subject" if _place_as_subject(words, s) else "place"
         break
     return "subject"
+
+
+def _place_as_subject(words: list[str], s: Span) -> bool:
+    """Is a place word that is also a thing ("moon", "mountain") the one on screen: said with an article and
+    no preposition before it ("a big yellow moon rising"), not where it happens ("under the moon")?"""
+    return s.word.outside in lexicon.NEAREST_SUBJECT and not _after_preposition(words, s.start) and any(
+        w in ("a", "an") for w in words[max(0, s.start - 3):s.start])
 
 
 def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
@@ -534,7 +564,7 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
     used: set[int] = set()
     camera = None
     for k, s in enumerate(spans):
-        if s.word.kind == "camera" and camera is None:
+        if s.word.kind == "camera" and camera in (None, "follow"):  # "we follow it with the camera zooming out"
             if s.text.startswith("zoomed") and s.start > 0 and words[s.start - 1] in CAMERA_STATE:
                 used.add(k)  # "the camera starts zoomed in": where it starts, not a move
                 continue
@@ -544,6 +574,10 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                           and t.word.value in ("left", "right")), None)
             if after is not None:
                 camera, used = f"pan {after.word.value}", used | {k, spans.index(after)}
+            elif words[s.end:s.end + 1] == ["along"]:
+                camera, used = "follow", used | {k}  # "pan along": the way it goes
+        elif s.word.kind == "follow" and camera is None and s.text.split()[0] in PAN_FORMS:
+            camera, used = "follow", used | {k}  # "pan with it the whole way"
         elif s.word.kind == "camera_word" and camera is None:
             if any(w in CAMERA_STILL for w in words[s.end:s.end + 3]):
                 camera, used = "static", used | {k}
@@ -553,7 +587,8 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
             nxt = spans[k + 1] if k + 1 < len(spans) else None
             if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
                 continue  # "drifts past you to the left": the subject's way, not the camera's
-            negated = any(t.word.kind == "negation" and 0 <= s.start - t.end <= 3 for t in spans[:k])
+            negated = any(t.word.kind == "negation" and 0 <= s.start - t.end <= 3 and not {"and", ","} & set(
+                words[t.end:s.start]) for t in spans[:k])  # not "the ball is not moving and the camera ..."
             if nxt.word.kind == "negation" and k + 2 < len(spans) and spans[k + 2].word.kind in ("travel", "motion"):
                 camera, used = "static", used | {k, k + 1, k + 2}
             elif negated and nxt.word.kind in ("travel", "motion"):  # "I don't want the camera moving"
@@ -585,6 +620,9 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
     if camera is not None or any(s.word.kind == "camera_word" for s in spans):
         used |= {k for k, s in enumerate(spans) if s.word.kind == "follow"}  # "pans left to follow it"
     return camera, used
+
+
+PAN_FORMS = frozenset(verb_forms("pan"))
 
 
 def _negations(words: list[str], spans: list[Span], used: set[int]) -> list[tuple[int, str, str]]:
@@ -620,14 +658,19 @@ def read_step(text: str) -> StepReading:
     spans = _spans(words)
     step.camera, used = _camera(words, spans)
     negated_at: set[int] = set()
+    still_at: list[int] = []  # where a stillness is said ("sits there", "not moving")
     for m, axis, value in _negations(words, spans, used):
         if axis == "motion" and value == "still":
             step.motion = step.motion or "still"  # "it doesn't move"
+            still_at.append(spans[m].start)
         else:
             step.negated.setdefault(axis, set()).add(value)
         negated_at.add(m)
     live = [(k, s) for k, s in enumerate(spans) if k not in used and k not in negated_at]
     step.subjects, scenes, step.refers_back = _subjects(words, spans, live)
+    for x in step.subjects:
+        if x.colour in step.negated.get("colour", ()):  # "not red, the projector makes red look awful"
+            x.colour = x.colour_outside = None
     if scenes:
         strong = [s for s in scenes if not s.word.weak] or [s for s in scenes if s.text not in ("sand", "sands")] \
             or scenes
@@ -635,7 +678,7 @@ def read_step(text: str) -> StepReading:
         chosen = night[0] if night else strong[0]
         step.scene, step.scene_outside = chosen.word.value, chosen.word.outside
         step.scene_fits = frozenset(lexicon.WEAK_PLACES.get(chosen.text, ())) if chosen.word.weak else frozenset()
-    _what_happens(step, words, [s for _, s in live])
+    _what_happens(step, words, [s for _, s in live], still_at)
     _length_and_transition(step, " ".join(words))
     _notes(step)
     return step
@@ -663,6 +706,10 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]]
                 subject_spans.append(s)
         elif kind == "colour" and _colour_owner(words, spans, k) == "subject":
             loose_colours.append(s)
+        elif kind == "scene" and _place_as_subject(words, s):
+            subjects.append(SubjectWords(shape=lexicon.NEAREST_SUBJECT[s.word.outside], outside=s.word.outside,
+                                         at=s.start))
+            subject_spans.append(s)
         elif kind == "scene":
             scenes.append(s)
         elif kind == "pronoun" or s.text in lexicon.REFERRING_NOUNS:
@@ -671,7 +718,8 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]]
         _give_colour(subjects, subject_spans, c)
     joined = " ".join(words)
     shapes = "|".join(p for ps in lexicon.SHAPES.values() for p in ps)
-    if re.search(r"\bsame\b", joined) or re.search(rf"\b(?:the|that|this|our) (?:{shapes})\b", joined):
+    if re.search(r"\bsame\b(?! thing| way| move| motion)", joined) and not SAME_ACTION.search(joined) or re.search(
+            rf"\b(?:the|that|this|our) (?:{shapes})\b", joined):
         refers_back = True  # "the same cube", "the ball"
     pair = re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", joined)
     if pair and len(subjects) == 1:
@@ -729,16 +777,16 @@ def _give_colour(subjects: list[SubjectWords], subject_spans: list[Span], colour
         subjects[target].colour_outside = colour.word.outside
 
 
-def _what_happens(step: StepReading, words: list[str], live: list[Span]) -> None:
+def _what_happens(step: StepReading, words: list[str], live: list[Span], still_at: list[int]) -> None:
     """The step's motion, a camera that follows it, and whether the step only sets the place."""
     motion, step.motion_outside = _motion(words, live, step)
     step.motion = motion or step.motion
     if step.camera == "follow":
         step.camera = {"moves left": "pan left", "moves right": "pan right"}.get(step.motion or "")
-    camera_at = next((s.start for s in live if s.word.kind == "camera_word"), None)
-    still_at = next((s.start for s in live if s.word.kind == "motion" and s.word.value == "still"), -1)
+    camera_at = next((i for i, w in enumerate(words) if w in lexicon.CAMERA_WORDS), None)
+    still_at = still_at + [s.start for s in live if s.word.kind == "motion" and s.word.value == "still"]
     if step.camera in (None, "static") and step.motion == "still" and not step.subjects and camera_at is not None \
-            and camera_at < still_at:  # "nothing fancy with the camera, keep it still"; not "it sits there as we ..."
+            and camera_at < min(still_at, default=-1):  # "the camera, keep it still"; not "it sits there as we ..."
         step.camera, step.motion = "static", None
     if step.motion in step.negated.get("motion", set()):
         step.motion = None
@@ -851,8 +899,9 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                             _heading(words, t)]
                         used.add(m)
                         break
-                if heading is None and s.text in GO_FORMS and (s.end == len(words) or words[s.end] in (",", "and")):
-                    continue  # "watch it go, ...", "let it go": going, with no way said, is no motion
+                if heading is None and s.text in GO_FORMS and (s.end == len(words) or words[s.end] in (",", "and")
+                                                               or words[s.end:s.end + 2] == ["back", "to"]):
+                    continue  # "watch it go, ...", "we go back to the cube": going, with no way said, is no motion
                 value = heading or value
             elif value in ("rises", "falls") and k + 1 < len(live) and live[k + 1].word.kind == "direction":
                 used.add(k + 1)
@@ -936,6 +985,8 @@ def marked_steps(request: str) -> list[Piece]:
     text = request.replace("\r", "\n")
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
+    text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
+    text = re.sub(r"\s*(?:->|→|=>|>>|⟶)\s*", " then ", text).replace("@", " at ")  # "still -> grows -> shrinks"
     text = SPEECH.sub(" ", text)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
     text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
@@ -952,6 +1003,8 @@ def marked_steps(request: str) -> list[Piece]:
         field_name = FIELD_LABEL.match(line)
         if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
             line, listed = line[field_name.end():], False
+        # "WIDE SHOT: the crate shrinks", "Introducing: the Cube": a short label belongs to what follows it
+        line = re.sub(r"^(\s*(?:[A-Za-z']+\s+){0,2}[A-Za-z']+)\s*:\s+(?=\S)", r"\1, ", line)
         sentences = re.split(r"(?<!\d)[.!?;:]+(?!\d)|[.!?;:]+(?=\s|$)|\s[–—]\s|(?<=\w)\s*\.\.\.\s*", line)
         header = line.rstrip().endswith(":") or field_name is not None
         for k, sentence in enumerate(sentences):
@@ -978,6 +1031,19 @@ def marked_steps(request: str) -> list[Piece]:
                 steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1, piece.bulleted and i == 0))
                 marker = False
     return steps
+
+
+STRUCTURE_WORDS = {"then", "first", "next", "after", "finally", "later", "and", "while", "when", "meanwhile",
+                   "afterwards", "lastly", "eventually"}
+
+
+def _structure_slip(match: re.Match) -> str:
+    """A slip of a word the steps are cut at ("Thne", "Frist", "fianlly") put right, in the writer's case."""
+    word = match.group(0)
+    right = corrected(word.lower())
+    if right == word.lower() or right not in STRUCTURE_WORDS:
+        return word
+    return right.capitalize() if word[0].isupper() else right
 
 
 def split_steps(request: str) -> list[str]:
@@ -1008,8 +1074,10 @@ def action_steps(step_text: str) -> list[str]:
             continue
         opening = words[:before[2]]
         opening = opening[len(opening) - opening[::-1].index(",") if "," in opening else 0:]
-        if any(w in SIMULTANEOUS or w in ("once", "after") for w in opening) and "and" not in between:
-            continue  # "when the moon came up, a ball bounced": one moment
+        closing = between[len(between) - between[::-1].index(","):] if "," in between else between
+        if any(w in SIMULTANEOUS or w in ("once", "after") for w in opening) and (
+                "and" not in closing or ("," not in between and "," in words[after[3]:])):
+            continue  # "when the moon came up (and the stars came out), a ball bounced": one moment
         joints = [i for i in range(before[3], after[2]) if words[i] in ("and", ",", "before", "or")]
         if joints:
             cuts.append(joints[-1])

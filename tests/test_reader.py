@@ -114,6 +114,29 @@ def test_who_is_not_on_screen(planner):
     assert shots(planner, "a blue lunchbox slides left") == [("blue", "cube", "meadow", "moves left", "static")]
 
 
+def test_structure_words_with_slips_and_arrows(planner):
+    assert [s.motion for s in planner.plan("Frist a red cube in the snow. Thne it hops. Nxet it drops.").shots] == [
+        "still", "bounces", "falls"]
+    assert [s.motion for s in planner.plan("blue ring @ desert: rises -> falls -> still").shots] == [
+        "rises", "falls", "still"]
+    assert shots(planner, "EXT. FIELD - DAY\nA white cube rises.\nCLOSE UP: the cube sinks.") == [
+        ("white", "cube", "meadow", "rises", "static"), ("white", "cube", "meadow", "falls", "zoom in")]
+
+
+def test_cameras_said_in_passing(planner):
+    assert planner.plan("a ball skids left, and we chase it, the camera pulling back").shots[0].camera == "zoom out"
+    assert planner.plan("a cube glides right over the sand, pan with it").shots[0].camera == "pan right"
+    assert planner.plan("a green cube drifts lft in the snow").shots[0].motion == "moves left", "after a verb of going"
+
+
+def test_things_that_are_also_places_and_colours_taken_back(planner):
+    assert shots(planner, "a huge orange moon sinking at night") == [("orange", "ball", "night", "falls", "static")]
+    assert shots(planner, "a ball bounces under the moon") == [("red", "ball", "night", "bounces", "static")]
+    assert planner.plan("a cube (anything but green, green is my least favourite) drops into the sea").shots[
+        0].colour != "green"
+    assert planner.plan("a cube on the hilltop, on the mountainside actually").shots[0].scene == "snowfield"
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
