@@ -40,6 +40,7 @@ DETERMINERS = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "it
                "pale", "light", "dark", "deep", "vivid", "glowing", "neon", "matte", "soft", "hard", "heavy",
                "rubber", "glass", "paper", "shimmering", "sparkling", "polished", "gleaming", "dull", "faded",
                "slightly", "bit", "kind", "sort", "of"}
+POSSESSIVE = {"my", "your", "our"}  # the writer's or the viewer's own ("your head"), not on screen
 VIEWER = {"you", "you're", "youre", "we", "we're", "were", "i", "i'm", "im", "us", "imagine"}
 CAMERA_STATE = {"starts", "start", "started", "begins", "begin", "began", "is", "was", "already", "stays", "remains"}
 CAMERA_STILL = {"steady", "still", "fixed", "static", "locked", "stationary", "motionless", "put", "steadily"}
@@ -299,14 +300,17 @@ def tokens_of(text: str) -> list[str]:
 def words_of(text: str) -> list[str]:
     """The words the reader reads: tokens, each corrected if it is a one-letter slip, and a camera moved by
     hand said the usual way round ("pull the camera back" is read "the camera pull back")."""
-    words = [_compound(corrected(t)) for t in _tokens(text)]
-    for i in range(1, len(words)):
-        if words[i] not in _known_words() and _phrases().get((words[i - 1],), Word("", "")).kind in (
-                "travel", "pan", "motion", "follow"):  # "pans lft": after a verb of going, a way to go
-            ways = sorted((slip_cost(words[i], w), w) for w in ("left", "right", "up", "down", "away", "back")
-                          if slip_cost(words[i], w) is not None)
-            if ways and (len(ways) == 1 or ways[0][0] < ways[1][0]):
-                words[i] = ways[0][1]
+    typed = _tokens(text)
+    words = [_compound(corrected(t)) for t in typed]
+    for i, word in enumerate(typed):
+        if word in _known_words() or word in NOT_TYPOS:
+            continue
+        before = _phrases().get((words[i - 1],), Word("", "")).kind if i > 0 else ""
+        after = _phrases().get((words[i + 1],), Word("", "")).kind if i + 1 < len(words) else ""
+        if before in ("travel", "pan", "motion", "follow"):  # "pans lft": after a verb of going, a way to go
+            words[i] = _nearest_of(word, ("left", "right", "up", "down", "away", "back"), words[i])
+        elif after == "shape":  # "a blu ball", "gree ring": before a thing, its colour
+            words[i] = _nearest_of(word, tuple(lexicon.COLOURS), words[i])
     for i in range(len(words) - 3):
         verb, owner, camera, where = words[i:i + 4]
         if owner in ("the", "your", "our", "my") and camera in lexicon.CAMERA_WORDS and \
@@ -323,16 +327,25 @@ def _compound(word: str) -> str:
     if len(word) < 6 or (word,) in _phrases() or _common_english().get(word, COMMON_RANK) < COMMON_RANK \
             or not word.isalpha():
         return word
+    def is_word(part: str) -> bool:  # "tool" in "toolbox"; not "pictu" in "picturing"
+        return _common_english().get(part, COMMON_RANK) < COMMON_RANK or part in _known_words()
+
     for i in range(3, len(word) - 2):
         tail = _phrases().get((word[i:],))
-        if tail is not None and tail.kind == "shape" and word[i:] not in ("die", "dice"):
+        if tail is not None and tail.kind == "shape" and word[i:] not in ("die", "dice") and is_word(word[:i]):
             return word[i:]
     for i in range(3, len(word) - 2):
-        for part in (word[:i], word[i:]):
+        for part, rest in ((word[:i], word[i:]), (word[i:], word[:i])):
             place = _phrases().get((part,))
-            if place is not None and place.kind == "scene":
+            if place is not None and place.kind == "scene" and is_word(rest):
                 return part
     return word
+
+
+def _nearest_of(word: str, choices: tuple[str, ...], otherwise: str) -> str:
+    """The one of ``choices`` that ``word`` is likeliest a slip of, if one is likelier than the rest."""
+    near = sorted((slip_cost(word, w), w) for w in choices if slip_cost(word, w) is not None)
+    return near[0][1] if near and (len(near) == 1 or near[0][0] < near[1][0]) else otherwise
 
 
 # Verbs a person moves a camera with ("swing the camera left", "bring your camera in").
@@ -432,6 +445,7 @@ class StepReading:
     said_of_all: bool = False  # a detail said of every shot, not a shot itself
     corrects_previous: bool = False  # "no wait, ...", "actually ...": takes back the step before
     introduces: bool = False  # a line ending in a colon: its subject and place are the list's after it
+    begins: bool = False  # said as the first action ("First it goes left")
     duration: float | None = None
     transition: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -576,8 +590,10 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                 camera, used = f"pan {after.word.value}", used | {k, spans.index(after)}
             elif words[s.end:s.end + 1] == ["along"]:
                 camera, used = "follow", used | {k}  # "pan along": the way it goes
-        elif s.word.kind == "follow" and camera is None and s.text.split()[0] in PAN_FORMS:
-            camera, used = "follow", used | {k}  # "pan with it the whole way"
+        elif s.word.kind == "follow" and camera is None and (s.text.split()[0] in PAN_FORMS or (
+                words[0] in VIEWER and not any(t.word.kind == "shape" and words[t.start - 1] not in POSSESSIVE
+                                               for t in spans[:k]))):
+            camera, used = "follow", used | {k}  # "pan with it the whole way", "You ..., following a ring"
         elif s.word.kind == "camera_word" and camera is None:
             if any(w in CAMERA_STILL for w in words[s.end:s.end + 3]):
                 camera, used = "static", used | {k}
@@ -727,6 +743,8 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]]
         if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
             subjects = [SubjectWords(noun.value, first.value, noun.outside),
                         SubjectWords(noun.value, second.value, noun.outside)]  # "a red and a blue triangle"
+    if len(subjects) > 1:  # "you turn your head ... following a purple ring": yours is not on screen
+        subjects = [x for x in subjects if not (x.outside and x.at > 0 and words[x.at - 1] in POSSESSIVE)]
     if any(x.outside is None and x.shape for x in subjects):
         for x in [x for x in subjects if x.outside in lexicon.NEAREST_SCENE]:  # "when the moon came up, a ball ..."
             subjects.remove(x)
@@ -884,6 +902,10 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                                                                           "for", "of", "like", "about"):
                 continue  # "the rest of", "a drop of water", "looking for spring"
             following = live[k + 1] if k + 1 < len(live) else None
+            if s.text.endswith("ing") and following is not None and following.start == s.end and \
+                    following.word.kind in ("scene", "place") and words[following.start] not in PREPOSITIONS:
+                continue  # "rolling dunes", "falling snow": what the place is like
+            following = live[k + 1] if k + 1 < len(live) else None
             if kind == "travel" and following is not None and following.start == s.end and \
                     following.word.kind in ("motion", "travel") and following.text.endswith("ing"):
                 continue  # "went bouncing through the meadow": the bouncing is what it does
@@ -978,6 +1000,7 @@ class Piece(NamedTuple):
     opens_moment: bool
     introduces: bool = False
     bulleted: bool = False  # opened by a bullet ("* it slides right"), which may list one shot's parts
+    begins: bool = False  # "First it goes left": the first action, which the subject shown before it joins
 
 
 def marked_steps(request: str) -> list[Piece]:
@@ -1002,7 +1025,8 @@ def marked_steps(request: str) -> list[Piece]:
         line = LIST_MARK.sub("", line)
         field_name = FIELD_LABEL.match(line)
         if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
-            line, listed = line[field_name.end():], False
+            camera_field = re.match(r"\s*camera", field_name.group(0), re.I) is not None
+            line, listed = ("the camera " if camera_field else "") + line[field_name.end():], False
         # "WIDE SHOT: the crate shrinks", "Introducing: the Cube": a short label belongs to what follows it
         line = re.sub(r"^(\s*(?:[A-Za-z']+\s+){0,2}[A-Za-z']+)\s*:\s+(?=\S)", r"\1, ", line)
         sentences = re.split(r"(?<!\d)[.!?;:]+(?!\d)|[.!?;:]+(?=\s|$)|\s[–—]\s|(?<=\w)\s*\.\.\.\s*", line)
@@ -1025,10 +1049,12 @@ def marked_steps(request: str) -> list[Piece]:
         for i, part in enumerate(parts):
             marker = marker or i > 0
             part = part.strip(" ,-")
-            part = re.sub(r"^(?:and|but|so|now|first|firstly|first of all|to start|to begin|at first|initially)\b"
-                          r"[ ,]*", "", part, flags=re.I).strip(" ,")
+            opener = re.match(r"^(?:and|but|so|now|(first|firstly|first of all|to start|to begin|at first|initially))"
+                              r"\b[ ,]*", part, flags=re.I)
+            part = part[opener.end():].strip(" ,") if opener else part
             if re.sub(r"\W", "", part):
-                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1, piece.bulleted and i == 0))
+                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1, piece.bulleted and i == 0,
+                                   opener is not None and opener.group(1) is not None))
                 marker = False
     return steps
 
@@ -1128,7 +1154,7 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
                   r"short|montage|cartoon|piece)\b", joined)
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
                        + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)
-    m = m or re.search(SECONDS + r" ?(?:seconds?|secs?) (?:in total|total|overall|altogether|in all)\b", joined)
+    m = m or re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:in total|total|overall|altogether|in all)\b", joined)
     m = m or re.search(r"\b(?:runtime|running time|total length|total|overall length|length of the film)\b(?: of| is"
                        r"| should be| about| around)? " + SECONDS + r" ?(?:seconds?|secs?)\b", joined)
     if m:
@@ -1205,7 +1231,7 @@ def read_request(request: str, guess=None) -> RequestReading:
 def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
     """Each piece read as steps, in order, with what its marks say (a new moment, a correction)."""
     steps = []
-    for text, marker, introduces, _ in pieces:
+    for text, marker, introduces, _, begins in pieces:
         taken_back = CORRECTING.match(text)
         text = text[taken_back.end():] if taken_back else text
         inner = list(INNER_CORRECTION.finditer(text))
@@ -1217,6 +1243,7 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                     step = guess(step)
                 step.opens_moment = marker and p == 0 and i == 0
                 step.introduces = introduces
+                step.begins = begins and p == 0 and i == 0
                 step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True)
                 if step.bare_direction and not step.opens_moment:
                     step.motion = None  # "Simple, right?": a tag, not a direction
@@ -1338,7 +1365,8 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
             continue
         if pending is not None:
             own = shapes(step) - shapes(pending)
-            shown = PRESENTING.search(pending.text) is not None and step.motion not in (None, "still")
+            shown = PRESENTING.search(pending.text) is not None and step.motion not in (None, "still") \
+                and not step.begins
             if not pending.introduces and ((step.opens_moment and not pending.opens_moment and shapes(pending))
                                            or (shapes(pending) and own) or (shown and shapes(pending))):
                 flush()  # "Show me an orange cube. It slides to the right.": a still shot, then the slide

@@ -137,6 +137,29 @@ def test_things_that_are_also_places_and_colours_taken_back(planner):
     assert planner.plan("a cube on the hilltop, on the mountainside actually").shots[0].scene == "snowfield"
 
 
+def test_words_around_a_slip_decide_it(planner):
+    assert shots(planner, "a gren cube and then a blu triangle, both drifting rigt") == [
+        ("green", "cube", "meadow", "moves right", "static"), ("blue", "triangle", "meadow", "moves right", "static")]
+    assert planner.plan("a ring is hiding on the beach, describing it for my brochure").shots[0].shape == "ring", \
+        "a word ending in a thing's name is no compound unless its start is a word"
+
+
+def test_setting_the_scene_before_the_first_action(planner):
+    assert [s.motion for s in planner.plan("We're in a park and there's a blue ball. First it hops. Then it rolls "
+                                           "left.").shots] == ["bounces", "moves left"]
+    assert shots(planner, "rolling dunes at dusk, a white cube sitting still") == [
+        ("white", "cube", "desert", "still", "static")]
+    assert [s.duration for s in planner.plan("Promo, 6s total, 2 shots: a ball rises, then it falls.").shots] == [
+        3.0, 3.0]
+
+
+def test_the_viewer_and_the_camera(planner):
+    assert planner.plan("subject: red ring\naction: rolls right\ncamera: follows along, rightwards").shots[
+        0].camera == "pan right"
+    assert shots(planner, "You swing your eyes to the right, following an orange cube as it slides right") == [
+        ("orange", "cube", "meadow", "moves right", "pan right")]
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
