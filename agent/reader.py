@@ -683,10 +683,8 @@ def read_step(text: str) -> StepReading:
             step.negated.setdefault(axis, set()).add(value)
         negated_at.add(m)
     live = [(k, s) for k, s in enumerate(spans) if k not in used and k not in negated_at]
-    step.subjects, scenes, step.refers_back = _subjects(words, spans, live)
-    for x in step.subjects:
-        if x.colour in step.negated.get("colour", ()):  # "not red, the projector makes red look awful"
-            x.colour = x.colour_outside = None
+    # a colour taken back is given to no one ("not red, the projector makes red look awful")
+    step.subjects, scenes, step.refers_back = _subjects(words, spans, live, step.negated.get("colour", set()))
     if scenes:
         strong = [s for s in scenes if not s.word.weak] or [s for s in scenes if s.text not in ("sand", "sands")] \
             or scenes
@@ -700,7 +698,7 @@ def read_step(text: str) -> StepReading:
     return step
 
 
-def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]]
+def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]], refused: set[str]
               ) -> tuple[list[SubjectWords], list[Span], bool]:
     """Who a step shows (with their colours), the place words it says, and whether it refers back to a
     subject already on screen ("it", "the same cube", "the ball")."""
@@ -731,7 +729,8 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]]
         elif kind == "pronoun" or s.text in lexicon.REFERRING_NOUNS:
             refers_back = True
     for c in loose_colours:
-        _give_colour(subjects, subject_spans, c)
+        if c.word.value not in refused:  # "make the ball blue no not blue make it green"
+            _give_colour(subjects, subject_spans, c)
     joined = " ".join(words)
     shapes = "|".join(p for ps in lexicon.SHAPES.values() for p in ps)
     if re.search(r"\bsame\b(?! thing| way| move| motion)", joined) and not SAME_ACTION.search(joined) or re.search(
@@ -768,6 +767,10 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
         return False  # "Kids are learning colours": people in general, not someone on screen
     if subject_spans and subject_spans[-1].end == s.start:
         return False  # "my robot character": one subject, named by its first noun
+    between = words[subject_spans[-1].end:s.start] if subject_spans else []
+    if s.word.outside and between[:1] == [","] and len(between) <= 6 and not any(
+            (w,) in _phrases() or w in ("and", "or", "with", "but", "then") for w in between if w not in DETERMINERS):
+        return False  # "a white cube, the treasure chest, sitting": the same one, named again
     said = any(x.shape == s.word.value and (x.outside or "").rstrip("s") == (s.word.outside or "").rstrip("s")
                for x in subjects)
     if said and s.word.outside:
@@ -827,8 +830,9 @@ def _length_and_transition(step: StepReading, joined: str) -> None:
                         r"|whole |more )?(?:seconds?|secs?|s)\b", joined)
     if seconds:
         step.duration = _number(seconds.group(1))
-    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way)|both|everything|every shot|each shot|all shots|"
-                             r"whole film|every one of them)\b", joined) is not None
+    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way| around| over)(?! (?:the|of the|this|that) (?!shots\b|"
+                             r"clips\b|scenes\b|time\b|while\b))|both|everything|every shot|each shot|all shots|"
+                             r"whole film|every one of them|throughout)\b", joined) is not None
     if re.search(r"\b(cross ?fade|crossfades?|dissolves?|dissolving)\b", joined):
         step.transition = "crossfade"
     elif re.search(r"\bfades?\b|\bfading\b", joined):
@@ -907,7 +911,7 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                 continue  # "rolling dunes", "falling snow": what the place is like
             following = live[k + 1] if k + 1 < len(live) else None
             if kind == "travel" and following is not None and following.start == s.end and \
-                    following.word.kind in ("motion", "travel") and following.text.endswith("ing"):
+                    following.word.kind in ("motion", "travel") and following.text.split()[0].endswith("ing"):
                 continue  # "went bouncing through the meadow": the bouncing is what it does
             value = "moves right" if s.word.kind == "follow" else s.word.value
             if kind == "travel":
@@ -1012,6 +1016,9 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"\s*(?:->|→|=>|>>|⟶)\s*", " then ", text).replace("@", " at ")  # "still -> grows -> shrinks"
     text = SPEECH.sub(" ", text)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
+    text = re.sub(r"\s*\(([^()\n]{1,60})\)", r", \1,", text)  # "a red cube (the robot) stands": an aside
+    text = re.sub(r"\b(\d+):(\d\d)\s*[-–—]+\s*(\d+):(\d\d)\b",  # "0:03–0:06 it bounces": a length
+                  lambda m: f"for {int(m[3]) * 60 + int(m[4]) - int(m[1]) * 60 - int(m[2])} seconds, ", text)
     text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
     text = re.sub(r"\b(?:" + "|".join(re.escape(d) for d in lexicon.DISCOURSE) + r")\b", ",", text, flags=re.I)
     # "... and they're all green": said of every shot, a sentence of its own
@@ -1039,8 +1046,7 @@ def marked_steps(request: str) -> list[Piece]:
                 last = not any(x.strip(" ,-") for x in sentences[k + 1:])
                 pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last, bullet and k == 0))
                 labelled = False
-    pattern = (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
-               + r")\b(?!(?<=next) to\b)")
+    pattern = _sequence_pattern()
     steps: list[Piece] = []
     marker = False
     for piece in pieces:
@@ -1053,10 +1059,19 @@ def marked_steps(request: str) -> list[Piece]:
                               r"\b[ ,]*", part, flags=re.I)
             part = part[opener.end():].strip(" ,") if opener else part
             if re.sub(r"\W", "", part):
-                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1, piece.bulleted and i == 0,
+                # a bullet with "then" or "to end" in it opens its moment as a sentence would
+                steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1,
+                                   piece.bulleted and len(parts) == 1,
                                    opener is not None and opener.group(1) is not None))
                 marker = False
     return steps
+
+
+@lru_cache(maxsize=1)
+def _sequence_pattern() -> str:
+    """Words that open a new moment ("then", "after that", "to end")."""
+    return (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
+            + r")\b(?!(?<=next) to\b)")
 
 
 STRUCTURE_WORDS = {"then", "first", "next", "after", "finally", "later", "and", "while", "when", "meanwhile",
@@ -1221,17 +1236,18 @@ def read_request(request: str, guess=None) -> RequestReading:
         for step in reading.steps:  # the film's length is not one step's
             if step.duration in (reading.total_seconds, reading.each_seconds):
                 step.duration = None
-    bare = [s for s in reading.steps if s.duration is None and re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", s.text)]
+    said = r"\bfor (?:another |a further |about |around |roughly |maybe )?(\d+(?:\.\d+)?)\s*$"
+    bare = [s for s in reading.steps if s.duration is None and re.search(said, s.text)]
     if bare and any(s.duration is not None for s in reading.steps):  # "... for 5 seconds, then it falls for 3"
         for step in bare:
-            step.duration = float(re.search(r"\bfor (\d+(?:\.\d+)?)\s*$", step.text).group(1))
+            step.duration = float(re.search(said, step.text).group(1))
     return reading
 
 
 def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
     """Each piece read as steps, in order, with what its marks say (a new moment, a correction)."""
     steps = []
-    for text, marker, introduces, _, begins in pieces:
+    for text, marker, introduces, bulleted, begins in pieces:
         taken_back = CORRECTING.match(text)
         text = text[taken_back.end():] if taken_back else text
         inner = list(INNER_CORRECTION.finditer(text))
@@ -1241,7 +1257,7 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                 step = read_step(piece)
                 if guess is not None:  # a verb the reader has no entry for, guessed by the caller
                     step = guess(step)
-                step.opens_moment = marker and p == 0 and i == 0
+                step.opens_moment = marker and p == 0 and i == 0 and not (bulleted and not _says_who(step))
                 step.introduces = introduces
                 step.begins = begins and p == 0 and i == 0
                 step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True)
@@ -1249,6 +1265,13 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                     step.motion = None  # "Simple, right?": a tag, not a direction
                 steps.append(step)
     return steps
+
+
+def _says_who(step: StepReading) -> bool:
+    """Does a step name who acts ("a white cube", "it gets bigger")? A bullet that does not ("- on a beach",
+    "- moving to the left", "- camera panning with it") is a part of the shot before, not a new moment."""
+    return any(x.shape for x in step.subjects) or re.match(r"\s*(?:it|they|he|she|the same)\b", step.text,
+                                                           re.I) is not None
 
 
 def _shots(beats: list[StepReading]) -> int:

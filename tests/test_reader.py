@@ -160,6 +160,30 @@ def test_the_viewer_and_the_camera(planner):
         ("orange", "cube", "meadow", "moves right", "pan right")]
 
 
+def test_bullets_that_name_no_one_are_parts_of_the_shot(planner):
+    assert shots(planner, "Brief:\n- an orange ring\n- in the desert\n- rising\n- slow zoom in") == [
+        ("orange", "ring", "desert", "rises", "zoom in")]
+    assert [s.motion for s in planner.plan("- a black cube in the snow\n- it shrinks\n- it grows").shots] == [
+        "still", "shrinks", "grows"]
+
+
+def test_asides_timecodes_and_corrections(planner):
+    assert shots(planner, "A blue ball (our mascot, the dog) hops on the beach.") == [
+        ("blue", "ball", "beach", "bounces", "static")]
+    board = planner.plan("00:00-00:04 white cube rises\n00:04-00:05 white cube falls")
+    assert [s.duration for s in board.shots] == [4.0, 1.0]
+    assert planner.plan("a cube, purple, no, not purple, make it yellow, sliding left").shots[0].colour == "yellow"
+    assert [s.duration for s in planner.plan("a ring bounces for 4 seconds, then it sinks for another 2").shots] == [
+        4.0, 2.0]
+
+
+def test_all_of_the_place_is_not_all_of_the_shots(planner):
+    board = planner.plan("a ball rises in a meadow. Then a cube sinks in the snow and we pull back to see all the "
+                         "snow.")
+    assert [s.camera for s in board.shots] == ["static", "zoom out"]
+    assert planner.plan("a yellow cube goes rolling along to the left").shots[0].motion == "moves left"
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
