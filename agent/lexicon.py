@@ -52,7 +52,8 @@ PLACE_NOUNS = {"sky", "skies", "background", "backdrop", "light", "lighting", "h
                "surface", "landscape", "scenery", "sunlight", "sunset", "sunrise", "dawn", "dusk", "haze", "mist",
                "fog",
                "glow", "setting", "world", "backgrounds", "air", "atmosphere", "plain", "plains", "hills", "hour",
-               "tones", "hue", "hues", "tint", "palette", "wall", "walls", "table", "carpet", "stage", "studio"}
+               "tones", "hue", "hues", "tint", "palette", "wall", "walls", "table", "carpet", "stage", "studio",
+               "cloud", "clouds", "trees", "rocks", "stones", "pebbles", "leaves", "moss", "hill", "slope", "slopes"}
 # What things do, by what the built-in model shows. Each verb is given once, as its lemma; the reader
 # generates its forms (bounces, bouncing, bounced). A phrase inflects its first word ("gets bigger").
 MOTION_VERBS = {
@@ -124,7 +125,8 @@ TRAVEL_VERBS = {
                     "crawl", "sail", "shift", "scurry", "dash", "speed", "hurry", "march", "stroll", "amble",
                     "meander", "journey", "trek", "zoom across", "roll along", "roll away", "make its way",
                     "cross", "pass", "slip", "inch", "edge", "veer", "swerve", "steer", "push", "shuffle", "sweep",
-                    "slither", "skim", "whizz", "whiz", "zigzag", "tumble along", "bowl", "trot", "gallop", "ride",
+                    "slither", "skim", "whizz", "whiz", "zigzag", "rush", "hurtle", "surge",
+                    "charge", "tumble along", "bowl", "trot", "gallop", "ride",
                     "flow", "advance", "proceed", "wheel", "swing"],
     "rises": ["float", "fly", "hover away", "bubble up", "balloon up"],
 }
@@ -173,12 +175,14 @@ CAMERAS = {
                  "panning to the left", "pans over to the left", "camera pans left", "camera turns left",
                  "track left", "tracks left", "tracking left", "tracking shot to the left", "truck left",
                  "trucks left", "camera follows it left", "camera follows it to the left", "whip pan left",
-                 "pan leftward", "pans leftward"],
+                 "pan leftward", "pans leftward", "you turn to the left", "you turn left", "we turn to the left",
+                 "we turn left"],
     "pan right": ["pan right", "pans right", "panning right", "panned right", "pan to the right", "pans to the right",
                   "panning to the right", "pans over to the right", "camera pans right", "camera turns right",
                   "track right", "tracks right", "tracking right", "tracking shot to the right", "truck right",
                   "trucks right", "camera follows it right", "camera follows it to the right", "whip pan right",
-                  "pan rightward", "pans rightward"],
+                  "pan rightward", "pans rightward", "you turn to the right", "you turn right",
+                  "we turn to the right", "we turn right"],
     "zoom in": ["zoom in", "zooms in", "zooming in", "zoomed in", "push in", "pushes in", "pushing in", "pushed in",
                 "close up", "close-up", "closeup", "extreme close up", "moves closer", "camera closes in",
                 "dolly in", "dollies in", "dollying in", "slow push", "slow push in", "punch in",

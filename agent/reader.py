@@ -255,7 +255,7 @@ def corrected(word: str) -> str:
     costs = {k: slip_cost(word, k) for k in _slip_targets()}
     near = sorted((c, k) for k, c in costs.items() if c is not None)
     if rank is not None:  # a rarer English word: put right only a likely slip ("beech": a vowel for a vowel)
-        near = [(c, k) for c, k in near if c < 4 or _vowel_for_vowel(word, k)]
+        near = [(c, k) for c, k in near if c == 1 or _vowel_for_vowel(word, k)]
     english = _likeliest_english(word)
     if english is not None and (english in near or english[0] == 1 and (not near or near[0][0] > 1)):
         return english[1]  # "whiel" is "while" (two letters swapped), not "wheel" (another letter); "teh" is "the"
@@ -633,6 +633,8 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                     direction or "")
                 if move:
                     camera, used = move, used | {k, k + 1}
+                elif nxt.word.kind == "travel":
+                    used.add(k + 1)  # "the camera could move around": the camera's going, not the subject's
     if camera is not None or any(s.word.kind == "camera_word" for s in spans):
         used |= {k for k, s in enumerate(spans) if s.word.kind == "follow"}  # "pans left to follow it"
     return camera, used
@@ -737,11 +739,17 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]],
             rf"\b(?:the|that|this|our) (?:{shapes})\b", joined):
         refers_back = True  # "the same cube", "the ball"
     pair = re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", joined)
+    each = re.search(r"\b(?:two|2|a pair of|both) (\w+) , one (\w+) (?:and|,) (?:one|the other) (\w+)\b", joined)
     if pair and len(subjects) == 1:
         first, second, noun = (_phrases().get((w,)) for w in pair.groups())
         if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
             subjects = [SubjectWords(noun.value, first.value, noun.outside),
                         SubjectWords(noun.value, second.value, noun.outside)]  # "a red and a blue triangle"
+    elif each and len(subjects) == 1:
+        noun, first, second = (_phrases().get((w,)) for w in each.groups())
+        if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
+            subjects = [SubjectWords(noun.value, first.value, noun.outside),
+                        SubjectWords(noun.value, second.value, noun.outside)]  # "two cubes, one red and one blue"
     if len(subjects) > 1:  # "you turn your head ... following a purple ring": yours is not on screen
         subjects = [x for x in subjects if not (x.outside and x.at > 0 and words[x.at - 1] in POSSESSIVE)]
     if any(x.outside is None and x.shape for x in subjects):
@@ -874,6 +882,7 @@ def _motion(words: list[str], live: list[Span], step: StepReading) -> tuple[str 
 
 
 GO_FORMS = frozenset(verb_forms("go"))
+MOVE_FORMS = frozenset(verb_forms("move"))
 POSTURE = frozenset(f for lemma in ("stand", "sit", "lie", "rest", "wait", "perch", "sit there", "stand there",
                                     "lie there", "rest there") for f in verb_forms(lemma))
 RIGHT_IDIOMS = {"now", "away", "after", "there", "here", "before", "in", "behind", "next", "into", "on", "at",
@@ -909,6 +918,14 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
             if s.text.endswith("ing") and following is not None and following.start == s.end and \
                     following.word.kind in ("scene", "place") and words[following.start] not in PREPOSITIONS:
                 continue  # "rolling dunes", "falling snow": what the place is like
+            if s.text.split()[0].endswith("ing") and k > 0 and live[k - 1].end == s.start and \
+                    live[k - 1].word.kind in ("scene", "place") and not _place_as_subject(words, live[k - 1]) and \
+                    not any(t.word.kind == "shape" for t in live[:k]):
+                continue  # "a white snowfield stretching away, and ... a triangle": the place, before anyone
+            if s.text in MOVE_FORMS | GO_FORMS and s.start >= 2 and words[s.start - 2] in (
+                    "see", "watch", "let", "make", "want") and words[s.start - 1] in ("it", "them") and not any(
+                    t.word.kind == "direction" and 0 <= t.start - s.end <= 3 for t in live[k + 1:k + 3]):
+                continue  # "she wants to see it move, so ...": wanting it to move, not how
             following = live[k + 1] if k + 1 < len(live) else None
             if kind == "travel" and following is not None and following.start == s.end and \
                     following.word.kind in ("motion", "travel") and following.text.split()[0].endswith("ing"):
@@ -986,13 +1003,15 @@ LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(
                        r"(?:\d+|one|two|three|four|five|six)\b\s*[:.)-]?|(?:first|second|third|fourth|fifth|last)"
                        r"(?: shot)?\s*[:-])\s*", re.I)
 FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|colou?r|time|setting|place|"
-                         r"motion|shape|location|talent|duration|length|mood|note|notes|style|object)\s*:\s*", re.I)
+                         r"motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
+                         r"direction|speed|lighting|look|background)\s*:\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
                    r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
 # Words a character says in a story ("whispered, 'I want to fly!'"): not what the film shows.
 SPEECH = re.compile(r"\b(?:said|says|whispered|whispers|shouted|shouts|cried|cries|sang|sings|called|yelled|"
-                    r"exclaimed|sighed|giggled|laughed)\b[ ,:]*['\"“‘][^'\"”’]{0,120}['\"”’]", re.I)
+                    r"exclaimed|sighed|giggled|laughed)\b[ ,:]*"
+                    r"['\"“‘][^'\"”’]{0,120}['\"”’]", re.I)
 
 
 class Piece(NamedTuple):
@@ -1005,6 +1024,7 @@ class Piece(NamedTuple):
     introduces: bool = False
     bulleted: bool = False  # opened by a bullet ("* it slides right"), which may list one shot's parts
     begins: bool = False  # "First it goes left": the first action, which the subject shown before it joins
+    numbered: bool = False  # opened by a number ("2) Green sphere."): a shot, unless the count says otherwise
 
 
 def marked_steps(request: str) -> list[Piece]:
@@ -1015,6 +1035,8 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
     text = re.sub(r"\s*(?:->|→|=>|>>|⟶)\s*", " then ", text).replace("@", " at ")  # "still -> grows -> shrinks"
     text = SPEECH.sub(" ", text)
+    # "let it sink in": an idiom, not a fall
+    text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
     text = re.sub(r"\s*\(([^()\n]{1,60})\)", r", \1,", text)  # "a red cube (the robot) stands": an aside
     text = re.sub(r"\b(\d+):(\d\d)\s*[-–—]+\s*(\d+):(\d\d)\b",  # "0:03–0:06 it bounces": a length
@@ -1044,7 +1066,8 @@ def marked_steps(request: str) -> list[Piece]:
                 sentence, labelled = sentence[label.end():], True
             if sentence.strip(" ,-"):
                 last = not any(x.strip(" ,-") for x in sentences[k + 1:])
-                pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last, bullet and k == 0))
+                pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last, bullet and k == 0,
+                                    numbered=listed and not bullet and k == 0))
                 labelled = False
     pattern = _sequence_pattern()
     steps: list[Piece] = []
@@ -1062,7 +1085,8 @@ def marked_steps(request: str) -> list[Piece]:
                 # a bullet with "then" or "to end" in it opens its moment as a sentence would
                 steps.append(Piece(part, marker, piece.introduces and i == len(parts) - 1,
                                    piece.bulleted and len(parts) == 1,
-                                   opener is not None and opener.group(1) is not None))
+                                   opener is not None and opener.group(1) is not None,
+                                   piece.numbered and len(parts) == 1))
                 marker = False
     return steps
 
@@ -1180,6 +1204,8 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
                        + r" ?(?:seconds?|secs?|s)\b", joined)
     e = e or re.search(r"\b(?:all|the) (?:shots|clips|parts)[^,.]{0,20}?\b" + SECONDS + r" ?(?:seconds?|secs?|s)\b",
                        joined)
+    e = e or re.search(r"\b(?:both|all|each)(?: of them| shots| clips)? (?:are |last |run |at |for )?" + SECONDS
+                       + r" ?(?:seconds?|secs?|s)\b", joined)
     if e:
         each = _number(e.group(1))
     return total, each
@@ -1220,15 +1246,16 @@ def read_request(request: str, guess=None) -> RequestReading:
         reading.shot_count = int(_number(count.group(1)))
         if not 1 <= reading.shot_count <= 24:
             reading.shot_count = None
-    if reading.shot_count and _shots(reading.steps) > reading.shot_count and any(p.bulleted for p in pieces):
-        # "Need: * 1 shot * a cube that isn't blue * it slides right * camera locked off": the bullets list
-        # one shot's parts, which join as they would in a sentence
-        joined_up = _beats(_read_pieces([p._replace(opens_moment=p.opens_moment and not p.bulleted)
+    if reading.shot_count and _shots(reading.steps) > reading.shot_count and any(
+            p.bulleted or p.numbered for p in pieces):
+        # "Need: * 1 shot * a cube that isn't blue * it slides right * camera locked off": the list is one
+        # shot's parts, which join as they would in a sentence
+        joined_up = _beats(_read_pieces([p._replace(opens_moment=p.opens_moment and not (p.bulleted or p.numbered))
                                          for p in pieces], guess))
         if _shots(joined_up) == reading.shot_count:
             reading.steps = joined_up
     reading.total_seconds, reading.each_seconds = _film_lengths(joined)
-    field = re.search(r"^\s*(?:length|duration|runtime|running time|total)\s*:\s*" + SECONDS
+    field = re.search(r"^\s*(?:[-*•]\s*|\(?\d+[.)]\s*)?(?:length|duration|runtime|running time|total)\s*:\s*" + SECONDS
                       + r" ?(?:seconds?|secs?|s)\b", request, re.I | re.M)
     if field and reading.total_seconds is None:  # a header line ("Length: 8 seconds, 4 shots") is the film's
         reading.total_seconds = _number(field.group(1).lower())
@@ -1247,7 +1274,7 @@ def read_request(request: str, guess=None) -> RequestReading:
 def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
     """Each piece read as steps, in order, with what its marks say (a new moment, a correction)."""
     steps = []
-    for text, marker, introduces, bulleted, begins in pieces:
+    for text, marker, introduces, bulleted, begins, _ in pieces:
         taken_back = CORRECTING.match(text)
         text = text[taken_back.end():] if taken_back else text
         inner = list(INNER_CORRECTION.finditer(text))
@@ -1294,8 +1321,8 @@ def _role(step: StepReading) -> str:
 
 # A sentence that presents a subject ("Show me an orange cube in the snow.") is a shot of its own when the next
 # one sets it moving; a bare noun phrase ("A black cube. White snow. It rises.") is not.
-PRESENTING = re.compile(r"\b(?:show|shows|showing|see|sees|there's|there is|there was|meet|behold|open on|opens on|"
-                        r"start with|starts with|begin with|begins with|establishing)\b", re.I)
+PRESENTING = re.compile(r"\b(?:show|shows|showing|(?<!to )see|sees|there's|there is|there was|meet|behold|open on|"
+                        r"opens on|start with|starts with|begin with|begins with|establishing)\b", re.I)
 INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that|it)|make that|actually|i mean|"
                               r"or rather|scratch that|sorry)\b[,\s]*", re.I)
 # Words that take back the step before ("... it descends... no wait, it shrinks").
@@ -1337,8 +1364,9 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
         role = _role(step)
         if role == "empty":
             continue
-        if (role == "action" and beats and pending is None and not step.opens_moment and not step.subjects
-                and step.scene is None and beats[-1].motion == step.motion and beats[-1].camera in (None, step.camera)
+        if (role == "action" and beats and pending is None and not step.opens_moment and _same_subjects(beats[-1], step)
+                and step.scene in (None, beats[-1].scene) and beats[-1].motion == step.motion
+                and beats[-1].camera in (None, step.camera)
                 and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
             # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again; "Zoom in on it
             # as it grows.": the camera of the same moment
@@ -1404,6 +1432,15 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
         elif pending.recognised:
             beats.append(pending)
     return beats
+
+
+def _same_subjects(before: StepReading, step: StepReading) -> bool:
+    """Does a step name no one new: no subject, or the one just filmed said again ("So: an orange ball rising
+    ..." after "a big orange ball going up")?"""
+    if not step.subjects:
+        return True
+    return len(step.subjects) == len(before.subjects) and all(
+        x.shape == y.shape and x.colour in (None, y.colour) for x, y in zip(step.subjects, before.subjects))
 
 
 def _corrects(action: StepReading, step: StepReading) -> bool:

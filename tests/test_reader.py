@@ -184,6 +184,31 @@ def test_all_of_the_place_is_not_all_of_the_shots(planner):
     assert planner.plan("a yellow cube goes rolling along to the left").shots[0].motion == "moves left"
 
 
+def test_pairs_said_once_and_things_said_twice(planner):
+    assert shots(planner, "Two rings, one yellow and one white, bounce in the snow.") == [
+        ("yellow", "ring", "snowfield", "bounces", "static"), ("white", "ring", "snowfield", "bounces", "static")]
+    assert shots(planner, "The idea is a green cube sinking at night. So: a green cube sinks, in the dark, as we "
+                          "zoom out.") == [("green", "cube", "night", "falls", "zoom out")]
+
+
+def test_the_camera_and_the_place_do_things_too(planner):
+    assert shots(planner, "I'd like to see a red ring on the sand. Maybe it hops? The camera could drift a bit, "
+                          "say it pans right.") == [("red", "ring", "desert", "bounces", "pan right")]
+    assert shots(planner, "A frozen tundra stretching out under grey clouds, and there a lone blue cube, not moving, "
+                          "as we turn to the left. Let it sink in.") == [
+        ("blue", "cube", "snowfield", "still", "pan left")]
+    assert [s.motion for s in planner.plan("my son wants to watch it move, so: a ball drifts left, then right").shots] \
+        == ["moves left", "moves right"]
+
+
+def test_a_numbered_spec_of_one_shot(planner):
+    board = planner.plan("Brief\n1. Single shot\n2. Purple cube\n3. Beach\n4. Object rises\n5. Duration: 4 s")
+    assert [(s.colour, s.shape, s.scene, s.motion, s.duration) for s in board.shots] == [
+        ("purple", "cube", "beach", "rises", 4.0)]
+    board = planner.plan("- white ball hops in the field\n- black ball hops in the field\n- both 1.5 s")
+    assert [s.duration for s in board.shots] == [1.5, 1.5]
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
