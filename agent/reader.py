@@ -726,6 +726,9 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]],
             subjects.append(SubjectWords(shape=lexicon.NEAREST_SUBJECT[s.word.outside], outside=s.word.outside,
                                          at=s.start))
             subject_spans.append(s)
+        elif kind == "scene" and s.word.outside == "space" and any(w in ("a", "an") for w in words[max(0, s.start - 3):
+                                                                                                  s.start]):
+            continue  # "something small in a huge space": room, not outer space
         elif kind == "scene":
             scenes.append(s)
         elif kind == "pronoun" or s.text in lexicon.REFERRING_NOUNS:
@@ -864,7 +867,8 @@ def _motion(words: list[str], live: list[Span], step: StepReading) -> tuple[str 
     if not found:  # "Then right.", "then up": a bare direction, where nothing else moves
         tiny = len([w for w in words if w not in ("it", "and", "then", "to", "the", "again", ",")]) == 1
         found = [(lexicon.DIRECTION_MOTION[s.word.value], None, s.start, s.end, False) for s in live
-                 if s.word.kind == "direction" and (s.text in ("left", "right") or tiny and s.text in ("up", "down"))
+                 if s.word.kind == "direction" and (s.text in ("left", "right") or (tiny or s.start == 0)
+                                                    and s.text in ("up", "down"))
                  and not _idiom(words, s.start)]
         step.bare_direction = bool(found)
     subject_at = next((s.start for s in live if s.word.kind == "shape" and s.word.outside is None), -1)
@@ -883,6 +887,7 @@ def _motion(words: list[str], live: list[Span], step: StepReading) -> tuple[str 
 
 GO_FORMS = frozenset(verb_forms("go"))
 MOVE_FORMS = frozenset(verb_forms("move"))
+STOP_FORMS = frozenset(verb_forms("stop"))
 POSTURE = frozenset(f for lemma in ("stand", "sit", "lie", "rest", "wait", "perch", "sit there", "stand there",
                                     "lie there", "rest there") for f in verb_forms(lemma))
 RIGHT_IDIOMS = {"now", "away", "after", "there", "here", "before", "in", "behind", "next", "into", "on", "at",
@@ -922,6 +927,9 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                     live[k - 1].word.kind in ("scene", "place") and not _place_as_subject(words, live[k - 1]) and \
                     not any(t.word.kind == "shape" for t in live[:k]):
                 continue  # "a white snowfield stretching away, and ... a triangle": the place, before anyone
+            if s.text in STOP_FORMS and s.end < len(words) and words[s.end].endswith("ing") and not (
+                    following is not None and following.start == s.end):
+                continue  # "okay stop recording": not the subject stopping
             if s.text in MOVE_FORMS | GO_FORMS and s.start >= 2 and words[s.start - 2] in (
                     "see", "watch", "let", "make", "want") and words[s.start - 1] in ("it", "them") and not any(
                     t.word.kind == "direction" and 0 <= t.start - s.end <= 3 for t in live[k + 1:k + 3]):
@@ -1005,7 +1013,8 @@ LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(
 FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|colou?r|time|setting|place|"
                          r"motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
                          r"direction|speed|lighting|look|background)\s*:\s*", re.I)
-LABEL = re.compile(r"^\s*(?:(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step)\s*(?:\d+|one|two|three|"
+LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
+                   r"frame|card|page)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
                    r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
 # Words a character says in a story ("whispered, 'I want to fly!'"): not what the film shows.
@@ -1035,6 +1044,7 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
     text = re.sub(r"\s*(?:->|→|=>|>>|⟶)\s*", " then ", text).replace("@", " at ")  # "still -> grows -> shrinks"
     text = SPEECH.sub(" ", text)
+    text = re.sub(r"#\w+", " ", text)  # "#broll": a tag, not a word of the film
     # "let it sink in": an idiom, not a fall
     text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
@@ -1194,6 +1204,9 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
                        + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)
     m = m or re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:in total|total|overall|altogether|in all)\b", joined)
+    m = m or re.search(r"\b(?:whole thing|whole film|whole video|film|video|movie|it all|everything|total)\b"
+                       r"(?: should| will| must| needs to| has to| can)? (?:be|last|run|take)(?: for)?"
+                       r"(?: about| around| exactly| roughly)? " + SECONDS + r" ?(?:seconds?|secs?|s)\b", joined)
     m = m or re.search(r"\b(?:runtime|running time|total length|total|overall length|length of the film)\b(?: of| is"
                        r"| should be| about| around)? " + SECONDS + r" ?(?:seconds?|secs?)\b", joined)
     if m:
@@ -1263,11 +1276,11 @@ def read_request(request: str, guess=None) -> RequestReading:
         for step in reading.steps:  # the film's length is not one step's
             if step.duration in (reading.total_seconds, reading.each_seconds):
                 step.duration = None
-    said = r"\bfor (?:another |a further |about |around |roughly |maybe )?(\d+(?:\.\d+)?)\s*$"
-    bare = [s for s in reading.steps if s.duration is None and re.search(said, s.text)]
+    said = r"\bfor (?:another |a further |about |around |roughly |maybe )?" + SECONDS + r"\s*$"
+    bare = [s for s in reading.steps if s.duration is None and re.search(said, s.text, re.I)]
     if bare and any(s.duration is not None for s in reading.steps):  # "... for 5 seconds, then it falls for 3"
         for step in bare:
-            step.duration = float(re.search(said, step.text).group(1))
+            step.duration = _number(re.search(said, step.text, re.I).group(1).lower())
     return reading
 
 
@@ -1365,7 +1378,7 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
         if role == "empty":
             continue
         if (role == "action" and beats and pending is None and not step.opens_moment and _same_subjects(beats[-1], step)
-                and step.scene in (None, beats[-1].scene) and beats[-1].motion == step.motion
+                and _agree(step.scene, beats[-1].scene) and beats[-1].motion == step.motion
                 and beats[-1].camera in (None, step.camera)
                 and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
             # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again; "Zoom in on it
@@ -1440,7 +1453,12 @@ def _same_subjects(before: StepReading, step: StepReading) -> bool:
     if not step.subjects:
         return True
     return len(step.subjects) == len(before.subjects) and all(
-        x.shape == y.shape and x.colour in (None, y.colour) for x, y in zip(step.subjects, before.subjects))
+        x.shape == y.shape and _agree(x.colour, y.colour) for x, y in zip(step.subjects, before.subjects))
+
+
+def _agree(one: str | None, other: str | None) -> bool:
+    """Two readings of one attribute agree where either leaves it unsaid."""
+    return one is None or other is None or one == other
 
 
 def _corrects(action: StepReading, step: StepReading) -> bool:

@@ -209,6 +209,26 @@ def test_a_numbered_spec_of_one_shot(planner):
     assert [s.duration for s in board.shots] == [1.5, 1.5]
 
 
+def test_shorthand_tags_and_dictation(planner):
+    assert [s.camera for s in planner.plan("- sc1: red ball, beach, bouncing, track R\n- sc2: it falls").shots] == [
+        "pan right", "static"]
+    assert len(planner.plan("a cube floating up over the snow, 3 secs #vibes #rolling").shots) == 1
+    assert [s.motion for s in planner.plan("so, um, a ball hops, and then, uh, it sinks. okay stop dictating").shots] \
+        == ["bounces", "falls"]
+    assert [s.motion for s in planner.plan("Page A: a cube rising. Page B: a cube sliding left").shots] == [
+        "rises", "moves left"]
+
+
+def test_lengths_and_places_said_loosely(planner):
+    assert [s.duration for s in planner.plan("a ball rises, then falls, the whole thing should last four "
+                                             "seconds").shots] == [2.0, 2.0]
+    assert [s.duration for s in planner.plan("a cube hops for 2 seconds, then it slides left for four").shots] == [
+        2.0, 4.0]
+    assert planner.plan("a lonely ring in an empty space, resting on the frozen ground").shots[0].scene == "snowfield"
+    assert [s.motion for s in planner.plan("it goes left and then right and then left again, a white cube").shots][
+        -1] == "moves left"
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
