@@ -24,12 +24,19 @@ from engine.backends import RenderRequest
 from engine.backends.diffusers_video import DiffusersBackend
 from engine.backends.random_init import build_ltx, build_wan
 from engine.caches import CACHES, CacheSettings
+from engine.ncr import NCRConfig
+
+# NCR's levels apart, beside its default (the step level): the token level alone, and both together.
+NCR_VARIANTS = {"ncr token 50%": NCRConfig(reuse_below=0.0, token_ratio=0.5, refresh_every=3),
+                "ncr token 50% + step": NCRConfig(token_ratio=0.5, refresh_every=3)}
 
 
 def render_seconds(folder: Path, cache: str, request: RenderRequest, device: str) -> tuple[float, float]:
     """Sampling seconds and compute spent of one render, after a first render that loads the weights (and, for
     MagCache, calibrates its ratios on this model)."""
-    backend = DiffusersBackend(folder, device=device, cache=CacheSettings(name=cache))
+    settings = CacheSettings(name="ncr", ncr=NCR_VARIANTS[cache]) if cache in NCR_VARIANTS else CacheSettings(
+        name=cache)
+    backend = DiffusersBackend(folder, device=device, cache=settings)
     warm = request if cache == "magcache" else request.model_copy(update={"steps": 1})
     backend.render(warm)
     if device.startswith("cuda"):
@@ -54,7 +61,7 @@ def main() -> None:
             request = RenderRequest(mode="t2v", prompt="a red ball bounces across a meadow", frames=frames,
                                     steps=args.steps, guidance=5.0, seed=0, width=width, height=height)
             base = None
-            for cache in ("off", *[c for c in CACHES if c != "off"]):
+            for cache in ("off", *[c for c in CACHES if c != "off"], *NCR_VARIANTS):
                 try:
                     seconds, spent = render_seconds(folder, cache, request, args.device)
                 except Exception as exc:  # a cache diffusers does not support on this family: say so
@@ -68,7 +75,8 @@ def main() -> None:
     shapes = ", ".join(f"{f} " + "x".join(map(str, SHAPES[(f, args.preset)])) for f in args.families)
     body = "\n".join([
         f"Random-weight `{args.preset}` transformers ({device}), {args.steps} steps, CFG 5, t2v at {shapes} "
-        f"(width x height x frames), each cache at its default setting. Random weights make the pictures "
+        f"(width x height x frames), each cache at its default setting, and NCR's token level (50% of the tokens "
+        f"on two steps in three) alone and with its default step level. Random weights make the pictures "
         f"meaningless, so no fidelity is given: speed and compute only. Wan's pipeline calls the transformer "
         f"once per guidance branch (NCR keeps one cache per branch); LTX's batches both.", "", *rows])
     print(body)

@@ -22,12 +22,15 @@ model's own code runs them. Three levels, each switchable:
    (Keeping the residual rather than the whole output measured 0.5-1 dB closer to full compute at the same
    speed, benchmarks/ncr.py.)
 
-Levels 1 and 2 need blocks that can run on any subset of tokens (``VideoDiT``); level 3 works on any
-transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan, LTX-Video). A pipeline that calls
-the transformer once per guidance branch (diffusers' Wan pipeline) gets one cache per branch; the built-in
-pipeline and LTX's batch both branches in one call. LTX conditions with clean frames too, but its
-conditioning tokens attend to the noisy ones, so their keys and values change every step and caching them
-would not be exact: the frame level is the built-in DiT's only.
+Every level works on every transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan,
+LTX-Video): a family names its blocks, its noise argument, its self-attention and which frame each token
+is of. Wan's and LTX's attention turns queries and keys by the same rotary embedding of the whole sequence,
+so there the queries are lent at full length too and the output projection keeps only the running tokens'
+rows (attention itself then runs for every query; the projections, cross-attention and MLP run for the
+running tokens only). A pipeline that calls the transformer once per guidance branch (diffusers' Wan
+pipeline) gets one cache per branch; the built-in pipeline and LTX's batch both branches in one call. LTX
+conditions with clean frames too, but its conditioning tokens attend to the noisy ones, so their keys and
+values change every step and caching them would not be exact: the frame level is the built-in DiT's only.
 ``compute_fraction(model)`` is the share of block compute spent at the latest step.
 """
 
@@ -99,25 +102,59 @@ class Family:
     noise_arg: str  # the forward argument that carries the noise level ...
     noise_index: int  # ... its position when passed positionally ...
     noise_scale: float  # ... and its scale: noise level in [0, 1] = value / noise_scale
-    # Blocks that can run on a subset of tokens (levels 1 and 2) name these three as well:
-    tokens_per_frame: Callable[[nn.Module], int] | None = None
-    self_attention: str | None = None  # per block: the attention whose keys and values are lent
-    subset_call: Callable[[tuple, dict, torch.Tensor], tuple[tuple, dict]] | None = None  # block args, token frames
+    # For levels 1 and 2 (a block run on a subset of tokens):
+    token_frames: Callable[[nn.Module, tuple, dict], torch.Tensor]  # the call's inputs -> (N,) frame of each token
+    self_attention: str  # per block: the attention whose keys and values are lent
+    subset_call: Callable[[tuple, dict, torch.Tensor, torch.Tensor], tuple[tuple, dict]]  # block args for tokens
+    lend_queries: bool = False  # rotary embeddings turn queries and keys together: lend queries at full length
+    given_see_only_given: bool = False  # given frames attend only to each other, so caching them is exact
 
 
-def _video_dit_subset(args: tuple, kwargs: dict, frame_index: torch.Tensor) -> tuple[tuple, dict]:
+def _video_dit_frames(model: nn.Module, args: tuple, kwargs: dict) -> torch.Tensor:
+    latents = _argument(args, kwargs, "latents", 0)  # (B, T, C, h, w)
+    return torch.arange(latents.shape[1], device=latents.device).repeat_interleave(model.grid * model.grid)
+
+
+def _video_dit_subset(args: tuple, kwargs: dict, tokens: torch.Tensor, frames: torch.Tensor) -> tuple[tuple, dict]:
     # DiTBlock(hidden_states, frame_cond, text, text_mask, self_mask): the noisy tokens that run attend to
     # every key (the mask only keeps given frames from seeing noisy ones, and given frames do not run).
-    return args[:3], {**kwargs, "self_mask": None, "frame_index": frame_index}
+    return args[:3], {**kwargs, "self_mask": None, "frame_index": frames[tokens]}
+
+
+def _wan_frames(model: nn.Module, args: tuple, kwargs: dict) -> torch.Tensor:
+    latents = _argument(args, kwargs, "hidden_states", 0)  # (B, C, F, H, W), patchified inside the model
+    pt, ph, pw = model.config.patch_size
+    per_frame = (latents.shape[3] // ph) * (latents.shape[4] // pw)
+    return torch.arange(latents.shape[2] // pt, device=latents.device).repeat_interleave(per_frame)
+
+
+def _ltx_frames(model: nn.Module, args: tuple, kwargs: dict) -> torch.Tensor:
+    tokens = _argument(args, kwargs, "hidden_states", 0)  # (B, N, C), already packed
+    frames = int(_argument(args, kwargs, "num_frames", 4))
+    return torch.arange(frames, device=tokens.device).repeat_interleave(tokens.shape[1] // frames)
+
+
+def _per_token_subset(args: tuple, kwargs: dict, tokens: torch.Tensor, frames: torch.Tensor) -> tuple[tuple, dict]:
+    # Wan's and LTX's blocks take (hidden_states, encoder_hidden_states, temb, rotary, ...); the modulation
+    # ``temb`` is per token when the model was given a noise level per token, and then follows the tokens.
+    # The rotary embedding stays whole: queries and keys are lent at full length.
+    def pick(temb):
+        return temb[:, tokens] if temb.dim() >= 3 and temb.shape[1] == len(frames) else temb
+
+    if "temb" in kwargs:
+        return args, {**kwargs, "temb": pick(kwargs["temb"])}
+    return (args[0], pick(args[1]), *args[2:]), kwargs
 
 
 FAMILIES = {
-    "VideoDiT": Family("blocks", "sigmas", 1, 1.0, tokens_per_frame=lambda model: model.grid * model.grid,
-                       self_attention="attn", subset_call=_video_dit_subset),
-    "WanTransformer3DModel": Family("blocks", "timestep", 1, 1000.0),
-    "LTXVideoTransformer3DModel": Family("transformer_blocks", "timestep", 2, 1000.0),
+    "VideoDiT": Family("blocks", "sigmas", 1, 1.0, _video_dit_frames, "attn", _video_dit_subset,
+                       given_see_only_given=True),
+    "WanTransformer3DModel": Family("blocks", "timestep", 1, 1000.0, _wan_frames, "attn1", _per_token_subset,
+                                    lend_queries=True),
+    "LTXVideoTransformer3DModel": Family("transformer_blocks", "timestep", 2, 1000.0, _ltx_frames, "attn1",
+                                         _per_token_subset, lend_queries=True),
 }
-_MODEL_HOOK, _BLOCK_HOOK, _KV_HOOK = "ncr", "ncr_block", "ncr_kv"
+_MODEL_HOOK, _BLOCK_HOOK, _KV_HOOK, _OUT_HOOK = "ncr", "ncr_block", "ncr_kv", "ncr_out"
 
 
 @dataclass
@@ -191,11 +228,16 @@ class _ModelHook(Hook):
         state, cfg, family = self.state, self.state.config, self.state.family
         noise = _argument(args, kwargs, family.noise_arg, family.noise_index)
         level = float(noise.max()) / family.noise_scale
-        given = None
-        if family.tokens_per_frame is not None and noise.dim() == 2:  # (B, T): a noise level per frame
-            given = (noise == 0).all(dim=0)  # (T,) given in every batch row
-        first = args[0] if args else kwargs.get("hidden_states")
-        key = (tuple(first.shape), tuple(noise.shape), None if given is None else tuple(given.tolist()))
+        frame_of_token = family.token_frames(self.model, args, kwargs)  # (N,)
+        given = None  # (N,) tokens at noise level zero in every batch row
+        if noise.dim() == 2:  # (B, T): a noise level per frame, or (B, N): per token
+            zero = (noise == 0).all(dim=0)
+            if len(zero) == len(frame_of_token):
+                given = zero
+            elif len(zero) == int(frame_of_token[-1]) + 1:
+                given = zero[frame_of_token]
+        key = (len(frame_of_token), tuple(noise.shape),
+               None if given is None else tuple(torch.nonzero(given).flatten().tolist()))
         branch = state.begin_call(level, key)
 
         reuse = False
@@ -208,7 +250,7 @@ class _ModelHook(Hook):
         if not reuse:
             branch.ran_level = level
 
-        state.call = call = self._plan(branch, level, given, reuse)
+        state.call = call = self._plan(branch, level, given, reuse, frame_of_token)
         try:
             out = forward(*args, **kwargs)
         finally:
@@ -218,20 +260,18 @@ class _ModelHook(Hook):
         state.fractions.append(0.0 if reuse else share * (state.depth - len(call.skipped)) / state.depth)
         return out
 
-    def _plan(self, branch: _Branch, level: float, given: torch.Tensor | None, reuse: bool) -> _Call:
-        cfg, family, state = self.state.config, self.state.family, self.state
+    def _plan(self, branch: _Branch, level: float, given: torch.Tensor | None, reuse: bool,
+              frame_of_token: torch.Tensor) -> _Call:
+        cfg, state = self.state.config, self.state
         skipped = frozenset()
         middle = _middle(state.depth, cfg)
         if not reuse and cfg.skip_below > 0 and level < cfg.skip_below and all(i in branch.residuals for i in middle):
             skipped = frozenset(middle)
-        if family.tokens_per_frame is None or given is None:  # a family whose blocks run every token
-            return _Call(branch, state.step, None, False, None, False, skipped, reuse)
-        frame_of_token = torch.arange(len(given), device=given.device).repeat_interleave(
-            family.tokens_per_frame(self.model))  # (N,)
-        frame_level = cfg.frame_cache and bool(given.any())
-        token_level = cfg.token_ratio < 1.0 and (frame_level or not bool(given.any()))
+        some_given = given is not None and bool(given.any())
+        frame_level = cfg.frame_cache and some_given and state.family.given_see_only_given
+        token_level = cfg.token_ratio < 1.0 and (frame_level or not some_given)
         cached = branch.hidden is not None and bool(branch.kv)
-        pool = torch.nonzero(~given[frame_of_token]).squeeze(1) if frame_level and cached else None
+        pool = torch.nonzero(~given).squeeze(1) if frame_level and cached else None
         partial = token_level and cached and not reuse and not (
             state.step < cfg.full_steps or state.step % cfg.refresh_every == 0)
         return _Call(branch, state.step, pool, partial, frame_of_token, frame_level or token_level, skipped, reuse)
@@ -260,7 +300,7 @@ class _BlockHook(Hook):
             out = x + _gather(branch.residuals[self.index], call.tokens)
         else:
             if call.tokens is not None:
-                args, kwargs = self.state.family.subset_call(args, kwargs, call.frame_of_token[call.tokens])
+                args, kwargs = self.state.family.subset_call(args, kwargs, call.tokens, call.frame_of_token)
             out = forward(x, *args, **kwargs)
             if cfg.skip_below > 0 and self.index in _middle(self.state.depth, cfg):
                 branch.residuals[self.index] = _scatter(branch.residuals.get(self.index), call.tokens, out - x)
@@ -290,8 +330,9 @@ class _BlockHook(Hook):
 
 
 class _LendKV(Hook):
-    """On a self-attention's key or value projection: keeps every token's output, and when only some
-    tokens run, returns the whole sequence with the rest lent from the cache."""
+    """On a self-attention's key or value projection (and query, where the family lends queries): keeps every
+    token's output, and when only some tokens run, returns the whole sequence with the rest lent from the
+    cache."""
 
     def __init__(self, state: NCRState, index: int, which: str):
         self.state, self.key = state, (index, which)
@@ -304,6 +345,20 @@ class _LendKV(Hook):
         kv = call.branch.kv
         kv[self.key] = out if call.tokens is None else _scatter(kv[self.key], call.tokens, out)
         return kv[self.key]
+
+
+class _RunningRows(Hook):
+    """On the output projection of an attention whose queries are lent at full length: only the running
+    tokens' rows go on (the block's residual holds only them)."""
+
+    def __init__(self, state: NCRState):
+        self.state = state
+
+    def new_forward(self, projection, forward, x):
+        call = self.state.call
+        if call is not None and call.keep_tokens and call.tokens is not None:
+            x = x[:, call.tokens]
+        return forward(x)
 
 
 def _middle(depth: int, cfg: NCRConfig) -> range:
@@ -350,10 +405,11 @@ def apply_ncr(transformer: nn.Module, config: NCRConfig) -> nn.Module:
     add_hook(transformer, _MODEL_HOOK, _ModelHook(state, transformer))
     for i, block in enumerate(blocks):
         add_hook(block, _BLOCK_HOOK, _BlockHook(state, i))
-        if family.self_attention is not None:
-            attention = getattr(block, family.self_attention)
-            add_hook(attention.to_k, _KV_HOOK, _LendKV(state, i, "k"))
-            add_hook(attention.to_v, _KV_HOOK, _LendKV(state, i, "v"))
+        attention = getattr(block, family.self_attention)
+        for which in ("q", "k", "v") if family.lend_queries else ("k", "v"):
+            add_hook(getattr(attention, f"to_{which}"), _KV_HOOK, _LendKV(state, i, which))
+        if family.lend_queries:
+            add_hook(attention.to_out[0], _OUT_HOOK, _RunningRows(state))
     return transformer
 
 
@@ -365,10 +421,11 @@ def remove_ncr(transformer: nn.Module) -> nn.Module:
     remove_hook(transformer, _MODEL_HOOK)
     for block in getattr(transformer, family.blocks):
         remove_hook(block, _BLOCK_HOOK)
-        if family.self_attention is not None:
-            attention = getattr(block, family.self_attention)
-            remove_hook(attention.to_k, _KV_HOOK)
-            remove_hook(attention.to_v, _KV_HOOK)
+        attention = getattr(block, family.self_attention)
+        for which in ("q", "k", "v") if family.lend_queries else ("k", "v"):
+            remove_hook(getattr(attention, f"to_{which}"), _KV_HOOK)
+        if family.lend_queries:
+            remove_hook(attention.to_out[0], _OUT_HOOK)
     return transformer
 
 

@@ -140,6 +140,23 @@ def test_the_same_hooks_serve_wan_and_ltx(diffusers_pipe):
     assert _no_hooks_left(diffusers_pipe.transformer)
 
 
+def test_the_token_level_runs_on_wan_and_ltx(diffusers_pipe):
+    """Wan's and LTX's attention turns queries and keys by one rotary embedding of the whole sequence: the
+    queries are lent at full length and the output projection keeps the running rows. A partial step that
+    picks every token is the full step bit for bit; one that picks half spends half."""
+    plain, _ = _run_diffusers(diffusers_pipe)
+    apply_ncr(diffusers_pipe.transformer, NCRConfig(reuse_below=0.0, token_ratio=0.9999, refresh_every=3))
+    every, fractions = _run_diffusers(diffusers_pipe)
+    assert np.array_equal(plain, every) and fractions == [1.0] * 6
+    apply_ncr(diffusers_pipe.transformer, NCRConfig(reuse_below=0.0, token_ratio=0.5, refresh_every=3))
+    half, fractions = _run_diffusers(diffusers_pipe)
+    assert fractions == [1.0, 1.0, 0.5, 1.0, 0.5, 0.5]
+    assert not np.array_equal(plain, half) and np.isfinite(half).all()
+    remove_ncr(diffusers_pipe.transformer)
+    assert np.array_equal(plain, _run_diffusers(diffusers_pipe)[0])
+    assert _no_hooks_left(diffusers_pipe.transformer)
+
+
 def test_middle_blocks_reuse_their_residual_on_wan(tmp_path):
     import diffusers
 
