@@ -263,10 +263,16 @@ def corrected(word: str) -> str:
     # then the likelier slip ("stil": still, a doubled letter lost, not sail).
     alone = [(c, k) for c, k in near if (k,) in _phrases() or k in lexicon.NUMBER_WORDS]
     for pool in (near, alone, [(c, k) for c, k in alone if c == alone[0][0]] if alone else []):
-        meanings = {(_phrases().get((k,)) or Word("", k)).value for _, k in pool}
+        meanings = {_meaning(k) for _, k in pool}
         if len(meanings) == 1:
             return pool[0][1]
     return word
+
+
+def _meaning(word: str) -> str:
+    """What a word means to the reader: its value, or for a negation just that ("dosn't": doesn't or don't)."""
+    known = _phrases().get((word,)) or Word("", word)
+    return "not" if known.kind == "negation" else known.value
 
 
 def _vowel_for_vowel(typed: str, word: str) -> bool:
@@ -287,6 +293,7 @@ def _likeliest_english(word: str) -> tuple[int, str] | None:
 
 def _tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"(?<=[a-z])s'(?![a-z])", "s's", text)  # "the kids' workshops": whose, not who
     text = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", text)  # "10-second" -> "10 second"
     text = re.sub(r"[-_/]", " ", text)
     return re.findall(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|,", text)
@@ -303,14 +310,21 @@ def words_of(text: str) -> list[str]:
     typed = _tokens(text)
     words = [_compound(corrected(t)) for t in typed]
     for i, word in enumerate(typed):
-        if word in _known_words() or word in NOT_TYPOS:
+        if (word in _known_words() and word not in ("l", "r")) or (word in NOT_TYPOS and not (
+                i > 0 and typed[i - 1] == "the")):
             continue
         before = _phrases().get((words[i - 1],), Word("", "")).kind if i > 0 else ""
         after = _phrases().get((words[i + 1],), Word("", "")).kind if i + 1 < len(words) else ""
         if before in ("travel", "pan", "motion", "follow"):  # "pans lft": after a verb of going, a way to go
-            words[i] = _nearest_of(word, ("left", "right", "up", "down", "away", "back"), words[i])
+            words[i] = {"l": "left", "r": "right"}.get(word) or _nearest_of(
+                word, ("left", "right", "up", "down", "away", "back"), words[i])
         elif after == "shape":  # "a blu ball", "gree ring": before a thing, its colour
             words[i] = _nearest_of(word, tuple(lexicon.COLOURS), words[i])
+        elif before == "shape" and len(word) > 3 and _common_english().get(word, COMMON_RANK) >= COMMON_RANK:
+            # "ring rsing": after a thing, what it does
+            words[i] = _nearest_of(word, _verb_forms_known(), words[i])
+        elif i > 0 and typed[i - 1] == "the" and word in NOT_TYPOS:  # "at the see": after "the", a place
+            words[i] = _nearest_of(word, tuple(w for w in _place_words() if _vowel_for_vowel(word, w)), words[i])
     for i in range(len(words) - 3):
         verb, owner, camera, where = words[i:i + 4]
         if owner in ("the", "your", "our", "my") and camera in lexicon.CAMERA_WORDS and \
@@ -340,6 +354,16 @@ def _compound(word: str) -> str:
             if place is not None and place.kind == "scene" and is_word(rest):
                 return part
     return word
+
+
+@lru_cache(maxsize=1)
+def _verb_forms_known() -> tuple[str, ...]:
+    return tuple(k[0] for k, w in _phrases().items() if len(k) == 1 and w.kind in ("motion", "travel"))
+
+
+@lru_cache(maxsize=1)
+def _place_words() -> tuple[str, ...]:
+    return tuple(k[0] for k, w in _phrases().items() if len(k) == 1 and w.kind == "scene")
 
 
 def _nearest_of(word: str, choices: tuple[str, ...], otherwise: str) -> str:
@@ -527,8 +551,8 @@ def _after_preposition(words: list[str], start: int) -> bool:
         if words[j] in (",", "and", "or") or words[j] in lexicon.PRONOUNS or (
                 word is not None and word.kind in ("motion", "travel", "shape")):
             return False
-        if words[j] in ("a", "an") and j > 0 and words[j - 1] not in places:
-            return False  # "in the second a white ring": a noun phrase of its own
+        if words[j] in ("a", "an") and j > 0 and (words[j - 1] not in places or words[j - 1] == "for"):
+            return False  # "in the second a white ring", "asked for a white rocket": a noun phrase of its own
         j, passed = j - 1, passed + (words[j] not in DETERMINERS)
     return j >= 0 and words[j] in places
 
@@ -577,6 +601,7 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
     it ("the camera slowly drifts left", "camera doesn't move", "camera steady")."""
     used: set[int] = set()
     camera = None
+    held = False  # the camera is static only because the viewer is said to be still
     for k, s in enumerate(spans):
         if s.word.kind == "camera" and camera in (None, "follow"):  # "we follow it with the camera zooming out"
             if s.text.startswith("zoomed") and s.start > 0 and words[s.start - 1] in CAMERA_STATE:
@@ -594,7 +619,8 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                 words[0] in VIEWER and not any(t.word.kind == "shape" and words[t.start - 1] not in POSSESSIVE
                                                for t in spans[:k]))):
             camera, used = "follow", used | {k}  # "pan with it the whole way", "You ..., following a ring"
-        elif s.word.kind == "camera_word" and camera is None:
+        elif s.word.kind == "camera_word" and (camera is None or (camera == "static" and held)):
+            held = False
             if any(w in CAMERA_STILL for w in words[s.end:s.end + 3]):
                 camera, used = "static", used | {k}
                 if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
@@ -617,7 +643,8 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                 else:
                     camera, used = "follow", used | {k, k + 1}  # pans the way the subject goes
             elif nxt.word.kind == "motion" and nxt.word.value == "still":
-                camera, used = "static", used | {k, k + 1}
+                # "you're lying on the grass": the viewer still, unless a move of the view is said later
+                camera, used, held = "static", used | {k, k + 1}, True
             elif nxt.word.kind in ("travel", "direction"):
                 after = spans[k + 2] if k + 2 < len(spans) and spans[k + 2].start - nxt.end <= 2 else None
                 direction = nxt.word.value if nxt.word.kind == "direction" else None
@@ -778,6 +805,8 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
         return False  # "Kids are learning colours": people in general, not someone on screen
     if subject_spans and subject_spans[-1].end == s.start:
         return False  # "my robot character": one subject, named by its first noun
+    if s.word.outside and " ".join(words[s.end:s.end + 2]) in ("is a", "is an", "was a", "was an", "will be"):
+        return False  # "player character is a green triangle": what it is follows
     between = words[subject_spans[-1].end:s.start] if subject_spans else []
     if s.word.outside and between[:1] == [","] and len(between) <= 6 and not any(
             (w,) in _phrases() or w in ("and", "or", "with", "but", "then") for w in between if w not in DETERMINERS):
@@ -927,6 +956,8 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                     live[k - 1].word.kind in ("scene", "place") and not _place_as_subject(words, live[k - 1]) and \
                     not any(t.word.kind == "shape" for t in live[:k]):
                 continue  # "a white snowfield stretching away, and ... a triangle": the place, before anyone
+            if s.start > 0 and words[s.start - 1] in ("i", "i'll", "i've", "i'd"):
+                continue  # "I run the kids' workshops": what the writer does
             if s.text in STOP_FORMS and s.end < len(words) and words[s.end].endswith("ing") and not (
                     following is not None and following.start == s.end):
                 continue  # "okay stop recording": not the subject stopping
@@ -1010,7 +1041,8 @@ def scene_phrase(scene: str) -> str:
 LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(?[a-e][.)]|(?:shot|scene|clip|part|beat|panel)\s+"
                        r"(?:\d+|one|two|three|four|five|six)\b\s*[:.)-]?|(?:first|second|third|fourth|fifth|last)"
                        r"(?: shot)?\s*[:-])\s*", re.I)
-FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|colou?r|time|setting|place|"
+FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|cam|colou?r|time|setting|"
+                         r"place|"
                          r"motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
                          r"direction|speed|lighting|look|background)\s*:\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
@@ -1042,13 +1074,20 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
-    text = re.sub(r"\s*(?:->|→|=>|>>|⟶)\s*", " then ", text).replace("@", " at ")  # "still -> grows -> shrinks"
+    text = re.sub(r"[^\n]*(?:->|→|=>|>>|⟶)[^\n]*", _arrows, text).replace("@", " at ")
     text = SPEECH.sub(" ", text)
     text = re.sub(r"#\w+", " ", text)  # "#broll": a tag, not a word of the film
+    # "resting there like a dropped moon": a likeness, not a second thing ("I'd like a ball" is a wish)
+    # (not a wish, "I'd like a ball", nor a filler, "so like a purple cube")
+    wish = "".join(rf"(?<!\b{w} )" for w in ("i", "i'd", "id", "we'd", "you'd", "would", "really", "also", "do", "we",
+                                              "you", "they", "so", "um", "uh", "okay", "ok", "yeah", "and", "kinda"))
+    text = re.sub(wish + r"\b(?:just )?like an? (?:[a-z]+ ){0,2}?[a-z]+(?=\s*(?:[,.;!?]|and\b|then\b|$))", ",", text,
+                  flags=re.I)
+    text = re.sub(r"\b(?:follows?|following|followed) up\b", ",", text, flags=re.I)  # "Priya to follow up"
     # "let it sink in": an idiom, not a fall
     text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
-    text = re.sub(r"\s*\(([^()\n]{1,60})\)", r", \1,", text)  # "a red cube (the robot) stands": an aside
+    text = re.sub(r"(?<=[^\s(])[ \t]*\(([^()\n]{1,60})\)", r", \1,", text)  # "a red cube (the robot) stands": an aside
     text = re.sub(r"\b(\d+):(\d\d)\s*[-–—]+\s*(\d+):(\d\d)\b",  # "0:03–0:06 it bounces": a length
                   lambda m: f"for {int(m[3]) * 60 + int(m[4]) - int(m[1]) * 60 - int(m[2])} seconds, ", text)
     text = re.sub(r"(?:(?<=[.!?])|^)\s*[A-Za-z]+!+", ".", text)  # "Bump!", "Wheee!": a sound, not a step
@@ -1064,13 +1103,19 @@ def marked_steps(request: str) -> list[Piece]:
         line = LIST_MARK.sub("", line)
         field_name = FIELD_LABEL.match(line)
         if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
-            camera_field = re.match(r"\s*camera", field_name.group(0), re.I) is not None
+            camera_field = re.match(r"\s*cam(?:era)?\b", field_name.group(0), re.I) is not None
             line, listed = ("the camera " if camera_field else "") + line[field_name.end():], False
         # "WIDE SHOT: the crate shrinks", "Introducing: the Cube": a short label belongs to what follows it
         line = re.sub(r"^(\s*(?:[A-Za-z']+\s+){0,2}[A-Za-z']+)\s*:\s+(?=\S)", r"\1, ", line)
         sentences = re.split(r"(?<!\d)[.!?;:]+(?!\d)|[.!?;:]+(?=\s|$)|\s[–—]\s|(?<=\w)\s*\.\.\.\s*", line)
         header = line.rstrip().endswith(":") or field_name is not None
+        camera_said = False
         for k, sentence in enumerate(sentences):
+            if camera_said:  # "... Cam: follow R.": what follows a camera label is the camera's
+                sentence, camera_said = "the camera " + sentence, False
+            if re.fullmatch(r"\s*(?:cam|camera)\s*", sentence, re.I) and k + 1 < len(sentences):
+                camera_said = True
+                continue
             label = LABEL.match(sentence)
             if label:  # "Beat one:", "Setup B:", "opening:": the next words are a shot of their own
                 sentence, labelled = sentence[label.end():], True
@@ -1085,6 +1130,10 @@ def marked_steps(request: str) -> list[Piece]:
     for piece in pieces:
         marker = marker or piece.opens_moment
         parts = re.split(pattern, piece.text, flags=re.I)
+        for i in range(len(parts) - 1):  # "and it finally stops": the pronoun goes with its verb
+            left = re.search(r"\b(?:it|they|he|she)\s*$", parts[i], re.I)
+            if left and parts[i + 1].strip():
+                parts[i], parts[i + 1] = parts[i][:left.start()], left.group(0) + parts[i + 1]
         for i, part in enumerate(parts):
             marker = marker or i > 0
             part = part.strip(" ,-")
@@ -1106,6 +1155,17 @@ def _sequence_pattern() -> str:
     """Words that open a new moment ("then", "after that", "to end")."""
     return (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
             + r")\b(?!(?<=next) to\b)")
+
+
+def _arrows(line: re.Match) -> str:
+    """Arrows between actions are "then" ("still -> grows -> shrinks"); after a subject they say what it does
+    ("red ball → moves left")."""
+    parts = re.split(r"\s*(?:->|→|=>|>>|⟶)\s*", line.group(0))
+    out = parts[0]
+    for before, part in zip(parts, parts[1:]):
+        tail = re.split(r"[.!?;:,]", before)[-1]
+        out += (" then " if read_step(tail).motion or not tail.strip() else " ") + part
+    return out
 
 
 STRUCTURE_WORDS = {"then", "first", "next", "after", "finally", "later", "and", "while", "when", "meanwhile",
@@ -1218,6 +1278,9 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     e = e or re.search(r"\b(?:all|the) (?:shots|clips|parts)[^,.]{0,20}?\b" + SECONDS + r" ?(?:seconds?|secs?|s)\b",
                        joined)
     e = e or re.search(r"\b(?:both|all|each)(?: of them| shots| clips)? (?:are |last |run |at |for )?" + SECONDS
+                       + r" ?(?:seconds?|secs?|s)\b", joined)
+    # "each of those should last about four seconds", "give each of those four seconds"
+    e = e or re.search(r"\beach (?:of (?:those|these|them)|one)\b[^,.]{0,30}?\b" + SECONDS
                        + r" ?(?:seconds?|secs?|s)\b", joined)
     if e:
         each = _number(e.group(1))
@@ -1344,8 +1407,8 @@ CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scr
 
 
 SAME_ACTION = re.compile(r"\b(?:do|does|did|doing|done|repeats?|repeating|copies|copy|copying)(?: exactly| just)? "
-                         r"(?:the same(?: thing| move| motion)?|likewise|that too|it too|the move)\b|\bfollows? suit\b",
-                         re.I)
+                         r"(?:the same(?: thing| move| motion)?|likewise|that too|it too|the move)\b|\bfollows? suit\b|"
+                         r"\bthe same (?:shot|clip|thing) (?:again|but|with|only)\b", re.I)
 
 
 def _beats(steps: list[StepReading]) -> list[StepReading]:

@@ -229,6 +229,32 @@ def test_lengths_and_places_said_loosely(planner):
         -1] == "moves left"
 
 
+def test_what_the_writer_does_and_likens_is_not_filmed(planner):
+    assert shots(planner, "I coach the girls' team on weekends. Could we get a black ball hopping in a park?") == [
+        ("black", "ball", "meadow", "bounces", "static")]
+    assert shots(planner, "a yellow ring lying on the sand like a lost coin, then it floats up") == [
+        ("yellow", "ring", "desert", "still", "static"), ("yellow", "ring", "desert", "rises", "static")]
+    assert [s.shape for s in planner.plan("the hero is a blue cube so show it sliding right").shots] == ["cube"]
+    assert len(planner.plan("a ring rolls left. Ask Tom to follow up on the music.").shots) == 1
+
+
+def test_arrows_after_a_subject_and_single_letter_ways(planner):
+    assert [s.motion for s in planner.plan("green cube → rises. white ball → falls.").shots] == ["rises", "falls"]
+    assert shots(planner, "Subject: red ring. Moving L. Cam: pan L.") == [
+        ("red", "ring", "meadow", "moves left", "pan left")]
+    assert [s.camera for s in planner.plan("a cube rising, then the same shot again but with a slow zoom in").shots] \
+        == ["static", "zoom in"]
+    assert [s.motion for s in planner.plan("a cube rising, then the same shot again but with a slow zoom in").shots] \
+        == ["rises", "rises"]
+
+
+def test_slips_next_to_things_and_places(planner):
+    assert shots(planner, "a white ring rsing over the see") == [("white", "ring", "beach", "rises", "static")]
+    assert planner.plan("blue cube on the ice, it dosn't move").shots[0].motion == "still"
+    assert [s.duration for s in planner.plan("a ball falls, then it bounces. Each of those should be three "
+                                             "seconds.").shots] == [3.0, 3.0]
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
