@@ -221,7 +221,9 @@ def slip_cost(typed: str, word: str) -> int | None:
             return 1
         if len(diff) != 1:
             return None
-        return 2 if typed[diff[0]] in NEIGHBOURS.get(word[diff[0]], ()) else 4
+        if typed[diff[0]] in NEIGHBOURS.get(word[diff[0]], ()):
+            return 2
+        return None if diff[0] == 0 else 4  # a first letter is seldom mistyped but for a neighbouring key
     short, long_ = (typed, word) if len(typed) < len(word) else (word, typed)
     i = 0
     while i < len(short) and short[i] == long_[i]:
@@ -287,7 +289,8 @@ def _likeliest_english(word: str) -> tuple[int, str] | None:
     near = {a + b[1:] for a, b in cut if b} | {a + b[1] + b[0] + b[2:] for a, b in cut if len(b) > 1} \
         | {a + c + b[1:] for a, b in cut if b for c in letters} | {a + c + b for a, b in cut for c in letters}
     rank = _common_english()
-    found = [(slip_cost(word, w), rank[w], w) for w in near & rank.keys() if w != word and rank[w] < COMMON_RANK]
+    found = [(cost, rank[w], w) for w in near & rank.keys()
+             if w != word and rank[w] < COMMON_RANK and (cost := slip_cost(word, w)) is not None]
     return min(found)[::2] if found else None  # the likeliest slip, then the commoner word
 
 
@@ -647,6 +650,8 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                 camera, used, held = "static", used | {k, k + 1}, True
             elif nxt.word.kind in ("travel", "direction"):
                 after = spans[k + 2] if k + 2 < len(spans) and spans[k + 2].start - nxt.end <= 2 else None
+                if after is not None and after.word.kind == "direction" and _idiom(words, after.start):
+                    after = None  # "push right into it": right as in straight
                 direction = nxt.word.value if nxt.word.kind == "direction" else None
                 if direction is None and after is not None and after.word.kind == "direction":
                     direction, used = after.word.value, used | {k + 2}
@@ -803,6 +808,8 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
     if s.word.outside and s.text != s.word.outside and (s.start == 0 or _phrases().get((words[s.start - 1],)) is None
                                                         and words[s.start - 1] not in DETERMINERS):
         return False  # "Kids are learning colours": people in general, not someone on screen
+    if s.text.endswith("s") and s.start > 0 and words[s.start - 1] in _speaker_forms():
+        return False  # "she loves balls": things in general, not one on screen
     if subject_spans and subject_spans[-1].end == s.start:
         return False  # "my robot character": one subject, named by its first noun
     if s.word.outside and " ".join(words[s.end:s.end + 2]) in ("is a", "is an", "was a", "was an", "will be"):
@@ -870,9 +877,11 @@ def _length_and_transition(step: StepReading, joined: str) -> None:
                         r"|whole |more )?(?:seconds?|secs?|s)\b", joined)
     if seconds:
         step.duration = _number(seconds.group(1))
-    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way| around| over)(?! (?:the|of the|this|that) (?!shots\b|"
-                             r"clips\b|scenes\b|time\b|while\b))|both|everything|every shot|each shot|all shots|"
-                             r"whole film|every one of them|throughout)\b", joined) is not None
+    # "all in the snow", "both", "each one": said of every shot; not "all the snow", "all day", "all alone"
+    step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way| around| over| day| night long| alone| by itself| of a "
+                             r"sudden)(?! (?:the|of the|this|that) (?!shots\b|clips\b|scenes\b|time\b|while\b))|"
+                             r"both|everything|every shot|each shot|all shots|whole film|every one of them|each one|"
+                             r"each of them|throughout)\b", joined) is not None
     if re.search(r"\b(cross ?fade|crossfades?|dissolves?|dissolving)\b", joined):
         step.transition = "crossfade"
     elif re.search(r"\bfades?\b|\bfading\b", joined):
@@ -972,17 +981,20 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
             value = "moves right" if s.word.kind == "follow" else s.word.value
             if kind == "travel":
                 heading = None
-                for m in range(k + 1, min(len(live), k + 4)):
+                for m in range(k + 1, min(len(live), k + 5)):
                     t = live[m]
-                    if t.start - s.end > 4 or t.word.kind in ("motion", "travel"):
+                    if t.word.kind == "travel" and t.text.endswith("ing") and t.start > 0 and words[t.start - 1] == ",":
+                        continue  # "floats past, heading left": the heading is the float's way
+                    if t.start - s.end > 5 or t.word.kind in ("motion", "travel"):
                         break
                     if t.word.kind == "direction":
                         heading = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
                             _heading(words, t)]
                         used.add(m)
                         break
-                if heading is None and s.text in GO_FORMS and (s.end == len(words) or words[s.end] in (",", "and")
-                                                               or words[s.end:s.end + 2] == ["back", "to"]):
+                if heading is None and s.text in GO_FORMS and (s.end == len(words) or words[s.end] in (",", "and", "so")
+                                                               or words[s.end:s.end + 2] == ["back", "to"]
+                                                               or words[s.start - 1:s.start] == ["let"]):
                     continue  # "watch it go, ...", "we go back to the cube": going, with no way said, is no motion
                 value = heading or value
             elif value in ("rises", "falls") and k + 1 < len(live) and live[k + 1].word.kind == "direction":
@@ -1044,7 +1056,7 @@ LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(
 FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|cam|colou?r|time|setting|"
                          r"place|"
                          r"motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
-                         r"direction|speed|lighting|look|background)\s*:\s*", re.I)
+                         r"direction|speed|lighting|look|background|element|site|behaviou?r)\s*:\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
                    r"frame|card|page)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
@@ -1205,8 +1217,9 @@ def action_steps(step_text: str) -> list[str]:
         if before[0] == after[0]:
             continue
         between = words[before[3]:after[2]]
-        if any(w in SIMULTANEOUS for w in between) or (after[2] > 0 and words[after[2] - 1] in SIMULTANEOUS):
-            continue
+        if any(w in SIMULTANEOUS for w in between) or (after[2] > 0 and words[after[2] - 1] in SIMULTANEOUS) or \
+                re.search(r"\b(?:at the same time|simultaneously|all the while)\b", " ".join(between)):
+            continue  # "growing, and the camera pulling back at the same time, so it stays ...": one moment
         opening = words[:before[2]]
         opening = opening[len(opening) - opening[::-1].index(",") if "," in opening else 0:]
         closing = between[len(between) - between[::-1].index(","):] if "," in between else between
@@ -1259,7 +1272,7 @@ SECONDS = r"(\d+(?:\.\d+)?|half a|one|two|three|four|five|six|seven|eight|nine|t
 def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     """(total, each) seconds said for the film as a whole."""
     total = each = None
-    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:long )?(?:film|video|movie|reel|story|sequence|animation|"
+    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:long )?(?:film|video|movie|reel|story|sequence|animation|clip|"
                   r"short|montage|cartoon|piece)\b", joined)
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
                        + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)
@@ -1362,6 +1375,9 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                     step = guess(step)
                 step.opens_moment = marker and p == 0 and i == 0 and not (bulleted and not _says_who(step))
                 step.introduces = introduces
+                if introduces and step.subjects and all(x.outside for x in step.subjects) and step.motion in (
+                        None, "still"):  # "Things to film (day 12 of bed rest):": a heading, not a shot
+                    step.subjects, step.motion = [], None
                 step.begins = begins and p == 0 and i == 0
                 step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True)
                 if step.bare_direction and not step.opens_moment:
@@ -1373,8 +1389,8 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
 def _says_who(step: StepReading) -> bool:
     """Does a step name who acts ("a white cube", "it gets bigger")? A bullet that does not ("- on a beach",
     "- moving to the left", "- camera panning with it") is a part of the shot before, not a new moment."""
-    return any(x.shape for x in step.subjects) or re.match(r"\s*(?:it|they|he|she|the same)\b", step.text,
-                                                           re.I) is not None
+    return any(x.shape for x in step.subjects) or (step.duration is not None and step.camera is not None) or re.match(
+        r"\s*(?:it|they|he|she|the same)\b", step.text, re.I) is not None  # "- zoom in on it, 2 sec": a shot
 
 
 def _shots(beats: list[StepReading]) -> int:

@@ -91,6 +91,8 @@ def ncr_settings() -> dict[str, CacheSettings]:
         "step: noise-aware, log-SNR 1.5": NCRConfig(reuse_snr=1.5),
         "step: noise-aware, log-SNR 1.75": NCRConfig(reuse_snr=1.75),
         "step: noise-aware, log-SNR 2": NCRConfig(reuse_snr=2.0),
+        "step: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85),
+        "step: noise-aware, log-SNR 2.5 under 0.85": NCRConfig(reuse_snr=2.5, reuse_below=0.85),
         "step: reuse, every 3rd runs": NCRConfig(reuse_every=3),
         "step: reuse, every 4th runs": NCRConfig(reuse_every=4),
         "step: reuse, every 5th runs": NCRConfig(reuse_every=5),

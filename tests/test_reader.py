@@ -255,6 +255,34 @@ def test_slips_next_to_things_and_places(planner):
                                              "seconds.").shots] == [3.0, 3.0]
 
 
+def test_things_in_general_and_headings_are_not_on_screen(planner):
+    assert shots(planner, "my dad adores rings, so: a gold ring rolling left across the snow") == [
+        ("yellow", "ring", "snowfield", "moves left", "static")]
+    assert [s.shape for s in planner.plan("Ideas (from my sofa):\n- a red cube rising\n- a red ball falling").shots] \
+        == ["cube", "ball"]
+    assert [s.camera for s in planner.plan("I worked all day on this. A ring hops while we pan left. Then it "
+                                           "falls.").shots] == ["pan left", "static"]
+
+
+def test_one_moment_said_with_two_verbs(planner):
+    assert shots(planner, "a blue ball drifts by, going right, under the stars") == [
+        ("blue", "ball", "night", "moves right", "static")]
+    assert shots(planner, "a cube shrinking and the camera pushing in at the same time so it looks the same") == [
+        ("red", "cube", "meadow", "shrinks", "zoom in")]
+    assert [s.motion for s in planner.plan("it is lifted up, then let go so it drops").shots] == ["rises", "falls"]
+    assert planner.plan("the camera should push right into the white ball").shots[0].camera == "zoom in"
+
+
+def test_bullets_with_their_own_length(planner):
+    board = planner.plan("- black ring, beach, rising, 3 sec\n- push in on it, 1 sec")
+    assert [(s.motion, s.camera, s.duration) for s in board.shots] == [("rises", "static", 3.0),
+                                                                      ("still", "zoom in", 1.0)]
+    assert [s.duration for s in planner.plan("wish list:\n* white ball\n* hopping\n* 5 seconds long").shots] == [
+        5.0]
+    assert [s.duration for s in planner.plan("a 6-second clip, two shots: a ball rises, then it sinks").shots] == [
+        3.0, 3.0]
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
