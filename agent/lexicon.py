@@ -113,7 +113,8 @@ FILLERS = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "st
 DISCOURSE = ["here goes", "here we go", "let's go", "lets go", "go ahead", "that's it", "thats it", "that is it",
              "that's all", "thats all", "got it", "you got it", "here it is", "let's see", "lets see",
              "nothing else going on", "going on", "goes on", "go on", "let it breathe", "let it play", "keeps going",
-             "keep going", "kept going", "and so on", "carries on", "carry on"]
+             "keep going", "kept going", "and so on", "carries on", "carry on", "thanks heaps", "thanks loads",
+             "cheers mate"]
 # Words of manner, known so that a slip ("slowy") is read as them and not as a place ("snowy").
 MANNER = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "steadily", "smoothly", "happily", "lazily",
           "carefully", "calmly", "rapidly", "fast", "slow", "quick", "really", "very", "just", "again", "away",
@@ -202,7 +203,8 @@ CAMERAS = {
                 "steps closer",
                 "stepping closer", "walk closer", "walks closer"],
     "zoom out": ["zoom out", "zooms out", "zooming out", "zoomed out", "pull back", "pulls back", "pulling back",
-                 "pulled back", "pull out", "pulls out", "pulling out", "pulled out", "wide shot", "dolly out",
+                 "pulled back", "pull out", "pulls out", "pulling out", "pulled out", "wide shot", "wide reveal",
+                 "dolly out",
                  "dollies out", "dollying out", "dolly back", "camera backs off", "camera backs away",
                  "camera moves back", "camera moving back", "camera moves away", "widen out", "widens out",
                  "widening out", "pull away", "pulls away", "pulling away",
@@ -259,7 +261,7 @@ NEAREST_MOTION = {"spins": "still", "rotates": "still", "turns": "still", "runs"
 # hoop-like); animals and people are drawn as a ball.
 NEAREST_SUBJECT = {
     **dict.fromkeys(["apple", "balloon", "sun", "moon", "planet", "melon", "watermelon", "egg",
-                     "pearl", "coin", "snowball", "globe", "head", "bead", "bubble", "cherry", "grape", "tomato",
+                     "pearl", "coin", "snowball", "globe", "bead", "bubble", "cherry", "grape", "tomato",
                      "pumpkin", "football", "basketball", "soccer ball", "tennis ball", "beach ball", "bowling ball",
                      "baseball", "snowman", "blob", "droplet", "raindrop", "asteroid", "meteor", "comet",
                      "berry", "potato", "onion", "eyeball", "wrecking ball", "bomb"], "ball"),

@@ -659,8 +659,10 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                     direction = next((w for i, w in enumerate(words[nxt.end:nxt.end + 2], nxt.end)
                                       if w in lexicon.CAMERA_DIRECTIONS and w not in ("left", "right")
                                       and not (w == "back" and i + 1 < len(words) and words[i + 1] == "to")), None)
-                    if direction in ("in", "out") and nxt.end + 1 < len(words) and words[nxt.end + 1] in DETERMINERS:
-                        direction = None  # "moves in the snow"
+                    following = _phrases().get((words[nxt.end + 1],)) if nxt.end + 1 < len(words) else None
+                    if direction in ("in", "out") and nxt.end + 1 < len(words) and (
+                            words[nxt.end + 1] in DETERMINERS or (following is not None and following.kind == "scene")):
+                        direction = None  # "moves in the snow", "you're floating in space"
                 move = {"left": "pan left", "right": "pan right"}.get(direction) or lexicon.CAMERA_DIRECTIONS.get(
                     direction or "")
                 if move:
@@ -873,14 +875,16 @@ def _what_happens(step: StepReading, words: list[str], live: list[Span], still_a
 
 
 def _length_and_transition(step: StepReading, joined: str) -> None:
-    seconds = re.search(r"(\d+(?:\.\d+)?|half a|a half|one|two|three|four|five|six|seven|eight) ?(?:long |full "
-                        r"|whole |more )?(?:seconds?|secs?|s)\b", joined)
-    if seconds:
-        step.duration = _number(seconds.group(1))
+    seconds = re.search(r"(\d+(?:\.\d+)?) ?(?:long |full |whole |more )?(?:seconds?|secs?|s)\b|\b(half a|a half|one|"
+                        r"two|three|four|five|six|seven|eight) (?:long |full |whole |more )?(?:seconds?|secs?)\b",
+                        joined)
+    if seconds:  # "3s", "four seconds"; not "little ones"
+        step.duration = _number(seconds.group(1) or seconds.group(2))
     # "all in the snow", "both", "each one": said of every shot; not "all the snow", "all day", "all alone"
     step.for_all = re.search(r"(?<!\bat )\b(?:all(?! the way| around| over| day| night long| alone| by itself| of a "
                              r"sudden)(?! (?:the|of the|this|that) (?!shots\b|clips\b|scenes\b|time\b|while\b))|"
-                             r"both|everything|every shot|each shot|all shots|whole film|every one of them|each one|"
+                             r"both|everything(?! else)(?<!reveal everything)|every shot|each shot|all shots|"
+                             r"whole film|every one of them|each one|"
                              r"each of them|throughout)\b", joined) is not None
     if re.search(r"\b(cross ?fade|crossfades?|dissolves?|dissolving)\b", joined):
         step.transition = "crossfade"
@@ -1099,6 +1103,9 @@ def marked_steps(request: str) -> list[Piece]:
     # "let it sink in": an idiom, not a fall
     text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
+    # "a yellow triangle (it's meant to be a shooting star)": what it stands for, not a second thing
+    text = re.sub(r"\s*\((?:it'?s |it is |this is )?(?:meant to be|supposed to be|standing in for|stands for|"
+                  r"represents|aka|i\.e\.?|as in)\b[^()\n]{0,60}\)", " ", text, flags=re.I)
     text = re.sub(r"(?<=[^\s(])[ \t]*\(([^()\n]{1,60})\)", r", \1,", text)  # "a red cube (the robot) stands": an aside
     text = re.sub(r"\b(\d+):(\d\d)\s*[-–—]+\s*(\d+):(\d\d)\b",  # "0:03–0:06 it bounces": a length
                   lambda m: f"for {int(m[3]) * 60 + int(m[4]) - int(m[1]) * 60 - int(m[2])} seconds, ", text)
@@ -1272,7 +1279,8 @@ SECONDS = r"(\d+(?:\.\d+)?|half a|one|two|three|four|five|six|seven|eight|nine|t
 def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     """(total, each) seconds said for the film as a whole."""
     total = each = None
-    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:long )?(?:film|video|movie|reel|story|sequence|animation|clip|"
+    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s)(?: , \w+ shot)? (?:long )?(?:film|video|movie|reel|story|sequence|"
+                  r"animation|clip|"
                   r"short|montage|cartoon|piece)\b", joined)
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
                        + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)

@@ -283,6 +283,22 @@ def test_bullets_with_their_own_length(planner):
         3.0, 3.0]
 
 
+def test_what_a_thing_stands_for_and_lengths_said_in_passing(planner):
+    assert shots(planner, "a white ring (it's meant to be a wedding band) rolls right on the sand") == [
+        ("white", "ring", "desert", "moves right", "static")]
+    assert [s.duration for s in planner.plan("for my little ones: a green ball hopping, maybe three seconds "
+                                             "long").shots] == [3.0]
+    assert [s.duration for s in planner.plan("a 4-second, two-shot clip: a cube rises, then it falls").shots] == [
+        2.0, 2.0]
+
+
+def test_turning_heading_and_floating_viewers(planner):
+    assert [s.motion for s in planner.plan("a cube goes right, then it turns around and heads left").shots] == [
+        "moves right", "moves left"]
+    assert planner.plan("you're floating in space and a red ring drifts by to the left").shots[0].camera == "static"
+    assert planner.plan("a blue cube sits in the snow, then a wide reveal of it").shots[-1].camera == "zoom out"
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
