@@ -52,6 +52,7 @@ class OfflinePlanner:
     def load(self) -> None:
         """Load the sentence encoder and its prototypes, and build the reader's tables, now (else on the first
         request and the first unknown verb)."""
+        reader.warm()
         read_step("a red ball bounces")
         if self.use_encoder:
             self._embed(["load"])

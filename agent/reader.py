@@ -294,6 +294,13 @@ def _likeliest_english(word: str) -> tuple[int, str] | None:
     return min(found)[::2] if found else None  # the likeliest slip, then the commoner word
 
 
+def warm() -> None:
+    """Build every table the reader builds on first use (the phrase table, the slips' word lists), so that
+    no request pays for it."""
+    _phrases(), _prefixes(), _known_words(), _slip_targets(), _common_english(), _verb_forms_known(), _place_words()
+    corrected("zzyzx")
+
+
 def _tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"(?<=[a-z])s'(?![a-z])", "s's", text)  # "the kids' workshops": whose, not who

@@ -78,6 +78,7 @@ def main() -> None:
              "| set | part | items | right |", "| --- | --- | --- | --- |"]
     misses: list[str] = []
     seconds: list[float] = []
+    slowest = (0.0, "")
     sets = sorted({later_set(c) for c in requests} - {None})
     parts = (("tuned", lambda c: not held_out(c)), ("held-out third", lambda c: held_out(c) and not later_set(c)),
              *((f"set {x}", lambda c, x=x: later_set(c) == x) for x in sets))
@@ -88,6 +89,7 @@ def main() -> None:
             ok, got, took = score_request(planner, case)
             right += ok
             seconds.append(took)
+            slowest = max(slowest, (took, case["id"]))
             if not ok and part != "tuned":
                 misses.append(f"- request {case['id']} {case['request']!r}: expected {case.get('shots') or 'refusal'}"
                               f"{' ' + str(case['durations']) + ' s' if case.get('durations') else ''}, got {got}")
@@ -110,7 +112,7 @@ def main() -> None:
                      f"({whole / len(cases):.1%}) |")
     seconds.sort()
     lines += ["", f"Planning time per request, sentence encoder loaded: median {seconds[len(seconds) // 2] * 1000:.1f} "
-                  f"ms, 99th percentile {seconds[int(len(seconds) * 0.99)] * 1000:.1f} ms, slowest "
+                  f"ms, 99th percentile {seconds[int(len(seconds) * 0.99)] * 1000:.1f} ms, slowest ({slowest[1]}) "
                   f"{seconds[-1] * 1000:.1f} ms."]
     if misses:
         lines += ["", "Held-out misses:", *misses]
