@@ -130,6 +130,9 @@ def _wan_frames(model: nn.Module, args: tuple, kwargs: dict) -> torch.Tensor:
 
 def _ltx_frames(model: nn.Module, args: tuple, kwargs: dict) -> torch.Tensor:
     tokens = _argument(args, kwargs, "hidden_states", 0)  # (B, N, C), already packed
+    coords = kwargs.get("video_coords")
+    if coords is not None:  # the condition pipeline: (B, 3, N) each token's (frame, y, x); frames may be shared
+        return torch.unique(coords[0, 0], return_inverse=True)[1]
     frames = int(_argument(args, kwargs, "num_frames", 4))
     return torch.arange(frames, device=tokens.device).repeat_interleave(tokens.shape[1] // frames)
 
