@@ -474,6 +474,7 @@ class StepReading:
     bare_direction: bool = False  # its motion is only a "left" or "right" ("Then right."), a shot only after "then"
     place_only: bool = False  # "Night falls.": sets the place for the steps after it; no shot
     posture: bool = False  # its stillness is only how the subject is there ("standing in the snow")
+    follows: bool = False  # a camera that follows, said with no action of its own: it pans the way of the one joined
     opens_moment: bool = False  # began with "then", "CUT TO:", a list mark: not merged with the step before
     for_all: bool = False  # "all in the snow", "both", "the whole time": said of every shot
     said_of_all: bool = False  # a detail said of every shot, not a shot itself
@@ -497,7 +498,7 @@ class StepReading:
 
     @property
     def recognised(self) -> bool:
-        return bool(self.found) or bool(self.negated) or self.duration is not None
+        return bool(self.found) or bool(self.negated) or self.duration is not None or self.follows
 
     def merged(self, other: StepReading) -> StepReading:
         """This step with ``other`` said about the same moment: what either says, ``other`` first."""
@@ -515,6 +516,9 @@ class StepReading:
                                                                                  other.subjects[0].colour)
         for name in ("scene", "scene_outside", "motion", "motion_outside", "camera", "duration", "transition"):
             setattr(out, name, getattr(other, name) if getattr(other, name) is not None else getattr(self, name))
+        if (self.follows or other.follows) and out.camera is None:
+            out.camera = _following(out.motion)
+        out.follows = out.camera is None and (self.follows or other.follows)
         out.opposite = other.opposite or (self.opposite and other.motion is None)
         out.negated = {a: self.negated.get(a, set()) | other.negated.get(a, set())
                        for a in {*self.negated, *other.negated}}
@@ -531,6 +535,8 @@ class StepReading:
         for name in ("scene", "scene_outside", "camera", "duration", "transition"):
             if getattr(out, name) is None:
                 setattr(out, name, getattr(detail, name))
+        if detail.follows and out.camera is None:
+            out.camera = _following(out.motion)
         colour = next((x.colour for x in detail.subjects if x.colour), None)
         if not out.subjects and any(x.shape for x in detail.subjects):
             out.subjects = list(detail.subjects)
@@ -542,6 +548,11 @@ class StepReading:
             out.negated[axis] = out.negated.get(axis, set()) | values
         out.notes += [n for n in detail.notes if n not in out.notes]
         return out
+
+
+def _following(motion: str | None) -> str | None:
+    """The pan of a camera that follows a subject moving this way (none for one that goes up, down or nowhere)."""
+    return {"moves left": "pan left", "moves right": "pan right"}.get(motion or "")
 
 
 def _recoloured(subjects: list[SubjectWords], colour: str | None) -> list[SubjectWords]:
@@ -859,7 +870,8 @@ def _what_happens(step: StepReading, words: list[str], live: list[Span], still_a
     motion, step.motion_outside = _motion(words, live, step)
     step.motion = motion or step.motion
     if step.camera == "follow":
-        step.camera = {"moves left": "pan left", "moves right": "pan right"}.get(step.motion or "")
+        step.follows = step.motion is None  # "Camera: pan with it": the way of the action it joins
+        step.camera = _following(step.motion)
     camera_at = next((i for i, w in enumerate(words) if w in lexicon.CAMERA_WORDS), None)
     still_at = still_at + [s.start for s in live if s.word.kind == "motion" and s.word.value == "still"]
     if step.camera in (None, "static") and step.motion == "still" and not step.subjects and camera_at is not None \

@@ -299,6 +299,13 @@ def test_turning_heading_and_floating_viewers(planner):
     assert planner.plan("a blue cube sits in the snow, then a wide reveal of it").shots[-1].camera == "zoom out"
 
 
+def test_a_following_camera_said_on_its_own(planner):
+    assert shots(planner, "A black ring rolls to the right. The camera tracks with it.") == [
+        ("black", "ring", "meadow", "moves right", "pan right")]
+    assert [s.camera for s in planner.plan("a cube rises -> glides left. Cam: pan with it").shots] == [
+        "static", "pan left"]
+
+
 def test_header_fields_and_bullets_of_one_shot(planner):
     board = planner.plan("Title: Sunrise\nRuntime: 6 seconds, 3 shots\n1. a yellow ball rises\n2. it hangs there"
                          "\n3. it sinks")
