@@ -10,13 +10,17 @@ import re
 from dataclasses import dataclass, field
 
 from agent.offline_planner import OfflinePlanner
-from agent.reader import tokens_of
+from agent.reader import command_words, tokens_of
 from agent.storyboard import Shot, Storyboard, chain_mode, continues
 from engine.backends.base import Capabilities
 from engine.world.captions import canonical_caption
 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# The words an edit is told by; a slip of one ("secnd", "swpa") is read as it ("make the secnd shot green").
+COMMANDS = frozenset({*ORDINALS, "shot", "shots", "last", "clip", "remove", "delete", "drop", "swap", "switch",
+                      "exchange", "retake", "redo", "reshoot", "crossfade", "dissolve", "fade", "add", "append",
+                      "insert", "another", "seconds", "second"})
 
 
 class EditError(ValueError):
@@ -111,7 +115,7 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
     """Apply one conversational edit. Raises EditError when the request is not an edit it understands.
     ``caps``: the engine the storyboard is for (None: the built-in model)."""
     board = board.model_copy(deep=True)
-    norm = " " + " ".join(tokens_of(request)) + " "
+    norm = " " + " ".join(command_words(tokens_of(request), COMMANDS)) + " "
     count = len(board.shots)
     numbers = _shot_numbers(norm, count) if count else []
     planner = planner or OfflinePlanner()

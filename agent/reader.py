@@ -314,6 +314,18 @@ def tokens_of(text: str) -> list[str]:
     return _tokens(text)
 
 
+def command_words(tokens: list[str], commands: frozenset[str]) -> list[str]:
+    """Tokens with a slip of one of ``commands`` put right, when it is the likeliest reading and the token is
+    no English word of its own ("secnd" is second, "swpa" swap; "drip" stays)."""
+    out = []
+    for token in tokens:
+        if token in commands or not token.isalpha() or len(token) < 4 or token in _common_english():
+            out.append(token)
+            continue
+        out.append(_nearest_of(token, tuple(commands), token))
+    return out
+
+
 def words_of(text: str) -> list[str]:
     """The words the reader reads: tokens, each corrected if it is a one-letter slip, and a camera moved by
     hand said the usual way round ("pull the camera back" is read "the camera pull back")."""

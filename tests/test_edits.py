@@ -22,6 +22,12 @@ def test_make_the_second_shot_blue_changes_it_and_its_chain(board, planner):
     assert board.shots[1].colour == "red", "the original storyboard is untouched"
 
 
+def test_a_slip_in_an_edit_s_command_words_is_read_as_them(board, planner):
+    out = apply_edit(board, "make the thrid shot gren", planner)
+    assert [s.colour for s in out.board.shots] == ["red", "red", "green"], "not every shot"
+    assert len(apply_edit(board, "remvoe the lsat shot", planner).board.shots) == 2
+
+
 def test_make_it_a_cube_changes_every_shot(board, planner):
     out = apply_edit(board, "make it a cube", planner)
     assert {s.shape for s in out.board.shots} == {"cube"} and len(out.changed) == 3
