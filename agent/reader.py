@@ -392,7 +392,7 @@ def _place_words() -> tuple[str, ...]:
 
 def _nearest_of(word: str, choices: tuple[str, ...], otherwise: str) -> str:
     """The one of ``choices`` that ``word`` is likeliest a slip of, if one is likelier than the rest."""
-    near = sorted((slip_cost(word, w), w) for w in choices if slip_cost(word, w) is not None)
+    near = sorted((cost, w) for w in choices if (cost := slip_cost(word, w)) is not None)
     return near[0][1] if near and (len(near) == 1 or near[0][0] < near[1][0]) else otherwise
 
 
@@ -807,18 +807,18 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]],
     if re.search(r"\bsame\b(?! thing| way| move| motion)", joined) and not SAME_ACTION.search(joined) or re.search(
             rf"\b(?:the|that|this|our) (?:{shapes})\b", joined):
         refers_back = True  # "the same cube", "the ball"
-    pair = re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", joined)
-    each = re.search(r"\b(?:two|2|a pair of|both) (\w+) , one (\w+) (?:and|,) (?:one|the other) (\w+)\b", joined)
-    if pair and len(subjects) == 1:
-        first, second, noun = (_phrases().get((w,)) for w in pair.groups())
-        if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
-            subjects = [SubjectWords(noun.value, first.value, noun.outside),
-                        SubjectWords(noun.value, second.value, noun.outside)]  # "a red and a blue triangle"
-    elif each and len(subjects) == 1:
-        noun, first, second = (_phrases().get((w,)) for w in each.groups())
-        if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
-            subjects = [SubjectWords(noun.value, first.value, noun.outside),
-                        SubjectWords(noun.value, second.value, noun.outside)]  # "two cubes, one red and one blue"
+    # One noun, two colours: "a red and a blue triangle" (colour, colour, noun), "two cubes, one red and one blue"
+    # (noun, colour, colour); the first pattern that names a shape and two colours gives two subjects.
+    pairs = ((re.search(r"\b(\w+) and (?:a|an|the|one) (\w+) (\w+)\b", joined), (2, 0, 1)),
+             (re.search(r"\b(?:two|2|a pair of|both) (\w+) , one (\w+) (?:and|,) (?:one|the other) (\w+)\b", joined),
+              (0, 1, 2)))
+    for found, order in pairs if len(subjects) == 1 else ():
+        if found:
+            noun, first, second = (_phrases().get((found.group(i + 1),)) for i in order)
+            if first and second and noun and first.kind == second.kind == "colour" and noun.kind == "shape":
+                subjects = [SubjectWords(noun.value, first.value, noun.outside),
+                            SubjectWords(noun.value, second.value, noun.outside)]
+            break
     if len(subjects) > 1:  # "you turn your head ... following a purple ring": yours is not on screen
         subjects = [x for x in subjects if not (x.outside and x.at > 0 and words[x.at - 1] in POSSESSIVE)]
     if any(x.outside is None and x.shape for x in subjects):
@@ -887,13 +887,13 @@ def _what_happens(step: StepReading, words: list[str], live: list[Span], still_a
         step.follows = step.motion is None  # "Camera: pan with it": the way of the action it joins
         step.camera = _following(step.motion)
     camera_at = next((i for i, w in enumerate(words) if w in lexicon.CAMERA_WORDS), None)
-    still_at = still_at + [s.start for s in live if s.word.kind == "motion" and s.word.value == "still"]
+    stills = [s for s in live if s.word.kind == "motion" and s.word.value == "still"]
+    still_at = still_at + [s.start for s in stills]
     if step.camera in (None, "static") and step.motion == "still" and not step.subjects and camera_at is not None \
             and camera_at < min(still_at, default=-1):  # "the camera, keep it still"; not "it sits there as we ..."
         step.camera, step.motion = "static", None
     if step.motion in step.negated.get("motion", set()):
         step.motion = None
-    stills = [s for s in live if s.word.kind == "motion" and s.word.value == "still"]
     subject_end = next((s.end for s in live if s.word.kind == "shape"), None)
     step.posture = step.motion == "still" and bool(stills) and subject_end is not None and all(
         s.text in POSTURE and s.text.endswith("ing") and 0 <= s.start - subject_end <= 1 for s in stills)
