@@ -1091,8 +1091,7 @@ LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(
                        r"(?:\d+|one|two|three|four|five|six)\b\s*[:.)-]?|(?:first|second|third|fourth|fifth|last)"
                        r"(?: shot)?\s*[:-])\s*", re.I)
 FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|cam|colou?r|time|setting|"
-                         r"place|"
-                         r"motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
+                         r"place|motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
                          r"direction|speed|lighting|look|background|element|site|behaviou?r)\s*:\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
                    r"frame|card|page)\s*(?:\d+|one|two|three|"
@@ -1100,8 +1099,15 @@ LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel
                    r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
 # Words a character says in a story ("whispered, 'I want to fly!'"): not what the film shows.
 SPEECH = re.compile(r"\b(?:said|says|whispered|whispers|shouted|shouts|cried|cries|sang|sings|called|yelled|"
-                    r"exclaimed|sighed|giggled|laughed)\b[ ,:]*"
-                    r"['\"“‘][^'\"”’]{0,120}['\"”’]", re.I)
+                    r"exclaimed|sighed|giggled|laughed)\b[ ,:]*['\"“‘][^'\"”’]{0,120}['\"”’]", re.I)
+
+
+# "resting there like a dropped moon": a likeness, not a second thing; not a wish ("I'd like a ball") nor a
+# filler ("so like a purple cube")
+LIKENESS = re.compile("".join(rf"(?<!\b{w} )" for w in (
+    "i", "i'd", "id", "we'd", "you'd", "would", "really", "also", "do", "we", "you", "they", "so", "um", "uh", "okay",
+    "ok", "yeah", "and", "kinda")) + r"\b(?:just )?like an? (?:[a-z]+ ){0,2}?[a-z]+(?=\s*(?:[,.;!?]|and\b|then\b|$))",
+    re.I)
 
 
 class Piece(NamedTuple):
@@ -1126,12 +1132,7 @@ def marked_steps(request: str) -> list[Piece]:
     text = re.sub(r"[^\n]*(?:->|→|=>|>>|⟶)[^\n]*", _arrows, text).replace("@", " at ")
     text = SPEECH.sub(" ", text)
     text = re.sub(r"#\w+", " ", text)  # "#broll": a tag, not a word of the film
-    # "resting there like a dropped moon": a likeness, not a second thing ("I'd like a ball" is a wish)
-    # (not a wish, "I'd like a ball", nor a filler, "so like a purple cube")
-    wish = "".join(rf"(?<!\b{w} )" for w in ("i", "i'd", "id", "we'd", "you'd", "would", "really", "also", "do", "we",
-                                              "you", "they", "so", "um", "uh", "okay", "ok", "yeah", "and", "kinda"))
-    text = re.sub(wish + r"\b(?:just )?like an? (?:[a-z]+ ){0,2}?[a-z]+(?=\s*(?:[,.;!?]|and\b|then\b|$))", ",", text,
-                  flags=re.I)
+    text = LIKENESS.sub(",", text)
     text = re.sub(r"\b(?:follows?|following|followed) up\b", ",", text, flags=re.I)  # "Priya to follow up"
     # "let it sink in": an idiom, not a fall
     text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
