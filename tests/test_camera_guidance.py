@@ -85,6 +85,6 @@ def test_a_reused_velocity_builds_no_canvas():
     guide.velocity(torch.randn_like(latents), velocity, 0.6, steps_left=6, fresh=False)
     assert guide._target is built, "a reused velocity's step keeps the canvas"
     guide.velocity(torch.randn_like(latents), torch.randn_like(velocity), 0.5, steps_left=5, fresh=True)
-    assert guide._target is built, "under a cache, builds are every_cached (6) steps apart"
+    assert guide._target is built, "under a cache, builds are at least every_cached (5) steps apart"
     guide.velocity(torch.randn_like(latents), torch.randn_like(velocity), 0.3, steps_left=3, fresh=True)
-    assert guide._target is not built, "the first step the transformer runs 6 steps on builds it"
+    assert guide._target is not built, "the first step the transformer runs 5 or more steps on builds it"
