@@ -46,9 +46,10 @@ def film_folders(storyboards: list[Path], out: Path) -> list[Path]:
 
 
 def make_batch(storyboards: list[Path], out: Path, session: EngineSession, settings: DirectorSettings | None = None,
-               on_event: Callable[[str, str, dict], None] | None = None, force: bool = False,
+               on_event: Callable[[str, str, object], None] | None = None, force: bool = False,
                parallel: int = 1) -> list[BatchFilm]:
-    """Every storyboard to its film folder, ``parallel`` films at a time; ``on_event(folder name, kind, event)``."""
+    """Every storyboard to its film folder, ``parallel`` films at a time. ``on_event(folder name, kind, event)``
+    gets each film's own stream (kind "updates" or "custom", as make_film's) and, kind "film", its BatchFilm."""
     folders = film_folders(storyboards, out)
 
     def make_one(path: Path, folder: Path) -> BatchFilm:
@@ -72,7 +73,7 @@ def make_batch(storyboards: list[Path], out: Path, session: EngineSession, setti
             line.film = str(folder / report["film"])
         line.seconds = time.perf_counter() - started
         if on_event is not None:
-            on_event(folder.name, "film", line.model_dump())
+            on_event(folder.name, "film", line)
         return line
 
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="film") as pool:

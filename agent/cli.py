@@ -385,31 +385,33 @@ def _film_output(args: argparse.Namespace, request: str) -> tuple[Path, bool]:
 
 
 def _film_progress(json_mode: bool, prefix: str = ""):
+    from agent.events import Note, ShotFailed, ShotSounded, StepDrawn, TakeScored
+
     live = sys.stdout.isatty()  # a redrawn bar on a terminal; only finished takes in a log or a pipe
 
-    def show(kind: str, event: dict) -> None:
+    def show(kind: str, event) -> None:
         if json_mode:
             return
         if kind == "updates":
             for message in ((event.get("plan") or {}).get("messages") or []):
                 print(message["content"])  # the storyboard the director is about to render
             return
-        if "step" in event:
+        if isinstance(event, StepDrawn):
             if not live:
                 return
-            bar = "#" * int(20 * event["step"] / event["steps"])
-            print(f"\r  {prefix}{event['shot']} take {event['take']} [{bar:<20}] {event['step']}/{event['steps']} "
-                  f"compute {event['compute']:.0%}", end="", flush=True)
-        elif "passed" in event:
-            verdict = "passed" if event["passed"] else "below the gate"
-            print(f"\r  {prefix}{event['shot']} take {event['take']}: {event['scored_by']} {event['score']:.0%}, "
-                  f"{verdict}{' (cached)' if event['cached'] else ''}" + " " * 20)
-        elif "note" in event:
-            print(f"note: {prefix}{event['note']}", file=sys.stderr)
-        elif "sound" in event:
-            print(f"  {prefix}{event['shot']} sound: {event['sound']} event(s){' (cached)' if event['cached'] else ''}")
-        elif "error" in event:
-            print(f"\n  {prefix}{event['shot']}: {event['error']}")
+            bar = "#" * int(20 * event.step / event.steps)
+            print(f"\r  {prefix}{event.shot} take {event.take} [{bar:<20}] {event.step}/{event.steps} "
+                  f"compute {event.compute:.0%}", end="", flush=True)
+        elif isinstance(event, TakeScored):
+            verdict = "passed" if event.passed else "below the gate"
+            print(f"\r  {prefix}{event.shot} take {event.take}: {event.scored_by} {event.score:.0%}, "
+                  f"{verdict}{' (cached)' if event.cached else ''}" + " " * 20)
+        elif isinstance(event, Note):
+            print(f"note: {prefix}{event.text}", file=sys.stderr)
+        elif isinstance(event, ShotSounded):
+            print(f"  {prefix}{event.shot} sound: {event.onsets} event(s){' (cached)' if event.cached else ''}")
+        elif isinstance(event, ShotFailed):
+            print(f"\n  {prefix}{event.shot}: {event.error}")
 
     return show
 
@@ -516,13 +518,13 @@ def _batch_progress(json_mode: bool, count: int):
     finished = []
     per_film: dict[str, object] = {}
 
-    def show(name: str, kind: str, event: dict) -> None:
+    def show(name: str, kind: str, event) -> None:
         if json_mode:
             return
         with lock:
             if kind == "film":
                 finished.append(name)
-                verdict = f"made in {event['seconds']:.1f} s" if event["error"] is None else event["error"]
+                verdict = f"made in {event.seconds:.1f} s" if event.error is None else event.error
                 print(f"\r[{len(finished)}/{count}] {name}: {verdict}" + " " * 20, flush=True)
                 return
             if name not in per_film:

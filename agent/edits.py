@@ -110,95 +110,126 @@ def _set_attributes(board: Storyboard, indices: list[int], changes: dict[str, st
     return changed
 
 
+@dataclass
+class _Asked:
+    """One edit request, read once: its words (slips of command words put right), the shots it names."""
+
+    text: str  # as said
+    norm: str  # its words, space-padded, for the patterns below
+    numbers: list[int]  # 1-based shot numbers named, in the order said
+    planner: OfflinePlanner
+    caps: Capabilities | None
+
+
+ADDS = r" (add|append|insert|another|one more|new shot) "
+SECONDS = r" (\d+(?:\.\d+)?) (?:seconds?|secs?) "
+
+
 def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None = None,
                caps: Capabilities | None = None) -> EditOutcome:
     """Apply one conversational edit. Raises EditError when the request is not an edit it understands.
     ``caps``: the engine the storyboard is for (None: the built-in model)."""
     board = board.model_copy(deep=True)
     norm = " " + " ".join(command_words(tokens_of(request), COMMANDS)) + " "
-    count = len(board.shots)
-    numbers = _shot_numbers(norm, count) if count else []
-    planner = planner or OfflinePlanner()
-    free_text = caps is not None and caps.free_text
-
-    if re.search(r" (remove|delete|drop|cut|lose) ", norm):
-        if not numbers:
-            raise EditError("which shot should go? say e.g. 'remove shot 2' or 'remove the last shot'")
-        removed = [board.shots[n - 1].id for n in numbers]
-        board.shots = [s for s in board.shots if s.id not in removed]
-        changed = rechain(board, caps)
-        board.ledger.changes.append(f"removed {', '.join(removed)}")
-        gone = f"shot{'s' * (len(numbers) != 1)} {', '.join(str(n) for n in numbers)}"  # numbered as they were
-        return EditOutcome(board, changed, f"Removed {gone}; {len(board.shots)} shots left.")
-
-    if re.search(r" (swap|switch|exchange) ", norm):
-        if len(numbers) != 2:
-            raise EditError("say which two shots to swap, e.g. 'swap shots 1 and 2'")
-        a, b = numbers[0] - 1, numbers[1] - 1
-        board.shots[a], board.shots[b] = board.shots[b], board.shots[a]
-        changed = rechain(board, caps)
-        board.ledger.changes.append(f"swapped shots {a + 1} and {b + 1}")
-        return EditOutcome(board, changed, f"Swapped shots {a + 1} and {b + 1}.")
-
-    if re.search(r" (retake|redo|reshoot|re render|rerender|again) ", norm):
-        targets = numbers or list(range(1, count + 1))
-        changed = []
-        for n in targets:
-            shot = board.shots[n - 1]
-            shot.seed += 1000  # a new seed gives a new take; the old takes stay in the shot's history
-            changed.append(shot.id)
-        return EditOutcome(board, changed, f"Retaking {shot_names(board, changed)} with a new seed.")
-
-    transition = None
-    if re.search(r" (crossfade|cross fade|dissolve) ", norm):
-        transition = "crossfade"
-    elif re.search(r" fade", norm):
-        transition = "fade"
-    elif re.search(r" (hard )?cuts? ", norm) and " use " in norm:
-        transition = "cut"
+    asked = _Asked(request, norm, _shot_numbers(norm, len(board.shots)) if board.shots else [],
+                   planner or OfflinePlanner(), caps)
+    for pattern, edit in ((r" (remove|delete|drop|cut|lose) ", _remove), (r" (swap|switch|exchange) ", _swap),
+                          (r" (retake|redo|reshoot|re render|rerender|again) ", _retake)):
+        if re.search(pattern, norm):
+            return edit(board, asked)
+    transition = _transition_asked(norm)
     if transition:
-        targets = [n for n in numbers if n > 1] or list(range(2, count + 1))
-        for n in targets:
-            board.shots[n - 1].transition = transition
-        return EditOutcome(board, [], f"Using a {transition} into shot{'s' * (len(targets) != 1)} "
-                                      f"{', '.join(str(n) for n in targets)}.")
+        return _set_transition(board, asked, transition)
+    if caps is not None and caps.free_text:
+        return _free_text_edit(board, asked)
+    if re.search(ADDS, norm):
+        return _add_shot(board, asked)
+    return _change_attributes(board, asked)
 
-    if free_text:
-        return _free_text_edit(board, request, norm, numbers, caps)
 
-    if re.search(r" (add|append|insert|another|one more|new shot) ", norm):
-        text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?: (?:where|in which|that|with|showing))?", "", request,
-                      count=1, flags=re.I).strip(" ,.") or request
-        last = board.shots[-1] if board.shots else None
-        clause = planner.read_clause(text)
-        if not clause.recognised:
-            raise EditError("what should the new shot show? e.g. 'add a shot where it falls into the sea'")
-        subject = planner._resolve_subject(board, board.ledger.subjects.get(last.subject) if last else None,
-                                           clause.found, clause.refers_back or "shape" not in clause.found)
-        attrs = {"shape": subject.shape, "colour": subject.colour,
-                 "scene": clause.found.get("scene") or (last.scene if last else "meadow"),
-                 "motion": clause.found.get("motion", "still"), "camera": clause.found.get("camera", "static")}
-        shot = Shot(id=board.next_id(), prompt=canonical_caption(attrs), subject=subject.id, **attrs,
-                    seed=(last.seed + 1) if last else 0, duration=clause.duration or 2.0,
-                    transition=clause.transition or "cut")
-        board.shots.append(shot)
-        rechain(board, caps)
-        board.notes.extend(n for n in clause.notes if n not in board.notes)
-        return EditOutcome(board, [shot.id], f"Added {shot_names(board, [shot.id])}: {shot.prompt}.")
+def _remove(board: Storyboard, asked: _Asked) -> EditOutcome:
+    if not asked.numbers:
+        raise EditError("which shot should go? say e.g. 'remove shot 2' or 'remove the last shot'")
+    removed = [board.shots[n - 1].id for n in asked.numbers]
+    board.shots = [s for s in board.shots if s.id not in removed]
+    changed = rechain(board, asked.caps)
+    board.ledger.changes.append(f"removed {', '.join(removed)}")
+    gone = f"shot{'s' * (len(asked.numbers) != 1)} {', '.join(str(n) for n in asked.numbers)}"  # numbered as were
+    return EditOutcome(board, changed, f"Removed {gone}; {len(board.shots)} shots left.")
 
-    # Attribute changes: "make the second shot blue", "make it a cube", "set it at night", "make shot 2 4 seconds".
-    changes: dict[str, str] = {}
-    clause = planner.read_clause(request)
-    for axis in ("colour", "shape", "scene", "motion", "camera"):
-        if axis in clause.found:
-            changes[axis] = clause.found[axis]
-    seconds = re.search(r" (\d+(?:\.\d+)?) (?:seconds?|secs?) ", norm)
+
+def _swap(board: Storyboard, asked: _Asked) -> EditOutcome:
+    if len(asked.numbers) != 2:
+        raise EditError("say which two shots to swap, e.g. 'swap shots 1 and 2'")
+    a, b = asked.numbers[0] - 1, asked.numbers[1] - 1
+    board.shots[a], board.shots[b] = board.shots[b], board.shots[a]
+    changed = rechain(board, asked.caps)
+    board.ledger.changes.append(f"swapped shots {a + 1} and {b + 1}")
+    return EditOutcome(board, changed, f"Swapped shots {a + 1} and {b + 1}.")
+
+
+def _retake(board: Storyboard, asked: _Asked) -> EditOutcome:
+    changed = []
+    for n in asked.numbers or range(1, len(board.shots) + 1):
+        shot = board.shots[n - 1]
+        shot.seed += 1000  # a new seed gives a new take; the old takes stay in the shot's history
+        changed.append(shot.id)
+    return EditOutcome(board, changed, f"Retaking {shot_names(board, changed)} with a new seed.")
+
+
+def _transition_asked(norm: str) -> str | None:
+    if re.search(r" (crossfade|cross fade|dissolve) ", norm):
+        return "crossfade"
+    if re.search(r" fade", norm):
+        return "fade"
+    if re.search(r" (hard )?cuts? ", norm) and " use " in norm:
+        return "cut"
+    return None
+
+
+def _set_transition(board: Storyboard, asked: _Asked, transition: str) -> EditOutcome:
+    targets = [n for n in asked.numbers if n > 1] or list(range(2, len(board.shots) + 1))
+    for n in targets:
+        board.shots[n - 1].transition = transition
+    return EditOutcome(board, [], f"Using a {transition} into shot{'s' * (len(targets) != 1)} "
+                                  f"{', '.join(str(n) for n in targets)}.")
+
+
+def _add_shot(board: Storyboard, asked: _Asked) -> EditOutcome:
+    """A new shot at the end from its description, its subject read against the last shot's."""
+    text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?: (?:where|in which|that|with|showing))?", "", asked.text,
+                  count=1, flags=re.I).strip(" ,.") or asked.text
+    last = board.shots[-1] if board.shots else None
+    clause = asked.planner.read_clause(text)
+    if not clause.recognised:
+        raise EditError("what should the new shot show? e.g. 'add a shot where it falls into the sea'")
+    subject = asked.planner._resolve_subject(board, board.ledger.subjects.get(last.subject) if last else None,
+                                             clause.found, clause.refers_back or "shape" not in clause.found)
+    attrs = {"shape": subject.shape, "colour": subject.colour,
+             "scene": clause.found.get("scene") or (last.scene if last else "meadow"),
+             "motion": clause.found.get("motion", "still"), "camera": clause.found.get("camera", "static")}
+    shot = Shot(id=board.next_id(), prompt=canonical_caption(attrs), subject=subject.id, **attrs,
+                seed=(last.seed + 1) if last else 0, duration=clause.duration or 2.0,
+                transition=clause.transition or "cut")
+    board.shots.append(shot)
+    rechain(board, asked.caps)
+    board.notes.extend(n for n in clause.notes if n not in board.notes)
+    return EditOutcome(board, [shot.id], f"Added {shot_names(board, [shot.id])}: {shot.prompt}.")
+
+
+def _change_attributes(board: Storyboard, asked: _Asked) -> EditOutcome:
+    """A change to what shots show or how long they last: "make the second shot blue", "make it a cube",
+    "set it at night", "make shot 2 4 seconds"."""
+    clause = asked.planner.read_clause(asked.text)
+    changes = {axis: clause.found[axis] for axis in ("colour", "shape", "scene", "motion", "camera")
+               if axis in clause.found}
+    seconds = re.search(SECONDS, asked.norm)
     if not changes and not seconds:
         raise EditError("I didn't understand that edit. Try 'make the second shot blue', 'add a shot where it "
                         "falls into the sea', 'remove the last shot', 'swap shots 1 and 2', 'retake shot 3' or "
                         "'use a crossfade'")
-    if numbers:
-        indices = [n - 1 for n in numbers]
+    if asked.numbers:
+        indices = [n - 1 for n in asked.numbers]
         if {"shape", "colour", "scene"} & set(changes):
             # The subject's look and place carry along a chain of continuing shots; motion and camera
             # belong to one shot.
@@ -206,27 +237,28 @@ def apply_edit(board: Storyboard, request: str, planner: OfflinePlanner | None =
                 indices += [j for j in _downstream(board, i) if j not in indices]
     else:
         # No shot named: the whole film changes (e.g. 'make it blue' means the subject everywhere).
-        indices = list(range(count))
+        indices = list(range(len(board.shots)))
     changed = _set_attributes(board, sorted(indices), changes)
     if seconds:
         for i in indices:
             board.shots[i].duration = min(8.0, float(seconds.group(1)))
             if board.shots[i].id not in changed:
                 changed.append(board.shots[i].id)
-    changed += [c for c in rechain(board, caps) if c not in changed]
+    changed += [c for c in rechain(board, asked.caps) if c not in changed]
     what = ", ".join(f"{k} {v}" for k, v in changes.items()) or f"{seconds.group(1)} seconds"
     board.ledger.changes.append(f"{', '.join(changed) or 'nothing'}: {what}")
     return EditOutcome(board, changed, f"Changed {shot_names(board, changed)} ({what}).")
 
 
-def _free_text_edit(board: Storyboard, request: str, norm: str, numbers: list[int], caps: Capabilities) -> EditOutcome:
+def _free_text_edit(board: Storyboard, asked: _Asked) -> EditOutcome:
     """Edits to a free-text storyboard: a new shot from its description (its subject and place read against
     the shots before it), a shot's new prompt ("shot 2: a red kite over the dunes"), or a shot's length;
     the world's attribute words do not apply to a real model."""
     from agent.free_text_planner import FreeTextPlanner
 
-    seconds = re.search(r" (\d+(?:\.\d+)?) (?:seconds?|secs?) ", norm)
-    if re.search(r" (add|append|insert|another|one more|new shot) ", norm):
+    request, numbers, caps = asked.text, asked.numbers, asked.caps
+    seconds = re.search(SECONDS, asked.norm)
+    if re.search(ADDS, asked.norm):
         text = re.sub(r"^.*?\b(?:shot|one|clip)\b(?:\s+more)?\s*(?:where|in which|that|with|showing|of)?", "",
                       request, count=1, flags=re.I).strip(" ,.:")
         if not text:

@@ -22,6 +22,7 @@ import numpy as np
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.events import FilmEvent, Note
 from agent.film_folder import claim_folder, film_identity, film_lock
 from agent.graph import APPROVE_WORDS, DirectorSettings, build_director
 from agent.llm import make_planner
@@ -80,7 +81,7 @@ TAKE_REPORT = {"seed", "key", "scores", "seen", "passed", "seconds", "cached"}  
 
 
 def _note(on_event):
-    return None if on_event is None else (lambda text: on_event("custom", {"note": text}))
+    return None if on_event is None else (lambda text: on_event("custom", Note(text=text)))
 
 
 @contextmanager
@@ -102,7 +103,7 @@ def _own_folder(out_dir: Path, session: EngineSession, kind: str, content, force
 
 
 def make_film(out_dir: Path, session: EngineSession, request: str | None = None, storyboard: Storyboard | None = None,
-              settings: DirectorSettings | None = None, on_event: Callable[[str, dict], None] | None = None,
+              settings: DirectorSettings | None = None, on_event: Callable[[str, dict | FilmEvent], None] | None = None,
               force: bool = False, discard_if_refused: bool = False) -> dict:
     """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON).
     ``force``: make it in a folder that holds another film (kept under versions/) or other files."""
@@ -247,7 +248,7 @@ def load_conversation(path: Path) -> Conversation:
 
 def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
                      settings: DirectorSettings | None = None,
-                     on_event: Callable[[str, dict], None] | None = None, force: bool = False,
+                     on_event: Callable[[str, dict | FilmEvent], None] | None = None, force: bool = False,
                      discard_if_refused: bool = False) -> dict:
     """Scripted turns: the first is the request, each later one answers the director's question, and the turns
     after the film is made are changes to it (agent.film_edit). A rerun applies only the turns not yet applied."""

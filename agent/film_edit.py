@@ -22,6 +22,7 @@ from langgraph.types import StateSnapshot
 from pydantic import BaseModel
 
 from agent.edits import EditError, apply_edit
+from agent.events import FilmEvent
 from agent.film import FILM_THREAD, _note, _stream, director_session, write_film
 from agent.film_folder import film_lock
 from agent.graph import UNDO_WORDS, DirectorSettings
@@ -131,7 +132,8 @@ def _finished(state: StateSnapshot, out_dir: Path, undo: bool) -> dict:
 
 
 def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSettings, text: str,
-                on_event: Callable[[str, dict], None] | None = None, also: dict | None = None) -> tuple[dict, FilmEdit]:
+                on_event: Callable[[str, dict | FilmEvent], None] | None = None, also: dict | None = None
+                ) -> tuple[dict, FilmEdit]:
     """Apply ``text`` to the finished film whose director session is ``app`` (the folder's lock held): render
     what the change touches, then cut. ``also``: more state to record with the change. Returns the report
     and what the change did."""
@@ -176,7 +178,7 @@ def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSe
 
 
 def edit_film(out_dir: Path, session: EngineSession, text: str, settings: DirectorSettings | None = None,
-              on_event: Callable[[str, dict], None] | None = None) -> tuple[dict, FilmEdit]:
+              on_event: Callable[[str, dict | FilmEvent], None] | None = None) -> tuple[dict, FilmEdit]:
     """``reelwright edit``: one change to the film in ``out_dir``, under the folder's lock."""
     if not (out_dir / "session.sqlite").is_file():
         raise FilmEditError(f"{out_dir} is not a film folder (no session.sqlite): give the folder a film was made in")

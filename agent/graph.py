@@ -23,6 +23,7 @@ from langgraph.types import Command, Send, interrupt
 from pydantic import BaseModel, Field
 
 from agent.edits import EditError, apply_edit
+from agent.events import ShotFailed, ShotSounded, StepDrawn, TakeScored
 from agent.free_text_planner import asks_for_movement
 from agent.llm import offline_planner_for
 from agent.offline_planner import OfflinePlanner, PlannerError
@@ -153,30 +154,57 @@ def storyboard_summary(board: Storyboard) -> str:
 
 def build_director(session: EngineSession, settings: DirectorSettings | None = None,
                    planner: OfflinePlanner | None = None, checkpointer=None, sound: SoundSession | None = None):
-    settings = settings or DirectorSettings()
-    planner = planner or offline_planner_for(session.capabilities)
-    sounder = sound or sound_session_for(session)
+    """The director graph: plan -> review (the person approves or changes the storyboard) -> render the runs of
+    shots, in parallel where they do not continue each other, each until a take passes the gate -> sound ->
+    answer. State is checkpointed after every node, so a stopped film carries on where it was."""
+    director = _Director(session, settings or DirectorSettings(), planner or offline_planner_for(session.capabilities),
+                         sound or sound_session_for(session))
+    graph = StateGraph(DirectorState)
+    graph.add_node("plan", director.plan)
+    graph.add_node("review", director.review)
+    graph.add_node("dispatch", director.dispatch)
+    graph.add_node("render_run", director.render_run)
+    graph.add_node("collect", director.collect)
+    graph.add_node("sound", director.sound)
+    graph.add_node("answer", director.answer)
+    graph.add_edge(START, "plan")
+    graph.add_conditional_edges("plan", director.after_plan, ["review", END])
+    graph.add_conditional_edges("dispatch", director.ready_runs, ["render_run", "sound"])
+    graph.add_edge("render_run", "collect")
+    graph.add_conditional_edges("collect", director.ready_runs, ["render_run", "sound"])
+    graph.add_edge("sound", "answer")
+    graph.add_edge("answer", END)
+    return graph.compile(checkpointer=checkpointer)
 
-    def plan(state: DirectorState) -> dict:
+
+class _Director:
+    """The director graph's nodes, each a method reading the state and returning its update."""
+
+    def __init__(self, session: EngineSession, settings: DirectorSettings, planner: OfflinePlanner,
+                 sounder: SoundSession):
+        self.session, self.settings, self.planner, self.sounder = session, settings, planner, sounder
+
+    def plan(self, state: DirectorState) -> dict:
         try:
             if state.get("storyboard"):  # a storyboard given directly (a file) needs no planning, only a check
-                check_for_engine(Storyboard.model_validate(state["storyboard"]), session.capabilities)
+                check_for_engine(Storyboard.model_validate(state["storyboard"]), self.session.capabilities)
                 return {"error": ""}  # a refusal from an earlier run (a long film without --yes) is not this one
-            board = keep_first_shots(planner.plan(state["request"]))
+            board = keep_first_shots(self.planner.plan(state["request"]))
         except (PlannerError, StoryboardError) as exc:
             return {"error": str(exc), "messages": [{"role": "assistant", "content": str(exc)}]}
         return {"storyboard": board.model_dump(), "error": "",
                 "messages": [{"role": "assistant", "content": storyboard_summary(board)}]}
 
-    def after_plan(state: DirectorState) -> str:
+    def after_plan(self, state: DirectorState) -> str:
         return END if state.get("error") else "review"
 
-    def review(state: DirectorState) -> Command:
+    # -- review: the person approves the storyboard, changes it, or undoes a change ---------------------------
+    def review(self, state: DirectorState) -> Command:
         if state.get("approved"):
             return Command(goto="dispatch", update={"approved": True})
         board = Storyboard.model_validate(state["storyboard"])
-        long_film = board.duration > LONG_FILM_SECONDS and not settings.long_film_ok
-        if settings.auto_approve:
+        long_film = board.duration > LONG_FILM_SECONDS and not self.settings.long_film_ok
+        if self.settings.auto_approve:
             if long_film:  # nobody is asked at review here: a long film needs the person's word up front
                 reply = (f"This film would run {board.duration:g} s ({shots_phrase(len(board.shots))}), more than "
                          f"{LONG_FILM_SECONDS:g} s: pass --yes to make it, or ask for fewer or shorter shots")
@@ -187,39 +215,41 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
         if long_film:
             question = (f"This film would run {board.duration:g} s, more than {LONG_FILM_SECONDS:g} s, and take a "
                         f"while to render. Render it anyway? Answer yes, or describe a change.")
-        answer = interrupt({"question": question,
-                            "storyboard": board.model_dump(), "summary": storyboard_summary(board)})
-        text = str(answer).strip()
+        text = str(interrupt({"question": question, "storyboard": board.model_dump(),
+                              "summary": storyboard_summary(board)})).strip()
+        said = [{"role": "user", "content": text}]
         if text.lower().strip(" .!") in APPROVE_WORDS:
-            return Command(goto="dispatch", update={"approved": True, "messages": [{"role": "user", "content": text}]})
+            return Command(goto="dispatch", update={"approved": True, "messages": said})
         history = list(state.get("history") or [])
         if text.lower().strip(" .!") in UNDO_WORDS:
-            if history:
-                previous = Storyboard.model_validate(history.pop())
-                reply = "Undone: back to the storyboard before the last change.\n\n" + storyboard_summary(previous)
-                update = {"storyboard": previous.model_dump(), "history": history}
-            else:
-                reply, update = "Nothing to undo: the storyboard is as first planned.", {}
-            return Command(goto="review", update={**update, "messages": [{"role": "user", "content": text},
-                                                                         {"role": "assistant", "content": reply}]})
-        try:
-            outcome = apply_edit(board, text, planner, session.capabilities)
-        except (EditError, ValueError) as exc:
-            reply = str(exc)
-            update = {}
+            reply, update = self._undo(history)
         else:
-            reply = outcome.message + "\n\n" + storyboard_summary(outcome.board)
-            update = {"storyboard": outcome.board.model_dump(), "history": [*history, board.model_dump()]}
-        return Command(goto="review", update={**update, "messages": [{"role": "user", "content": text},
-                                                                     {"role": "assistant", "content": reply}]})
+            reply, update = self._change(board, text, history)
+        return Command(goto="review", update={**update, "messages": [*said, {"role": "assistant", "content": reply}]})
 
-    def dispatch(state: DirectorState) -> dict:
+    def _undo(self, history: list[dict]) -> tuple[str, dict]:
+        if not history:
+            return "Nothing to undo: the storyboard is as first planned.", {}
+        previous = Storyboard.model_validate(history.pop())
+        return ("Undone: back to the storyboard before the last change.\n\n" + storyboard_summary(previous),
+                {"storyboard": previous.model_dump(), "history": history})
+
+    def _change(self, board: Storyboard, text: str, history: list[dict]) -> tuple[str, dict]:
+        try:
+            outcome = apply_edit(board, text, self.planner, self.session.capabilities)
+        except (EditError, ValueError) as exc:
+            return str(exc), {}
+        return (outcome.message + "\n\n" + storyboard_summary(outcome.board),
+                {"storyboard": outcome.board.model_dump(), "history": [*history, board.model_dump()]})
+
+    # -- rendering: runs of shots that continue each other, in parallel ---------------------------------------
+    def dispatch(self, state: DirectorState) -> dict:
         return {"failures": None}  # a shot that failed last time is tried again
 
-    def collect(state: DirectorState) -> dict:
+    def collect(self, state: DirectorState) -> dict:
         return {}
 
-    def ready_runs(state: DirectorState):
+    def ready_runs(self, state: DirectorState):
         board = Storyboard.model_validate(state["storyboard"])
         done = state.get("takes") or {}
         failed = state.get("failures") or {}
@@ -232,7 +262,7 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                                              "done": {shot.id: done[shot.id] for shot in run if done.get(shot.id)}}))
         return sends or ["sound"]
 
-    def render_run(task: dict) -> dict:
+    def render_run(self, task: dict) -> dict:
         """A run's shots in order; a shot already done is only the start of the next one."""
         write = get_stream_writer()
         takes: dict[str, list[dict]] = {}
@@ -246,52 +276,51 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             shot_takes = task["done"].get(shot.id)
             if not shot_takes:
                 try:
-                    shot_takes = render_takes(shot, previous, write)
+                    shot_takes = self._render_takes(shot, previous, write)
                 except ShotLost as exc:
                     failures[shot.id] = str(exc)
-                    write({"shot": shot.id, "error": str(exc)})
+                    write(ShotFailed(shot=shot.id, error=str(exc)))
                     continue
                 takes[shot.id] = shot_takes
             previous = _best(shot_takes)
         return {"takes": takes, "failures": failures}
 
-    def render_takes(shot: Shot, previous: Take | None, write) -> list[dict]:
+    def _render_takes(self, shot: Shot, previous: Take | None, write) -> list[dict]:
         """Takes of one shot until one passes the gate (at most max_takes)."""
-        caps = session.capabilities
         takes: list[dict] = []
-        for attempt in range(settings.max_takes):
+        for attempt in range(self.settings.max_takes):
             seed = shot.seed + 7919 * attempt
 
             def progress(info, attempt=attempt):
-                write({"shot": shot.id, "take": attempt + 1, "step": info.step, "steps": info.total,
-                       "compute": info.compute_fraction})
+                write(StepDrawn(shot=shot.id, take=attempt + 1, step=info.step, steps=info.total,
+                                compute=info.compute_fraction))
 
             started = time.perf_counter()
             try:
-                result = render_with_tool(shot, previous, seed, settings, session, progress)
+                result = render_with_tool(shot, previous, seed, self.settings, self.session, progress)
             except (ShotLost, RenderCancelled):
                 raise
             except ToolError as exc:
                 # Not a take: the run stops here, saying why, and the next run renders this shot again (a
                 # failure recorded as a result would leave the folder stuck on it).
-                write({"shot": shot.id, "error": str(exc)})
+                write(ShotFailed(shot=shot.id, error=str(exc)))
                 raise ToolError(f"shot {shot.id}: {exc}") from None
             frames = result.frames()
             previous_frame = np.load(previous.frames_path)[-1] if previous and shot.mode != "v2v" else None
-            scores, seen, passed = score_take(frames, shot, caps, previous_frame)
+            scores, seen, passed = score_take(frames, shot, self.session.capabilities, previous_frame)
             take = Take(seed=seed, key=result.key, frames_path=result.frames_path, video_path=result.video_path,
                         last_frame_path=result.last_frame_path, scores=scores, seen=seen, passed=passed,
                         seconds=time.perf_counter() - started, fps=result.fps, cached=result.cached)
             takes.append(take.model_dump())
-            write({"shot": shot.id, "take": attempt + 1, "passed": passed, "score": take.rank,
-                   "scored_by": "alignment" if "alignment" in scores else "pixel checks", "cached": result.cached})
+            write(TakeScored(shot=shot.id, take=attempt + 1, passed=passed, score=take.rank,
+                             scored_by="alignment" if "alignment" in scores else "pixel checks", cached=result.cached))
             if passed:
                 break
         return takes
 
-    def sound(state: DirectorState) -> dict:
+    def sound(self, state: DirectorState) -> dict:
         """V2A sound for each shot's chosen take (cached by its frames, so only new takes cost anything)."""
-        if not settings.sound:
+        if not self.settings.sound:
             return {"sounds": {}}
         board = Storyboard.model_validate(state["storyboard"])
         takes = state.get("takes") or {}
@@ -302,15 +331,15 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
             if best is None or not best.frames_path:
                 continue
             try:
-                result = sounder.sound_for(SoundArgs(frames_path=best.frames_path, fps=best.fps, seed=shot.seed))
+                result = self.sounder.sound_for(SoundArgs(frames_path=best.frames_path, fps=best.fps, seed=shot.seed))
             except (ToolError, OSError, ValueError) as exc:  # a shot without sound is still a shot: say so
-                write({"shot": shot.id, "error": f"no sound: {str(exc).splitlines()[0]}"})
+                write(ShotFailed(shot=shot.id, error=f"no sound: {str(exc).splitlines()[0]}"))
                 continue
             sounds[shot.id] = result.model_dump()
-            write({"shot": shot.id, "sound": len(result.onsets), "cached": result.cached})
+            write(ShotSounded(shot=shot.id, onsets=len(result.onsets), cached=result.cached))
         return {"sounds": sounds}
 
-    def answer(state: DirectorState) -> dict:
+    def answer(self, state: DirectorState) -> dict:
         board = Storyboard.model_validate(state["storyboard"])
         takes = state.get("takes") or {}
         lines = [f"Rendered {shots_phrase(len(board.shots))}:"]
@@ -325,23 +354,6 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
                 verdict = f"not rendered: {state['failures'][shot.id]}"
             lines.append(f"{i}. {shot.prompt}: {len(shot_takes)} take(s) [{scores}], {verdict}")
         return {"messages": [{"role": "assistant", "content": "\n".join(lines)}]}
-
-    graph = StateGraph(DirectorState)
-    graph.add_node("plan", plan)
-    graph.add_node("review", review)
-    graph.add_node("dispatch", dispatch)
-    graph.add_node("render_run", render_run)
-    graph.add_node("collect", collect)
-    graph.add_node("sound", sound)
-    graph.add_node("answer", answer)
-    graph.add_edge(START, "plan")
-    graph.add_conditional_edges("plan", after_plan, ["review", END])
-    graph.add_conditional_edges("dispatch", ready_runs, ["render_run", "sound"])
-    graph.add_edge("render_run", "collect")
-    graph.add_conditional_edges("collect", ready_runs, ["render_run", "sound"])
-    graph.add_edge("sound", "answer")
-    graph.add_edge("answer", END)
-    return graph.compile(checkpointer=checkpointer)
 
 
 def shot_runs(board: Storyboard) -> list[list[Shot]]:

@@ -31,7 +31,7 @@ from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
 from engine.ncr import compute_fraction, reset_ncr
 from engine.text import TextEncoder
-from engine.video_edit import plan_edit
+from engine.video_edit import EditPlan, plan_edit
 from engine.world.vocab import AXES, TRAIN_FPS
 
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
@@ -122,134 +122,199 @@ class ReelPipeline:
                  camera_guidance: CameraGuidanceConfig | None = CAMERA_GUIDANCE,
                  callback: Callable[[StepInfo], None] | None = None) -> Generation:
         t_start = time.perf_counter()
-        if mode not in MODES:
-            raise GenerationError(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
-        if not prompt or not prompt.strip():
-            raise GenerationError("the prompt is empty: describe the shot, e.g. 'a red ball bounces in a meadow'")
-        if num_frames <= 0:
-            raise GenerationError(f"frames must be at least 1, got {num_frames}")
-        if num_inference_steps <= 0:
-            raise GenerationError(f"steps must be at least 1, got {num_inference_steps}")
-        dit, device = self.transformer, self.transformer.device
-        c, s = dit.config.latent_channels, dit.config.latent_size
-
-        # Which frames are given, and their clean latents.
-        given = torch.zeros(num_frames, dtype=torch.bool, device=device)
-        clean = torch.zeros(1, num_frames, c, s, s, device=device)
-        given_pixels = np.zeros((num_frames, self.frame_size, self.frame_size, 3), np.uint8)
-        level = None  # video-to-video: the noise level each latent cell starts from
-        reading = 0.0  # video-to-video: seconds spent reading the source
+        _check(prompt, mode, num_frames, num_inference_steps)
         if mode == "i2v":
-            if image is None:
-                raise GenerationError("image-to-video needs a start image (--image FILE)")
-            given_pixels[:1] = self.fit_frames(np.asarray(image)[None])
-            clean[:, :1] = self.encode_frames(given_pixels[:1])
-            given[0] = True
+            given = self._condition_i2v(image, num_frames, attributes)
         elif mode == "extend":
-            if video is None or len(video) == 0:
-                raise GenerationError("extend needs the clip to continue (--video FILE)")
-            k = max(1, min(context_frames, len(video), num_frames - 1))
-            given_pixels[:k] = self.fit_frames(np.asarray(video)[-k:])
-            clean[:, :k] = self.encode_frames(given_pixels[:k])
-            given[:k] = True
+            given = self._condition_extend(video, num_frames, context_frames, attributes)
         elif mode == "v2v":
-            if video is None or len(video) == 0:
-                raise GenerationError("video-to-video needs a source video (--video FILE)")
-            if not 0.0 < strength <= 1.0:
-                raise GenerationError(f"strength must be in (0, 1], got {strength}")
-            source = np.asarray(video)
-            idx = np.linspace(0, len(source) - 1, num_frames).round().astype(int)  # retime to num_frames
-            given_pixels = self.fit_frames(source[idx])
-            clean = self.encode_frames(given_pixels)
-            t_read = time.perf_counter()
-            edit = plan_edit(given_pixels, attributes or {}, strength, s, seed)
-            reading = time.perf_counter() - t_read
-            if anchor_every > 0 and edit.changed:
-                raise GenerationError(f"anchor frames keep the source exactly, so they cannot show the new "
-                                      f"{' and '.join(edit.changed)}; edit without anchors (anchor_every 0)")
-            attributes = edit.attributes  # what was asked, and what the source shows for the rest
-            level = torch.as_tensor(edit.strength, device=device)[None, :, None]  # (1, T, 1, h, w)
-            if anchor_every > 0:
-                given[::anchor_every] = True
+            given = self._condition_v2v(video, num_frames, attributes, strength, anchor_every, seed)
+        else:
+            given = self._condition_t2v(num_frames, attributes)
         t_encoded = time.perf_counter()
 
-        tokens, mask, pooled = self.text_encoder.encode([prompt, ""])
-        ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
-        layout = has_layout = camera = has_camera = None
-        boxes = path = None  # the subject's boxes and the camera's path per frame (use_layout: both, from physics)
-        if use_layout and mode == "v2v":
-            boxes, path = edit.boxes, edit.camera  # the source's own path (anchors lie on it), or the physics path
-        elif use_layout:
-            boxes, path = plan_path(attributes or {}, num_frames, TRAIN_FPS, seed)
-            if boxes is not None and bool(given.any()):
-                boxes = anchor_layout(boxes, given_pixels[:int(given.sum())])  # start where the subject is
-        if boxes is not None:
-            layout = torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1)
-            has_layout = torch.tensor([True, False], device=device)
-        if path is not None:
-            camera = torch.as_tensor(path, device=device)[None].expand(2, -1, -1)
-            has_camera = torch.tensor([True, False], device=device)
-
-        # Camera guidance needs the path and where the subject is; a video-to-video edit keeps its source's
-        # background unless it asks for a new camera move. The canvas is read from the last given frame (it is
-        # the real picture) or the middle one (the least of the scene lies outside it).
+        boxes, path = self._path(given, mode, num_frames, seed) if use_layout else (None, None)
+        conditions = self._conditions(prompt, given.attributes, boxes, path)
         guide = None
-        if (camera_guidance is not None and path is not None and boxes is not None
-                and (mode != "v2v" or "camera" in edit.changed)):
-            guide = CameraGuide(camera_guidance, path, boxes, int(given.sum()) - 1 if bool(given.any())
-                                else num_frames // 2, vae=self.vae if camera_guidance.pixels else None, device=device)
-
-        # A new trajectory: nothing cached from an earlier generation applies. (A transformer may also carry NCR
-        # installed directly with engine.ncr.apply_ncr, without a cache object.)
-        cache = self.cache
-        if cache is not None:
-            cache.begin(num_inference_steps)
-        else:
-            reset_ncr(dit)
-        generator = torch.Generator("cpu").manual_seed(seed)
-        noise = torch.randn(1, num_frames, c, s, s, generator=generator).to(device)
-        latents = torch.where(given[None, :, None, None, None], clean, noise)  # v2v: the hold below sets the rest
-
-        # Sampling starts at the highest level a denoised cell starts from: pure noise but in video-to-video.
-        levels = [1.0] if level is None else np.unique(edit.strength[~given.cpu().numpy()]).tolist()
-        sigmas = torch.tensor([*sigma_schedule(levels or [1.0], num_inference_steps), 0.0], dtype=torch.float32)
-        total_fraction = 0.0
-        for i in range(num_inference_steps):
-            sigma = float(sigmas[i])
-            if level is not None:  # cells whose level is not yet passed are the source, noised to this one
-                held = (level <= sigma + 1e-6) & ~given[None, :, None, None, None]
-                latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
-            frame_sigmas = torch.where(given, 0.0, sigma)[None].expand(2, -1)  # (2, T)
-            model_in = latents.expand(2, -1, -1, -1, -1)
-            with cache.step(i, sigma) if cache is not None else contextlib.nullcontext():
-                velocity = dit(model_in, frame_sigmas, tokens, mask, pooled, ids, layout, has_layout, camera,
-                               has_camera)  # (2, T, C, h, w)
-            cond, uncond = velocity.chunk(2)
-            velocity = uncond + guidance_scale * (cond - uncond)
-            fraction = cache.fraction() if cache is not None else compute_fraction(dit)
-            if guide is not None:
-                velocity = guide.velocity(latents, velocity, sigma, steps_left=num_inference_steps - 1 - i,
-                                          fresh=fraction > 0)
-            latents = euler_step(latents, velocity, sigmas[i], sigmas[i + 1])
-            latents = torch.where(given[None, :, None, None, None], clean, latents)
-            total_fraction += fraction
-            if callback is not None:
-                callback(StepInfo(step=i + 1, total=num_inference_steps, sigma=sigma, compute_fraction=fraction))
+        if camera_guidance is not None and path is not None and boxes is not None and given.camera_free:
+            # The canvas is read from the last given frame (it is the real picture) or the middle one (the
+            # least of the scene lies outside it).
+            anchor = int(given.frames.sum()) - 1 if bool(given.frames.any()) else num_frames // 2
+            guide = CameraGuide(camera_guidance, path, boxes, anchor,
+                                vae=self.vae if camera_guidance.pixels else None, device=self.transformer.device)
+        latents, fraction = self._sample(given, conditions, guide, num_inference_steps, guidance_scale, seed,
+                                         callback)
         t_sampled = time.perf_counter()
 
         frames = tensor_to_frames(self.vae.decode(latents))[0]
         # Given frames come out as they went in (not re-decoded), so a chained shot starts exactly on the
         # frame it continues from.
-        keep = given.cpu().numpy()
-        frames[keep] = given_pixels[keep]
+        keep = given.frames.cpu().numpy()
+        frames[keep] = given.pixels[keep]
         t_decoded = time.perf_counter()
         return Generation(
             frames=frames, fps=TRAIN_FPS, latents=latents,
-            timings={"encode": t_encoded - t_start - reading, "sampling": t_sampled - t_encoded,
-                     "decoding": t_decoded - t_sampled, **({"reading": reading} if mode == "v2v" else {})},
-            compute_fraction=total_fraction / num_inference_steps,
-            context_frames=int(given.sum()) if mode == "extend" else 0,
+            timings={"encode": t_encoded - t_start - given.reading, "sampling": t_sampled - t_encoded,
+                     "decoding": t_decoded - t_sampled, **({"reading": given.reading} if mode == "v2v" else {})},
+            compute_fraction=fraction, context_frames=int(given.frames.sum()) if mode == "extend" else 0,
         )
+
+    # One method per mode: which frames are given, their clean latents and pixels, and (video-to-video) the
+    # noise level each latent cell starts from.
+
+    def _nothing_given(self, num_frames: int, attributes: dict[str, str | None] | None) -> _Given:
+        c, s = self.transformer.config.latent_channels, self.transformer.config.latent_size
+        device = self.transformer.device
+        return _Given(frames=torch.zeros(num_frames, dtype=torch.bool, device=device),
+                      clean=torch.zeros(1, num_frames, c, s, s, device=device),
+                      pixels=np.zeros((num_frames, self.frame_size, self.frame_size, 3), np.uint8),
+                      attributes=attributes)
+
+    def _condition_t2v(self, num_frames: int, attributes: dict[str, str | None] | None) -> _Given:
+        return self._nothing_given(num_frames, attributes)
+
+    def _condition_i2v(self, image: np.ndarray | None, num_frames: int,
+                       attributes: dict[str, str | None] | None) -> _Given:
+        if image is None:
+            raise GenerationError("image-to-video needs a start image (--image FILE)")
+        given = self._nothing_given(num_frames, attributes)
+        given.pixels[:1] = self.fit_frames(np.asarray(image)[None])
+        given.clean[:, :1] = self.encode_frames(given.pixels[:1])
+        given.frames[0] = True
+        return given
+
+    def _condition_extend(self, video: np.ndarray | None, num_frames: int, context_frames: int,
+                          attributes: dict[str, str | None] | None) -> _Given:
+        if video is None or len(video) == 0:
+            raise GenerationError("extend needs the clip to continue (--video FILE)")
+        given = self._nothing_given(num_frames, attributes)
+        k = max(1, min(context_frames, len(video), num_frames - 1))
+        given.pixels[:k] = self.fit_frames(np.asarray(video)[-k:])
+        given.clean[:, :k] = self.encode_frames(given.pixels[:k])
+        given.frames[:k] = True
+        return given
+
+    def _condition_v2v(self, video: np.ndarray | None, num_frames: int, attributes: dict[str, str | None] | None,
+                       strength: float, anchor_every: int, seed: int) -> _Given:
+        if video is None or len(video) == 0:
+            raise GenerationError("video-to-video needs a source video (--video FILE)")
+        if not 0.0 < strength <= 1.0:
+            raise GenerationError(f"strength must be in (0, 1], got {strength}")
+        source = np.asarray(video)
+        idx = np.linspace(0, len(source) - 1, num_frames).round().astype(int)  # retime to num_frames
+        given = self._nothing_given(num_frames, attributes)
+        given.pixels = self.fit_frames(source[idx])
+        given.clean = self.encode_frames(given.pixels)
+        t_read = time.perf_counter()
+        edit = plan_edit(given.pixels, attributes or {}, strength, self.transformer.config.latent_size, seed)
+        given.reading = time.perf_counter() - t_read
+        if anchor_every > 0 and edit.changed:
+            raise GenerationError(f"anchor frames keep the source exactly, so they cannot show the new "
+                                  f"{' and '.join(edit.changed)}; edit without anchors (anchor_every 0)")
+        given.attributes = edit.attributes  # what was asked, and what the source shows for the rest
+        given.edit = edit
+        if anchor_every > 0:
+            given.frames[::anchor_every] = True
+        return given
+
+    def _path(self, given: _Given, mode: str, num_frames: int, seed: int
+              ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The subject's box (T, 4) and the camera's pan and zoom (T, 2) per frame: a video-to-video edit keeps
+        its source's (anchors lie on it), everything else follows physics from where a given frame shows the
+        subject."""
+        if mode == "v2v":
+            return given.edit.boxes, given.edit.camera
+        boxes, path = plan_path(given.attributes or {}, num_frames, TRAIN_FPS, seed)
+        if boxes is not None and bool(given.frames.any()):
+            boxes = anchor_layout(boxes, given.pixels[:int(given.frames.sum())])  # start where the subject is
+        return boxes, path
+
+    def _conditions(self, prompt: str, attributes: dict[str, str | None] | None, boxes: np.ndarray | None,
+                    path: np.ndarray | None) -> dict[str, torch.Tensor | None]:
+        """The transformer's inputs besides latents and noise levels, for the conditional and the unconditional
+        branch of classifier-free guidance (batch rows 0 and 1)."""
+        dit, device = self.transformer, self.transformer.device
+        tokens, mask, pooled = self.text_encoder.encode([prompt, ""])
+        ids = torch.stack([attribute_ids(dit, attributes), attribute_ids(dit, None)]).to(device)
+        branches = torch.tensor([True, False], device=device)
+        return dict(
+            text_tokens=tokens, text_mask=mask, text_pooled=pooled, attributes=ids,
+            layout=None if boxes is None else torch.as_tensor(boxes, device=device)[None].expand(2, -1, -1),
+            has_layout=None if boxes is None else branches,
+            camera=None if path is None else torch.as_tensor(path, device=device)[None].expand(2, -1, -1),
+            has_camera=None if path is None else branches)
+
+    def _sample(self, given: _Given, conditions: dict, guide: CameraGuide | None, steps: int,
+                guidance_scale: float, seed: int, callback: Callable[[StepInfo], None] | None
+                ) -> tuple[torch.Tensor, float]:
+        """The sampling loop: Euler steps of the guided velocity from noise to clean latents. Returns the latents
+        (1, T, C, h, w) and the mean share of block compute spent per step."""
+        dit, device = self.transformer, self.transformer.device
+        frames, clean = given.frames[None, :, None, None, None], given.clean  # (1, T, 1, 1, 1), (1, T, C, h, w)
+        # A new trajectory: nothing cached from an earlier generation applies. (A transformer may also carry NCR
+        # installed directly with engine.ncr.apply_ncr, without a cache object.)
+        cache = self.cache
+        if cache is not None:
+            cache.begin(steps)
+        else:
+            reset_ncr(dit)
+        generator = torch.Generator("cpu").manual_seed(seed)
+        noise = torch.randn(clean.shape, generator=generator).to(device)
+        latents = torch.where(frames, clean, noise)  # v2v: the hold below sets the rest
+
+        # Sampling starts at the highest level a denoised cell starts from: pure noise but in video-to-video.
+        start = None if given.edit is None else torch.as_tensor(given.edit.strength, device=device)[None, :, None]
+        levels = [1.0] if start is None else np.unique(given.edit.strength[~given.frames.cpu().numpy()]).tolist()
+        sigmas = torch.tensor([*sigma_schedule(levels or [1.0], steps), 0.0], dtype=torch.float32)
+        total_fraction = 0.0
+        for i in range(steps):
+            sigma = float(sigmas[i])
+            if start is not None:  # cells whose level is not yet passed are the source, noised to this one
+                held = (start <= sigma + 1e-6) & ~frames
+                latents = torch.where(held, sigma * noise + (1.0 - sigma) * clean, latents)
+            frame_sigmas = torch.where(given.frames, 0.0, sigma)[None].expand(2, -1)  # (2, T)
+            with cache.step(i, sigma) if cache is not None else contextlib.nullcontext():
+                velocity = dit(latents.expand(2, -1, -1, -1, -1), frame_sigmas, **conditions)  # (2, T, C, h, w)
+            cond, uncond = velocity.chunk(2)
+            velocity = uncond + guidance_scale * (cond - uncond)
+            fraction = cache.fraction() if cache is not None else compute_fraction(dit)
+            if guide is not None:
+                velocity = guide.velocity(latents, velocity, sigma, steps_left=steps - 1 - i, fresh=fraction > 0)
+            latents = euler_step(latents, velocity, sigmas[i], sigmas[i + 1])
+            latents = torch.where(frames, clean, latents)
+            total_fraction += fraction
+            if callback is not None:
+                callback(StepInfo(step=i + 1, total=steps, sigma=sigma, compute_fraction=fraction))
+        return latents, total_fraction / steps
+
+
+@dataclass
+class _Given:
+    """What a mode gives the sampler."""
+
+    frames: torch.Tensor  # (T,) bool: frames held clean at noise level zero
+    clean: torch.Tensor  # (1, T, C, h, w) their latents (video-to-video: every frame's, the source)
+    pixels: np.ndarray  # (T, S, S, 3) uint8 their pixels at the engine's size
+    attributes: dict[str, str | None] | None  # what to condition on
+    edit: EditPlan | None = None  # video-to-video: where each cell starts and what the edit changes
+    reading: float = 0.0  # video-to-video: seconds spent reading the source
+
+    @property
+    def camera_free(self) -> bool:
+        """Camera guidance may move the background: a video-to-video edit keeps its source's background
+        unless it asks for a new camera move."""
+        return self.edit is None or "camera" in self.edit.changed
+
+
+def _check(prompt: str, mode: str, num_frames: int, steps: int) -> None:
+    if mode not in MODES:
+        raise GenerationError(f"unknown mode {mode!r}; modes: {', '.join(MODES)}")
+    if not prompt or not prompt.strip():
+        raise GenerationError("the prompt is empty: describe the shot, e.g. 'a red ball bounces in a meadow'")
+    if num_frames <= 0:
+        raise GenerationError(f"frames must be at least 1, got {num_frames}")
+    if steps <= 0:
+        raise GenerationError(f"steps must be at least 1, got {steps}")
 
 
 def sigma_schedule(levels: list[float], steps: int) -> np.ndarray:

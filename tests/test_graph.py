@@ -6,6 +6,7 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from agent.events import StepDrawn, TakeScored
 from agent.graph import DirectorSettings, build_director
 from tools.common import EngineSession
 
@@ -53,7 +54,7 @@ def test_review_edit_approve_and_gate(session, tmp_path):
 
     progress = [e for kind, e in app.stream(Command(resume="yes"), cfg, stream_mode=["updates", "custom"])
                 if kind == "custom"]
-    assert any("step" in p for p in progress), "per-step progress is streamed"
+    assert any(isinstance(p, StepDrawn) for p in progress), "per-step progress is streamed"
     values = app.get_state(cfg).values
     takes = values["takes"]
     assert set(takes) == {"s1", "s2", "s3"}
@@ -71,7 +72,7 @@ def test_kill_and_resume_renders_nothing_twice(session, tmp_path):
     # Stop once the first take is made, as a killed process would: the shot it belongs to is in the cache
     # but its run (shot 1, then shot 2 from its last frame) never reached a checkpoint.
     for kind, event in app.stream({"request": STORY}, cfg, stream_mode=["updates", "custom"]):
-        if kind == "custom" and "passed" in event:
+        if kind == "custom" and isinstance(event, TakeScored):
             break
     assert CountingSession.rendered >= 1
     app2 = build_director(session, settings, checkpointer=_saver(db))  # a new process, same database

@@ -201,9 +201,11 @@ def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_w
             # The film is said from the worker; the idle state follows once it has finished.
             await _until(pilot, lambda: str(app.query_one("#progress-line").render()) == "idle · film ready")
             assert not app.query_one(ProgressBar).display, "no bar while idle"
+            assert all(cell.endswith("♪") for cell in _cells(app, "status")), "every shot has its sound"
             folder = app.film_dir
             await _type(pilot, "make the first shot green")
             await _until(pilot, lambda: _chat_text(app).count("The film is ready") == 2)
+            assert all(cell.endswith("♪") for cell in _cells(app, "status")), "a change keeps the sound marks"
             assert app.film_dir == folder and len(list((tmp_path / "films").iterdir())) == 1
             report = json.loads((folder / "report.json").read_text())
             assert report["edit"]["rerendered"] == {"s1": "colour red -> green"}

@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, ProgressBar, Static
 
+from agent.events import FilmEvent, Note, ShotFailed, ShotSounded, StepDrawn, TakeScored
 from tui.progress import FilmProgress
 
 HELP = """**Commands**
@@ -164,6 +165,7 @@ class ReelwrightApp(App):
         self.queue: deque[str] = deque()
         self.board = None
         self.rows: dict[str, dict[str, str]] = {}
+        self.sounded: set[str] = set()  # shots whose chosen take has its sound (the row's ♪)
         self.tracker: FilmProgress | None = None
         self._last_said = ""
         self._quitting = False
@@ -360,7 +362,7 @@ class ReelwrightApp(App):
 
     def new_film(self) -> None:
         self.film_dir, self.board, self.film_made, self.awaiting_approval = None, None, False, False
-        self.rows = {}
+        self.rows, self.sounded = {}, set()
         self.query_one(DataTable).clear()
         preview = self.query_one("#preview", Static)
         preview.update("Keyframes of finished shots appear here.")
@@ -421,6 +423,7 @@ class ReelwrightApp(App):
         self.film_dir = folder
         self.awaiting_approval = any(task.interrupts for task in state.tasks)
         self.film_made = not state.next and bool(values.get("takes")) and (folder / "film.mp4").exists()
+        self.sounded = set(values.get("sounds") or {})
         self.show_board(Storyboard.model_validate(values["storyboard"]), values.get("takes") or {})
         self._set_status(self._status())
         if self.awaiting_approval:
@@ -551,7 +554,7 @@ class ReelwrightApp(App):
         total = len(self.board.shots) if self.board is not None else len(self.rows)
         self.say(f"Stopped. {done} of {total} shots are finished and kept; `/resume` carries on.")
 
-    def on_director_event(self, kind: str, event: dict) -> None:
+    def on_director_event(self, kind: str, event: dict | FilmEvent) -> None:
         from agent.storyboard import Storyboard
 
         if kind == "updates":
@@ -575,23 +578,27 @@ class ReelwrightApp(App):
                             if self.tracker is not None:
                                 self.tracker.finish(shot_id)
             return
-        if self.tracker is None and ("step" in event or "passed" in event):
+        if self.tracker is None and isinstance(event, (StepDrawn, TakeScored)):
             self._start_tracking()
         if self.tracker is not None:
             self.tracker.on_event(event)
             self.query_one(ProgressBar).update(progress=self.tracker.fraction)
             self.query_one("#progress-line", Static).update(self.tracker.line())
-        if "error" in event and "shot" in event:
-            self.notify(f"shot {self._number(event['shot'])}: {event['error']}", severity="warning")
-        elif "sound" in event:
-            status = self.rows.get(event["shot"], {}).get("status", "")
+        if isinstance(event, ShotFailed):
+            self.notify(f"shot {self._number(event.shot)}: {event.error}", severity="warning")
+        elif isinstance(event, ShotSounded):
+            self.sounded.add(event.shot)
+            status = self.rows.get(event.shot, {}).get("status", "")
             if status.startswith("done"):
-                self.set_row(event["shot"], status=f"{status.split(' ·')[0]} · ♪")
-        elif "step" in event:
-            self.set_row(event["shot"], status=f"drawing {event['step']}/{event['steps']}")
-        elif "passed" in event:
-            verdict = "passed" if event["passed"] else "low"
-            self.set_row(event["shot"], status=f"take {event['take']} {verdict}")
+                self.set_row(event.shot, status=f"{status.split(' ·')[0]} · ♪")
+        elif isinstance(event, StepDrawn):
+            self.sounded.discard(event.shot)  # a new take: its sound is still to come
+            self.set_row(event.shot, status=f"drawing {event.step}/{event.steps}")
+        elif isinstance(event, TakeScored):
+            verdict = "passed" if event.passed else "low"
+            self.set_row(event.shot, status=f"take {event.take} {verdict}")
+        elif isinstance(event, Note):
+            self.say(event.text)
 
     # -- the storyboard table ---------------------------------------------------------------------------
     def _number(self, shot_id: str) -> str:
@@ -644,6 +651,8 @@ class ReelwrightApp(App):
 
         best = max(Take.model_validate(t).rank for t in takes)
         verdict = "done" if any(t["passed"] for t in takes) else "done (low)"  # low: best take kept, below the gate
+        if shot_id in self.sounded:
+            verdict += " · ♪"
         self.set_row(shot_id, status=verdict, takes=f"{len(takes)} · {best:.0%}")
         self.show_keyframes(shot_id, takes)
 

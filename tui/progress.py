@@ -1,6 +1,6 @@
 """The film-level progress line: which shot of how many, which take, which step, and about how long is left.
 
-It reads the director's progress events (dicts streamed by the graph) and times the steps itself, so the
+It reads the director's progress events (agent.events, streamed by the graph) and times the steps itself, so the
 estimate follows the machine it runs on: seconds a step (the mean of the steps seen) times the steps left
 in the takes being drawn and in the shots not started (one take each, the gate permitting).
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+
+from agent.events import FilmEvent, ShotFailed, StepDrawn, TakeScored
 
 
 @dataclass
@@ -31,23 +33,23 @@ class FilmProgress:
     def __post_init__(self) -> None:
         self.shots = {shot_id: _Shot() for shot_id in self.shot_ids}
 
-    def on_event(self, event: dict, now: float | None = None) -> None:
+    def on_event(self, event: FilmEvent, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
-        shot = self.shots.get(event.get("shot", ""))
+        shot = self.shots.get(getattr(event, "shot", ""))
         if shot is None:
             return
-        if "step" in event:
-            self.active = event["shot"]
-            if event["take"] != shot.take or event["step"] <= shot.step:  # a new take starts its steps again
-                shot.take, shot.last_step_at = event["take"], None
+        if isinstance(event, StepDrawn):
+            self.active = event.shot
+            if event.take != shot.take or event.step <= shot.step:  # a new take starts its steps again
+                shot.take, shot.last_step_at = event.take, None
             elif shot.last_step_at is not None:
                 self.step_seconds.append(now - shot.last_step_at)
-            shot.step, shot.steps, shot.last_step_at = event["step"], event["steps"], now
-        elif "passed" in event:
-            shot.take = event["take"]
-            shot.done = bool(event["passed"]) or event["take"] >= self.max_takes
+            shot.step, shot.steps, shot.last_step_at = event.step, event.steps, now
+        elif isinstance(event, TakeScored):
+            shot.take = event.take
+            shot.done = event.passed or event.take >= self.max_takes
             shot.step = shot.steps
-        elif "error" in event:
+        elif isinstance(event, ShotFailed):
             shot.done = True
 
     def finish(self, shot_id: str) -> None:
