@@ -94,6 +94,7 @@ def ncr_settings() -> dict[str, CacheSettings]:
         "step: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85),
         "step: noise-aware, log-SNR 2.5 under 0.85": NCRConfig(reuse_snr=2.5, reuse_below=0.85),
         "step: reuse, every 3rd runs": NCRConfig(reuse_every=3),
+        "step: reuse, every 3rd runs under 0.9": NCRConfig(reuse_every=3, reuse_below=0.9),
         "step: reuse, every 4th runs": NCRConfig(reuse_every=4),
         "step: reuse, every 5th runs": NCRConfig(reuse_every=5),
         "step: reuse, every 6th runs": NCRConfig(reuse_every=6),
