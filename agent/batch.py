@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.events import FilmEvent
 from agent.film import check_storyboard, make_film
 from agent.graph import DirectorSettings
 from agent.storyboard import load_storyboard
@@ -46,7 +47,7 @@ def film_folders(storyboards: list[Path], out: Path) -> list[Path]:
 
 
 def make_batch(storyboards: list[Path], out: Path, session: EngineSession, settings: DirectorSettings | None = None,
-               on_event: Callable[[str, str, object], None] | None = None, force: bool = False,
+               on_event: Callable[[str, str, dict | FilmEvent | BatchFilm], None] | None = None, force: bool = False,
                parallel: int = 1) -> list[BatchFilm]:
     """Every storyboard to its film folder, ``parallel`` films at a time. ``on_event(folder name, kind, event)``
     gets each film's own stream (kind "updates" or "custom", as make_film's) and, kind "film", its BatchFilm."""

@@ -12,6 +12,11 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the commands import what they use when they run, so that --help stays quick
+    from agent.batch import BatchFilm
+    from agent.events import FilmEvent
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_OUTPUT = 0, 1, 2, 3
 
@@ -389,7 +394,7 @@ def _film_progress(json_mode: bool, prefix: str = ""):
 
     live = sys.stdout.isatty()  # a redrawn bar on a terminal; only finished takes in a log or a pipe
 
-    def show(kind: str, event) -> None:
+    def show(kind: str, event: dict | FilmEvent) -> None:
         if json_mode:
             return
         if kind == "updates":
@@ -518,7 +523,7 @@ def _batch_progress(json_mode: bool, count: int):
     finished = []
     per_film: dict[str, object] = {}
 
-    def show(name: str, kind: str, event) -> None:
+    def show(name: str, kind: str, event: dict | FilmEvent | BatchFilm) -> None:
         if json_mode:
             return
         with lock:

@@ -154,7 +154,7 @@ def _remove(board: Storyboard, asked: _Asked) -> EditOutcome:
     board.shots = [s for s in board.shots if s.id not in removed]
     changed = rechain(board, asked.caps)
     board.ledger.changes.append(f"removed {', '.join(removed)}")
-    gone = f"shot{'s' * (len(asked.numbers) != 1)} {', '.join(str(n) for n in asked.numbers)}"  # numbered as were
+    gone = f"shot{'s' * (len(asked.numbers) != 1)} {', '.join(str(n) for n in asked.numbers)}"  # as numbered before
     return EditOutcome(board, changed, f"Removed {gone}; {len(board.shots)} shots left.")
 
 

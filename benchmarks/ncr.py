@@ -14,6 +14,7 @@ speed-up for all of them (``--plot``, a PNG). The frame level is measured on ima
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from dataclasses import dataclass
 
@@ -204,11 +205,12 @@ def main() -> None:
         print(rows[-1], flush=True)
 
     if args.only:
-        body = "\n".join([f"The settings of \"NCR\" whose name holds {', '.join(args.only)}, measured the same way "
+        body = "\n".join([f"The settings of \"NCR\" (NCR's and its peers') whose name holds {', '.join(args.only)}, "
+                           f"measured the same way "
                           f"({args.prompts} held-out prompts, {args.steps} steps, CFG 3, camera guidance on, each "
                           f"prompt timed right after full compute).", "", *rows])
         print(body)
-        write_section("NCR: selected settings", f"python -m benchmarks.ncr --only {' '.join(args.only)}", body)
+        write_section("NCR: selected settings", f"python -m benchmarks.ncr --only {shlex.join(args.only)}", body)
         return
     frame_rows = ["| mode | given frames | frame level: speed-up, max pixel difference | default NCR: speed-up, PSNR, "
                   "compute |", "| --- | --- | --- | --- |"]

@@ -50,10 +50,11 @@ from engine.hooks import Hook, add_hook, get_hook, remove_hook
 class NCRConfig:
     # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md) with the product's sampler (CFG and camera guidance
     # on), on 12 held-out prompts at 16 steps: the blocks run on the first two steps and then every 8th, and
-    # the steps between keep the block stack's residual: 3.65x at 33.4 dB against full compute, alignment as
-    # at full compute. Every 5th gave 3.1x at 38.1 dB (--ncr-reuse-every 5 for that); past a third of the
-    # time is camera guidance's canvas, which does not shrink with the transformer's compute. The token
-    # level on top gained little speed and cost PSNR, so it is off by default.
+    # the steps between keep the block stack's residual: 3.7x at 33.4 dB against full compute, alignment as
+    # at full compute. Nearer full compute: every 5th 2.8x at 38.7 dB (--ncr-reuse-every 5), noise-aware
+    # log-SNR 2.25 under 0.85 2.3x at 43.6 dB. A large part of the time is camera guidance's canvas, which
+    # does not shrink with the transformer's compute. The token level on top gained little speed and cost
+    # PSNR, so it is off by default.
     enabled: bool = True
     frame_cache: bool = True  # level 1
     token_ratio: float = 1.0  # level 2: share of noisy tokens recomputed on partial steps; 1.0 turns it off

@@ -35,8 +35,8 @@ from engine.video_edit import EditPlan, plan_edit
 from engine.world.vocab import AXES, TRAIN_FPS
 
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
-# engine/video_edit.py, engine/layout.py, or the readers and physics they use.
-SAMPLER_VERSION = 5
+# engine/video_edit.py, engine/layout.py, engine/camera_guidance.py, or the readers and physics they use.
+SAMPLER_VERSION = 6
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, ProgressBar, Static
 
-from agent.events import FilmEvent, Note, ShotFailed, ShotSounded, StepDrawn, TakeScored
+from agent.events import FilmEvent, ShotFailed, ShotSounded, StepDrawn, TakeScored
 from tui.progress import FilmProgress
 
 HELP = """**Commands**
@@ -455,7 +455,9 @@ class ReelwrightApp(App):
             if new:
                 self.film_dir = film_folder(text, self.films_root)
                 self.call_from_thread(self._set_status, self._status())
-            with film_lock(self.film_dir):  # one writer per folder: a CLI run on it is refused, and the other way
+            # One writer per folder: a CLI run on it is refused, and the other way; a dead run's lock is taken
+            # over, and that is said.
+            with film_lock(self.film_dir, lambda note: self.call_from_thread(self.say, note)):
                 self._talk_locked(text, new)
         except RenderCancelled:
             self.call_from_thread(self.on_stopped)
@@ -567,6 +569,8 @@ class ReelwrightApp(App):
                         payload["summary"] + "\n\n" + payload["question"])
                     self.say(text)
                 elif isinstance(update, dict):
+                    if node == "sound":  # every shot that has its sound now
+                        self.sounded = set(update.get("sounds") or {})
                     if update.get("storyboard"):
                         self.show_board(Storyboard.model_validate(update["storyboard"]))
                     for message in update.get("messages") or []:
@@ -584,6 +588,8 @@ class ReelwrightApp(App):
             self.tracker.on_event(event)
             self.query_one(ProgressBar).update(progress=self.tracker.fraction)
             self.query_one("#progress-line", Static).update(self.tracker.line())
+        if isinstance(event, (ShotFailed, TakeScored)):
+            self.sounded.discard(event.shot)  # a new take, or none: its sound is still to come
         if isinstance(event, ShotFailed):
             self.notify(f"shot {self._number(event.shot)}: {event.error}", severity="warning")
         elif isinstance(event, ShotSounded):
@@ -592,13 +598,10 @@ class ReelwrightApp(App):
             if status.startswith("done"):
                 self.set_row(event.shot, status=f"{status.split(' ·')[0]} · ♪")
         elif isinstance(event, StepDrawn):
-            self.sounded.discard(event.shot)  # a new take: its sound is still to come
             self.set_row(event.shot, status=f"drawing {event.step}/{event.steps}")
         elif isinstance(event, TakeScored):
             verdict = "passed" if event.passed else "low"
             self.set_row(event.shot, status=f"take {event.take} {verdict}")
-        elif isinstance(event, Note):
-            self.say(event.text)
 
     # -- the storyboard table ---------------------------------------------------------------------------
     def _number(self, shot_id: str) -> str:
