@@ -4,10 +4,11 @@ import asyncio
 import time
 
 from textual.widgets import DataTable, Input, Markdown, ProgressBar
+from textual.widgets.markdown import MarkdownFence
 
 from agent.graph import DirectorSettings
 from tools.common import EngineSession
-from tui.app import ReelwrightApp
+from tui.app import ReelwrightApp, fenced
 
 
 def _chat_text(app) -> str:
@@ -256,6 +257,11 @@ def test_at_80_by_24_the_status_column_shows(tiny_weights, tmp_path):
             used = sum(c.get_render_width(table) for c in table.columns.values())
             assert used <= table.size.width, "every column fits: none is off screen"
             assert _cells(app, "status") == ["planned", "planned"]
+            long_path = "films/20261126-162551-a-white-ring-rises-over-the-dunes-at-night/film.mp4"
+            app.say(f"The film is ready:{fenced(long_path)}")
+            await pilot.pause(0.2)
+            fence = list(app.query(MarkdownFence))[-1]
+            assert fence.virtual_size.width <= fence.size.width, "a long path wraps: none of it is off the pane"
             await pilot.resize_terminal(140, 40)
             await _until(pilot, lambda: "mode" in [c.key.value for c in app.query_one(DataTable).columns.values()])
             await _type(pilot, "/help")

@@ -120,7 +120,8 @@ class OutputToLog:
 
 
 def fenced(text: str) -> str:
-    """A path or command on a line of its own, never wrapped mid-word, easy to select and copy."""
+    """A path or command on a line of its own, easy to select and copy (one that is wider than the chat pane
+    wraps there rather than running off its edge)."""
     return f"\n```\n{text}\n```\n"
 
 
@@ -142,6 +143,9 @@ class ReelwrightApp(App):
     #preview { height: auto; max-height: 12; border: round $secondary; }
     #progress-line { height: 1; color: $text-muted; }
     #progress { height: 1; }
+    /* A path in the chat wraps inside its box rather than running off the pane's edge. */
+    #chat MarkdownFence { overflow-x: hidden; }
+    #chat MarkdownFence > Label { width: 1fr; text-wrap: wrap; padding: 1 1; }
     """
     BINDINGS = [Binding("ctrl+q", "quit", "Quit"), Binding("f1", "help", "Help"),
                 Binding("f2", "edit_shot", "Edit shot"), Binding("escape", "stop", "Stop render"),
