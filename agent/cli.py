@@ -201,8 +201,9 @@ def _cluster_config(args: argparse.Namespace):
         return None
     address = args.cluster or os.environ.get("RAY_ADDRESS")
     if not address:
-        if args.workers or args.worker_cpus:
-            raise ValueError("--workers and --worker-cpus size a cluster's workers: add --cluster local (or ADDRESS)")
+        if args.workers or args.worker_cpus or args.worker_start_seconds:
+            raise ValueError("--workers, --worker-cpus and --worker-start-seconds are for a cluster's workers: add "
+                             "--cluster local (or ADDRESS)")
         return None
     from engine.cluster import ClusterConfig, ClusterError, check_address
 
@@ -210,7 +211,8 @@ def _cluster_config(args: argparse.Namespace):
         check_address(address)  # before any model loads: an unreachable address is said at once
     except ClusterError as exc:
         raise ValueError(str(exc)) from None
-    return ClusterConfig(address=address, workers=args.workers, worker_cpus=args.worker_cpus)
+    sized = {"start_seconds": args.worker_start_seconds} if args.worker_start_seconds else {}
+    return ClusterConfig(address=address, workers=args.workers, worker_cpus=args.worker_cpus, **sized)
 
 
 def _bound_message(err: dict) -> str:
@@ -681,6 +683,9 @@ def _cluster_arguments(parser: argparse.ArgumentParser) -> None:
                         "loaded engine (default: one per GPU, else one per --worker-cpus CPUs)")
     parser.add_argument("--worker-cpus", type=_whole(1, 1024), help="with --cluster: CPUs each worker holds "
                         "(default: 1 for the built-in model, a whole machine's for a real model without a GPU)")
+    parser.add_argument("--worker-start-seconds", type=_whole(1, 86400), metavar="S", help="with --cluster: a worker "
+                        "not up S seconds after it was started (no room for it, or its model never loads) is given "
+                        "up and its shot fails in one line (default: 900)")
 
 
 class _OneLineParser(argparse.ArgumentParser):

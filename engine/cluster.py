@@ -10,7 +10,9 @@ the tools.
 
 A worker that dies mid-shot (its process killed, its node lost) is replaced, and the shot is sent to the
 next idle actor, at most ``retries`` more times; then the shot fails with ``WorkersLost`` and the rest of
-the film goes on. Ray is imported only here, and only when a cluster is asked for.
+the film goes on. A worker, first or replacement, that is not up ``start_seconds`` after it was started (the
+cluster has no room left for it, or its weights never load) is given up the same way, rather than waited
+for without end. Ray is imported only here, and only when a cluster is asked for.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class ClusterConfig(BaseModel):
     worker_cpus: float | None = Field(None, gt=0, le=1024, description="CPUs each actor holds (default: 1 for the "
                                       "built-in model; all of a machine's for a real model without a GPU)")
     retries: int = Field(2, ge=0, le=10, description="a shot whose worker dies is sent again this many times")
+    start_seconds: float = Field(900.0, gt=0, le=86400, description="a worker not up this long after it was "
+                                 "started (no room left on the cluster for it, or its weights never load) is "
+                                 "given up: its shot fails in one line and the rest of the film goes on")
 
 
 class EngineSpec(BaseModel):
@@ -210,6 +215,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self.actors: list = []
         self.busy: dict[int, object] = {}  # driver thread id -> the actor rendering for it
+        self.started_at: dict[object, float] = {}  # an actor not yet seen up -> when it was started
         for _ in range(count):
             self._start()
 
@@ -217,11 +223,21 @@ class WorkerPool:
         actor = self._actor_class.remote(self._spec, self._threads)
         with self._lock:
             self.actors.append(actor)
+            self.started_at[actor] = time.monotonic()
         self._idle.put(actor)
         return actor
 
     def acquire(self):
-        actor = self._idle.get()
+        while True:
+            try:
+                actor = self._idle.get(timeout=1.0)
+                break
+            except queue.Empty:
+                with self._lock:
+                    if not self.actors:  # every worker was given up: none will come back to the queue
+                        raise WorkersLost("no worker is left on the cluster (none came up in time); the other "
+                                          "shots are kept: free room or add machines, then run the same command "
+                                          "again") from None
         with self._lock:
             self.busy[threading.get_ident()] = actor
         return actor
@@ -238,7 +254,28 @@ class WorkerPool:
             self.busy.pop(threading.get_ident(), None)
             if actor in self.actors:
                 self.actors.remove(actor)
+            self.started_at.pop(actor, None)
         self._start()
+
+    def wait_up(self, actor, deadline_seconds: float) -> bool:
+        """Whether ``actor`` is up (its weights loaded), waiting until ``deadline_seconds`` after it was started.
+        One that is not is taken out of the pool: nothing would ever run on it."""
+        with self._lock:
+            started = self.started_at.get(actor)
+        if started is None:
+            return True
+        ray = _ray()
+        ready, _ = ray.wait([actor.stats.remote()], timeout=max(0.0, started + deadline_seconds - time.monotonic()))
+        with self._lock:
+            if ready:
+                self.started_at.pop(actor, None)
+                return True
+            self.busy.pop(threading.get_ident(), None)
+            if actor in self.actors:
+                self.actors.remove(actor)
+            self.started_at.pop(actor, None)
+        ray.kill(actor, no_restart=True)
+        return False
 
     def stats(self) -> list[dict]:
         ray = _ray()
@@ -296,6 +333,10 @@ class ClusterBackend:
         reasons = []
         for _ in range(self.config.retries + 1):
             actor = self.pool.acquire()
+            if not self.pool.wait_up(actor, self.config.start_seconds):
+                raise WorkersLost(f"a worker was not up {self.config.start_seconds:g} s after it was started (no room "
+                                  f"left on the cluster for it, or its weights did not load); the other shots are "
+                                  f"kept: free room or add machines, then run the same command again")
             try:
                 clip = self._render_on(actor, request, callback)
             except Exception as exc:  # a worker's death, an engine's refusal, or the callback stopping the render

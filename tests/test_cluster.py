@@ -69,6 +69,8 @@ def test_an_unreachable_cluster_is_one_line_before_any_model_loads(tmp_path, cap
     assert main(["render", str(board), "--cluster", "not an address"]) == EXIT_BAD_INPUT
     assert main(["render", str(board), "--workers", "2"]) == EXIT_BAD_INPUT
     assert "add --cluster local" in capsys.readouterr().err
+    assert main(["render", str(board), "--worker-start-seconds", "60"]) == EXIT_BAD_INPUT
+    assert "add --cluster local" in capsys.readouterr().err
 
 
 NEEDS_RAY = "the cluster tests need the [cluster] extra (pip install -e '.[cluster]')"
@@ -199,6 +201,48 @@ def test_a_worker_killed_mid_shot_is_replaced_and_the_shot_retried(local_ray, tm
         remote.close()
     here = local.render("t2v", "an orange ring rises", attrs, sampling)
     assert np.array_equal(here.frames(), results[0].frames())
+
+
+def test_a_worker_that_never_comes_up_fails_its_shot_in_one_line(local_ray, tmp_path):
+    """A replacement for a dead worker that the cluster has no room for is given up after start_seconds, not
+    waited for without end; with no worker left, the next shot is told so at once."""
+    import ray
+
+    from engine.cluster import EngineWorker
+    from tools.common import SamplingSettings, ShotAttributes, ShotLost
+
+    _, remote = _sessions(tmp_path, workers=1, retries=1, start_seconds=5)
+    attrs = ShotAttributes(shape="ring", colour="orange", scene="snowfield", motion="rises")
+    sampling = SamplingSettings(frames=32, steps=120, seed=13)
+    steps, failure = [], []
+
+    def doomed():
+        try:
+            remote.render("t2v", "an orange ring rises", attrs, sampling, progress=steps.append)
+        except ShotLost as exc:
+            failure.append(str(exc))
+
+    try:
+        pool = remote.backend.pool
+        pool.stats()  # the one worker is up
+        pool._actor_class = ray.remote(EngineWorker).options(num_cpus=64, max_restarts=0)  # no room on 2 CPUs
+        worker = threading.Thread(target=doomed)
+        worker.start()
+        deadline = time.time() + 120
+        while not steps and time.time() < deadline:
+            time.sleep(0.05)
+        assert steps, "the shot started"
+        (victim,) = pool.busy.values()
+        killed = time.monotonic()
+        ray.kill(victim, no_restart=True)
+        worker.join(timeout=120)
+        assert failure and "not up 5 s after it was started" in failure[0], failure
+        assert "run the same command again" in failure[0]
+        assert time.monotonic() - killed < 60, "given up near the deadline"
+        with pytest.raises(ShotLost, match="no worker is left"):
+            remote.render("t2v", "an orange ring rises", attrs, sampling.model_copy(update={"seed": 14}))
+    finally:
+        remote.close()
 
 
 def test_a_killed_driver_rerun_renders_nothing_twice(tmp_path):
