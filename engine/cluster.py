@@ -249,13 +249,17 @@ class WorkerPool:
 
     def replace(self, actor) -> None:
         """A dead actor out, a new one in (it loads its weights while other shots go on)."""
+        self._drop(actor)
+        self._start()
+
+    def _drop(self, actor) -> None:
+        """``actor`` out of the pool for good, and stopped; the calling thread no longer holds it."""
         _ray().kill(actor, no_restart=True)
         with self._lock:
             self.busy.pop(threading.get_ident(), None)
             if actor in self.actors:
                 self.actors.remove(actor)
             self.started_at.pop(actor, None)
-        self._start()
 
     def wait_up(self, actor, deadline_seconds: float) -> bool:
         """Whether ``actor`` is up (its weights loaded), waiting until ``deadline_seconds`` after it was started.
@@ -264,18 +268,14 @@ class WorkerPool:
             started = self.started_at.get(actor)
         if started is None:
             return True
-        ray = _ray()
-        ready, _ = ray.wait([actor.stats.remote()], timeout=max(0.0, started + deadline_seconds - time.monotonic()))
+        left = max(0.0, started + deadline_seconds - time.monotonic())
+        ready, _ = _ray().wait([actor.stats.remote()], timeout=left)
+        if not ready:
+            self._drop(actor)
+            return False
         with self._lock:
-            if ready:
-                self.started_at.pop(actor, None)
-                return True
-            self.busy.pop(threading.get_ident(), None)
-            if actor in self.actors:
-                self.actors.remove(actor)
             self.started_at.pop(actor, None)
-        ray.kill(actor, no_restart=True)
-        return False
+        return True
 
     def stats(self) -> list[dict]:
         ray = _ray()
