@@ -40,6 +40,8 @@ from engine.backends.base import (
     StepEvent,
 )
 
+# What a person can do when workers do not come up (said after what happened).
+NO_ROOM = "the other shots are kept: free room or add machines, then run the same command again"
 POLL_SECONDS = 0.2  # how often finished steps are posted and collected (each costs about a millisecond)
 
 
@@ -235,9 +237,8 @@ class WorkerPool:
             except queue.Empty:
                 with self._lock:
                     if not self.actors:  # every worker was given up: none will come back to the queue
-                        raise WorkersLost("no worker is left on the cluster (none came up in time); the other "
-                                          "shots are kept: free room or add machines, then run the same command "
-                                          "again") from None
+                        raise WorkersLost(f"no worker is left on the cluster (none came up in time); {NO_ROOM}"
+                                          ) from None
         with self._lock:
             self.busy[threading.get_ident()] = actor
         return actor
@@ -335,8 +336,7 @@ class ClusterBackend:
             actor = self.pool.acquire()
             if not self.pool.wait_up(actor, self.config.start_seconds):
                 raise WorkersLost(f"a worker was not up {self.config.start_seconds:g} s after it was started (no room "
-                                  f"left on the cluster for it, or its weights did not load); the other shots are "
-                                  f"kept: free room or add machines, then run the same command again")
+                                  f"left on the cluster for it, or its weights did not load); {NO_ROOM}")
             try:
                 clip = self._render_on(actor, request, callback)
             except Exception as exc:  # a worker's death, an engine's refusal, or the callback stopping the render
