@@ -254,7 +254,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = _video_output(args.out, args.force, [args.image, args.video])
     chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
               "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every,
-              "reuse_snr": args.ncr_reuse_snr}
+              "reuse_snr": args.ncr_reuse_snr, "reused": args.ncr_reused}
     ncr = NCRConfig(**{k: v for k, v in chosen.items() if v is not None})
     t0 = time.perf_counter()
     session = _engine_session(args, ncr)
@@ -780,6 +780,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--ncr-reuse-every", type=int, help="... and only every Nth step there runs the model")
     gen.add_argument("--ncr-reuse-snr", type=float,
                      help="... or, noise-aware, a step runs once log-SNR has moved this far (e.g. 1.75; 0 = every Nth)")
+    gen.add_argument("--ncr-reused", choices=["output", "residual"],
+                     help="what the steps between reuse: the model's whole last output (default) or its blocks' "
+                          "residual under the current embedding and output layer")
     gen.add_argument("--camera-guidance", choices=["on", "off"], default="on",
                      help="keep the background on one scene the asked-for camera move pans across or zooms into")
     gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")

@@ -102,6 +102,12 @@ def ncr_settings() -> dict[str, CacheSettings]:
         "**default** (`NCRConfig()`): reuse, every 8th runs": NCRConfig(),
         "step: reuse, every 10th runs": NCRConfig(reuse_every=10),
         "reuse every 5th + token 35%": NCRConfig(reuse_every=5, token_ratio=0.35, refresh_every=2),
+        # the same schedules reusing the block stack's residual instead of the whole output
+        "residual reuse: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85,
+                                                                          reused="residual"),
+        "residual reuse: every 3rd runs under 0.9": NCRConfig(reuse_every=3, reuse_below=0.9, reused="residual"),
+        "residual reuse: every 5th runs": NCRConfig(reuse_every=5, reused="residual"),
+        "residual reuse: every 8th runs": NCRConfig(reused="residual"),
     }
     return {name: CacheSettings(name="ncr", ncr=config) for name, config in rows.items()}
 
@@ -200,8 +206,11 @@ def main() -> None:
         speed, quality = result.speedup, fidelity(result.frames, full.frames)
         rows.append(f"| {_row_name(name, setting)} | {speed:.2f}x "
                     f"| {quality:.1f} | {result.alignment:.0%} | {result.macs / full.macs:.0%} |")
-        if setting.name != "ncr" or name.startswith(("step: reuse", "step: noise", "**default**")):
+        if setting.name != "ncr":
             points.setdefault(setting.name, []).append((speed, quality))
+        elif name.startswith(("step: reuse", "step: noise", "**default**", "residual reuse")):
+            points.setdefault("ncr" if setting.ncr.reused == "output" else "ncr, residual reuse", []).append(
+                (speed, quality))
         print(rows[-1], flush=True)
 
     if args.only:

@@ -15,12 +15,14 @@ model's own code runs them. Three levels, each switchable:
    come every few steps and at the first (highest-noise) steps, when the picture is still being decided.
 3. step: below a noise level, the middle blocks are skipped and their cached residual (output minus
    input, from the last step that ran them) is added instead; at low noise consecutive steps differ little.
-   And below ``reuse_below`` only every ``reuse_every``-th step runs the blocks at all; the steps between
-   keep every block's residual from the last step that ran it and run only the cheap ends of the model (the
-   embedding of the current latents, the output layer under the current noise level). A rectified-flow
-   velocity is the direction from the picture to the noise, and once the picture is decided it barely turns.
-   (Keeping the residual rather than the whole output measured 0.5-1 dB closer to full compute at the same
-   speed, benchmarks/ncr.py.)
+   And below ``reuse_below`` only every ``reuse_every``-th step (or, noise-aware, a step once the log
+   signal-to-noise ratio has moved ``reuse_snr`` since the last) runs the transformer at all. A
+   rectified-flow velocity is the direction from the picture to the noise, and once the picture is decided
+   it barely turns, so the steps between reuse the transformer's last output whole (``reused="output"``:
+   nothing of the model runs) or the block stack's residual (``"residual"``: the embedding of the current
+   latents and the output layer under the current noise level run, as in diffusers' step caches). With
+   camera guidance on, the whole output measured as close to full compute or closer at every speed from 2x
+   to 2.7x, and faster everywhere since nothing runs (benchmarks/ncr.py, BENCHMARKS.md).
 
 Every level works on every transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan,
 LTX-Video): a family names its blocks, its noise argument, its self-attention and which frame each token
@@ -39,9 +41,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import torch
 from torch import nn
+from torch.utils._pytree import tree_map_only
 
 from engine.hooks import Hook, add_hook, get_hook, remove_hook
 
@@ -68,6 +72,9 @@ class NCRConfig:
     # last ran (instead of every reuse_every-th step), so they run densely where it moves fast, at the start
     # and the end of sampling, and rarely in the middle
     reuse_snr: float = 0.0
+    # level 3: what a reused step reuses: the transformer's whole last output ("output"), or the block stack's
+    # residual under the current embedding and output layer ("residual")
+    reused: Literal["output", "residual"] = "output"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.token_ratio <= 1.0:
@@ -78,6 +85,8 @@ class NCRConfig:
             raise ValueError("skip_below must be in [0, 1] and skip_blocks in [0, 1)")
         if not 0.0 <= self.reuse_below <= 1.0 or self.reuse_every < 1 or self.reuse_snr < 0:
             raise ValueError("reuse_below must be in [0, 1], reuse_every >= 1 and reuse_snr >= 0")
+        if self.reused not in ("output", "residual"):
+            raise ValueError(f"reused must be 'output' or 'residual', got {self.reused!r}")
 
     @property
     def active(self) -> bool:
@@ -171,6 +180,7 @@ class _Branch:
     kv: dict[tuple[int, str], torch.Tensor] = field(default_factory=dict)  # (block, "k"|"v") -> (B, N, D)
     residuals: dict[int, torch.Tensor] = field(default_factory=dict)  # skippable block -> (B, N, D) out - in
     stack: torch.Tensor | None = None  # (B, N, D) the whole block stack's output minus its input
+    output: Any = None  # the transformer's last output, as it returned it (reused="output")
     low_steps: int = 0  # steps taken under reuse_below
     ran_level: float = 1.0  # the noise level the blocks last ran at
 
@@ -186,7 +196,7 @@ class _Call:
     frame_of_token: torch.Tensor | None  # (N,)
     keep_tokens: bool  # keep keys, values and block outputs per token for later calls
     skipped: frozenset[int]  # middle blocks whose cached residual stands in
-    reuse: bool = False  # no block runs: the stack's cached residual stands in for all of them
+    reuse: bool = False  # no block runs: the stack's cached residual stands in for all of them (reused="residual")
     tokens: torch.Tensor | None = None  # what runs, chosen at the first block; None: every token
     stack_in: torch.Tensor | None = None  # the first block's input this call (for the stack's residual)
 
@@ -245,7 +255,8 @@ class _ModelHook(Hook):
         branch = state.begin_call(level, key)
 
         reuse = False
-        if cfg.reuse_below > 0 and level < cfg.reuse_below and branch.stack is not None:
+        kept = branch.output if cfg.reused == "output" else branch.stack
+        if cfg.reuse_below > 0 and level < cfg.reuse_below and kept is not None:
             branch.low_steps += 1
             if cfg.reuse_snr > 0:  # run once the signal-to-noise ratio has moved far enough
                 reuse = abs(_log_snr(level) - _log_snr(branch.ran_level)) < cfg.reuse_snr
@@ -256,7 +267,12 @@ class _ModelHook(Hook):
 
         state.call = call = self._plan(branch, level, given, reuse, frame_of_token)
         try:
-            out = forward(*args, **kwargs)
+            if reuse and cfg.reused == "output":
+                out = _copy(branch.output)  # a copy: the caller may change what it is given in place
+            else:
+                out = forward(*args, **kwargs)
+                if cfg.reuse_below > 0 and cfg.reused == "output":
+                    branch.output = _copy(out)
         finally:
             state.call = None
         n = len(call.frame_of_token) if call.frame_of_token is not None else 1
@@ -308,7 +324,7 @@ class _BlockHook(Hook):
             out = forward(x, *args, **kwargs)
             if cfg.skip_below > 0 and self.index in _middle(self.state.depth, cfg):
                 branch.residuals[self.index] = _scatter(branch.residuals.get(self.index), call.tokens, out - x)
-        if last and cfg.reuse_below > 0 and not call.reuse:
+        if last and cfg.reuse_below > 0 and cfg.reused == "residual" and not call.reuse:
             branch.stack = _scatter(branch.stack, call.tokens, out - call.stack_in)
         if last and call.keep_tokens:
             out = branch.hidden = _scatter(branch.hidden, call.tokens, out)
@@ -385,6 +401,11 @@ def _scatter(full: torch.Tensor | None, tokens: torch.Tensor | None, part: torch
     full = full.clone()
     full[:, tokens] = part
     return full
+
+
+def _copy(output: Any) -> Any:
+    """``output`` (a tensor, a tuple, a diffusers output) with every tensor in it copied."""
+    return tree_map_only(torch.Tensor, torch.clone, output)
 
 
 def _argument(args: tuple, kwargs: dict, name: str, index: int):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from engine.hooks import Hook, add_hook, remove_hook
 from engine.ncr import NCRConfig, apply_ncr, compute_fraction, remove_ncr
 from engine.pipeline import load_pipeline
 
@@ -63,6 +64,35 @@ def test_low_noise_steps_reuse_the_whole_velocity(pipe):
     assert not np.array_equal(plain.frames, out.frames) and out.frames.shape == plain.frames.shape
 
 
+@pytest.mark.parametrize("reused", ["output", "residual"])
+def test_a_reused_step_reuses_the_whole_output_or_the_stack_residual(pipe, reused):
+    """"output": a reused step returns a copy of the last output and none of the model runs; "residual": the
+    embedding and output layer run under the current latents and noise level, the blocks do not."""
+    apply_ncr(pipe.transformer, NCRConfig(reuse_below=0.7, reuse_every=2, reused=reused))
+    outputs, embedded = [], []
+
+    class Probe(Hook):  # outside NCR's hook: what the sampler gets
+        def new_forward(self, module, forward, *args, **kwargs):
+            outputs.append(forward(*args, **kwargs))
+            return outputs[-1]
+
+    add_hook(pipe.transformer, "probe", Probe())
+    counting = pipe.transformer.patch_embed.register_forward_hook(lambda *_: embedded.append(len(outputs)))
+    try:
+        _, fractions = _run(pipe)
+    finally:
+        counting.remove()
+        remove_hook(pipe.transformer, "probe")
+    reused_steps = [i for i, f in enumerate(fractions) if f == 0.0]
+    assert reused_steps and all(i > 0 and fractions[i - 1] > 0 for i in reused_steps)
+    for i in reused_steps:
+        if reused == "output":
+            assert torch.equal(outputs[i], outputs[i - 1]) and outputs[i] is not outputs[i - 1]
+            assert i not in embedded
+        else:
+            assert not torch.equal(outputs[i], outputs[i - 1]) and i in embedded
+
+
 def test_the_noise_aware_schedule_runs_where_the_signal_to_noise_ratio_moves(pipe):
     """Sixteen steps from noise 1 in even steps: log-SNR moves fast at the start and the end, slowly in the
     middle, so a log-SNR distance of 2 runs the blocks on steps 0, 1, 3, 7, 11 and 14 and reuses the rest."""
@@ -76,7 +106,7 @@ def test_the_noise_aware_schedule_runs_where_the_signal_to_noise_ratio_moves(pip
 
 @pytest.mark.parametrize("kwargs", [{"token_ratio": 0.0}, {"token_ratio": 1.5}, {"refresh_every": 0},
                                     {"skip_blocks": 1.0}, {"reuse_below": 1.5}, {"reuse_every": 0},
-                                    {"reuse_snr": -1.0}])
+                                    {"reuse_snr": -1.0}, {"reused": "velocity"}])
 def test_config_is_validated(kwargs):
     with pytest.raises(ValueError):
         NCRConfig(**kwargs)
@@ -123,15 +153,16 @@ def _run_diffusers(pipe):
     return frames, fractions
 
 
-def test_the_same_hooks_serve_wan_and_ltx(diffusers_pipe):
-    """Hooks that save nothing change nothing; whole-output reuse runs the transformer on the first steps
-    only (one cache per guidance branch: Wan's pipeline calls the transformer twice a step); removal is
-    exact."""
+@pytest.mark.parametrize("reused", ["output", "residual"])
+def test_the_same_hooks_serve_wan_and_ltx(diffusers_pipe, reused):
+    """Hooks that save nothing change nothing; step reuse runs the transformer on the first steps and then
+    every 3rd only (one cache per guidance branch: Wan's pipeline calls the transformer twice a step), reusing
+    its whole output or the block stack's residual; removal is exact."""
     plain, _ = _run_diffusers(diffusers_pipe)
     apply_ncr(diffusers_pipe.transformer, NCRConfig(reuse_below=0.0))
     hooked, fractions = _run_diffusers(diffusers_pipe)
     assert np.array_equal(plain, hooked) and fractions == [1.0] * 6
-    apply_ncr(diffusers_pipe.transformer, NCRConfig(reuse_below=1.0, reuse_every=3))
+    apply_ncr(diffusers_pipe.transformer, NCRConfig(reuse_below=1.0, reuse_every=3, reused=reused))
     reused, fractions = _run_diffusers(diffusers_pipe)
     assert fractions == [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
     assert not np.array_equal(plain, reused) and np.abs(plain - reused).max() < 0.5
