@@ -1093,6 +1093,8 @@ LIST_MARK = re.compile(r"^\s*(?:[-*•>–—]+|\(?\d+[.):]|\d+\s*[-–—]\s|\(
 FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|action|camera|cam|colou?r|time|setting|"
                          r"place|motion|movement|move|shape|location|talent|duration|length|mood|note|notes|style|object|"
                          r"direction|speed|lighting|look|background|element|site|behaviou?r)\s*:\s*", re.I)
+# "Cam:", "camera:", at a line's start or inside it: what follows is the camera's ("Cam: follow R.")
+CAMERA_LABEL = re.compile(r"\s*cam(?:era)?\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
                    r"frame|card|page)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
@@ -1156,7 +1158,7 @@ def marked_steps(request: str) -> list[Piece]:
         line = LIST_MARK.sub("", line)
         field_name = FIELD_LABEL.match(line)
         if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
-            camera_field = re.match(r"\s*cam(?:era)?\b", field_name.group(0), re.I) is not None
+            camera_field = CAMERA_LABEL.fullmatch(field_name.group(0).rstrip(": \t")) is not None
             line, listed = ("the camera " if camera_field else "") + line[field_name.end():], False
         # "WIDE SHOT: the crate shrinks", "Introducing: the Cube": a short label belongs to what follows it
         line = re.sub(r"^(\s*(?:[A-Za-z']+\s+){0,2}[A-Za-z']+)\s*:\s+(?=\S)", r"\1, ", line)
@@ -1166,7 +1168,7 @@ def marked_steps(request: str) -> list[Piece]:
         for k, sentence in enumerate(sentences):
             if camera_said:  # "... Cam: follow R.": what follows a camera label is the camera's
                 sentence, camera_said = "the camera " + sentence, False
-            if re.fullmatch(r"\s*(?:cam|camera)\s*", sentence, re.I) and k + 1 < len(sentences):
+            if CAMERA_LABEL.fullmatch(sentence) and k + 1 < len(sentences):
                 camera_said = True
                 continue
             label = LABEL.match(sentence)

@@ -125,8 +125,30 @@ def peer_settings(ratios: list[float]) -> dict[str, CacheSettings]:
             for name, (knob, values) in knobs.items() for value in values}
 
 
+def frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (speed-up, PSNR) points no other point beats on both, fastest last: a method's curve."""
+    return sorted(p for p in points if not any(q != p and q[0] >= p[0] and q[1] >= p[1] for q in points))
+
+
+def against_peers(points: dict[str, list[tuple[float, float]]], names: dict[tuple[str, tuple], str],
+                  from_speedup: float = 2.0) -> list[str]:
+    """For every peer setting at ``from_speedup`` or more: the NCR setting at least as fast with the best PSNR."""
+    lines = []
+    for method, pts in points.items():
+        if method.startswith("ncr"):
+            continue
+        for peer in sorted(p for p in pts if p[0] >= from_speedup):
+            rivals = [p for p in points["ncr"] if p[0] >= peer[0]]
+            best = max(rivals, key=lambda p: p[1]) if rivals else None
+            said = (f"NCR {names['ncr', best]} at {best[0]:.2f}x has {best[1]:.1f} dB "
+                    f"({best[1] - peer[1]:+.1f})" if best else "no NCR setting is as fast")
+            lines.append(f"- {names[method, peer]} ({peer[0]:.2f}x, {peer[1]:.1f} dB): {said}")
+    return lines
+
+
 def plot(points: dict[str, list[tuple[float, float]]], path) -> None:
-    """PSNR (dB) against speed-up, one polyline per method, drawn with PIL (no plotting library needed)."""
+    """PSNR (dB) against speed-up, drawn with PIL (no plotting library needed): every setting a dot, and each
+    method's curve through the settings no other of its settings beats on both (its frontier)."""
     from PIL import Image, ImageDraw, ImageFont
 
     w, h, left, bottom, top, right = 900, 600, 70, 60, 30, 200
@@ -157,11 +179,12 @@ def plot(points: dict[str, list[tuple[float, float]]], path) -> None:
     colours = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     for i, (name, pts) in enumerate(points.items()):
         colour = colours[i % len(colours)]
-        line = [at(x, y) for x, y in sorted(pts)]
+        line = [at(x, y) for x, y in frontier(pts)]
         if len(line) > 1:
             draw.line(line, fill=colour, width=3 if name == "ncr" else 2)
-        for px, py in line:
-            draw.ellipse([px - 4, py - 4, px + 4, py + 4], fill=colour)
+        for px, py in (at(x, y) for x, y in pts):
+            filled = (px, py) in line
+            draw.ellipse([px - 4, py - 4, px + 4, py + 4], fill=colour if filled else "white", outline=colour, width=2)
         draw.line([w - right + 15, top + 26 * i + 7, w - right + 40, top + 26 * i + 7], fill=colour, width=3)
         draw.text((w - right + 48, top + 26 * i), name, fill=colour)
     image.save(path)
@@ -201,16 +224,18 @@ def main() -> None:
             "| --- | --- | --- | --- | --- |",
             f"| full compute | 1.00x | - | {full.alignment:.0%} | 100% |"]
     points: dict[str, list[tuple[float, float]]] = {}
+    names: dict[tuple[str, tuple], str] = {}  # (series, point) -> the setting's name
     for name, setting in settings.items():
         result = run(pipe, setting, cases, args.steps, repeats=args.repeats)
         speed, quality = result.speedup, fidelity(result.frames, full.frames)
         rows.append(f"| {_row_name(name, setting)} | {speed:.2f}x "
                     f"| {quality:.1f} | {result.alignment:.0%} | {result.macs / full.macs:.0%} |")
-        if setting.name != "ncr":
-            points.setdefault(setting.name, []).append((speed, quality))
-        elif name.startswith(("step: reuse", "step: noise", "**default**", "residual reuse")):
-            points.setdefault("ncr" if setting.ncr.reused == "output" else "ncr, residual reuse", []).append(
-                (speed, quality))
+        series = setting.name if setting.name != "ncr" else "ncr" if setting.ncr.reused == "output" else \
+            "ncr, residual reuse"
+        if setting.name != "ncr" or name.startswith(("step: reuse", "step: noise", "**default**", "residual reuse")):
+            points.setdefault(series, []).append((speed, quality))
+            names[series, (speed, quality)] = _row_name(name, setting).split(": ", 1)[-1] if series == "ncr" else \
+                _row_name(name, setting)
         print(rows[-1], flush=True)
 
     if args.only:
@@ -243,7 +268,10 @@ def main() -> None:
         f"so both see the same machine (the fastest of {args.repeats} each); torch threads "
         f"{torch.get_num_threads()}. Compute: multiply-adds of "
         f"the blocks' linear layers that ran, the same meter for every method.", "", *rows, "",
-        *([f"PSNR against speed-up: `{args.plot.replace(str(ROOT) + '/', '')}`.", ""] if args.peers else []),
+        *([f"PSNR against speed-up: `{args.plot.replace(str(ROOT) + '/', '')}` (each method's curve joins the "
+            f"settings none of its others beats on both).", "",
+            "Every peer setting at 2x or more, against the NCR setting at least as fast with the best PSNR:", "",
+            *against_peers(points, names), ""] if args.peers else []),
         "Frame level on conditioned modes (given frames run through the blocks once; exact, because given frames "
         "attend only to given frames):", "", *frame_rows,
     ])

@@ -21,8 +21,9 @@ model's own code runs them. Three levels, each switchable:
    it barely turns, so the steps between reuse the transformer's last output whole (``reused="output"``:
    nothing of the model runs) or the block stack's residual (``"residual"``: the embedding of the current
    latents and the output layer under the current noise level run, as in diffusers' step caches). With
-   camera guidance on, the whole output measured as close to full compute or closer at every speed from 2x
-   to 2.7x, and faster everywhere since nothing runs (benchmarks/ncr.py, BENCHMARKS.md).
+   camera guidance on, the whole output is faster at every schedule, since nothing of the model runs, and
+   from 2x to 2.7x as close to full compute or closer; on the sparsest schedules the residual is about
+   1 dB closer (benchmarks/ncr.py, BENCHMARKS.md).
 
 Every level works on every transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan,
 LTX-Video): a family names its blocks, its noise argument, its self-attention and which frame each token
@@ -53,12 +54,12 @@ from engine.hooks import Hook, add_hook, get_hook, remove_hook
 @dataclass
 class NCRConfig:
     # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md) with the product's sampler (CFG and camera guidance
-    # on), on 12 held-out prompts at 16 steps: the blocks run on the first two steps and then every 8th, and
-    # the steps between keep the block stack's residual: 3.7x at 33.4 dB against full compute, alignment as
-    # at full compute. Nearer full compute: every 5th 2.8x at 38.7 dB (--ncr-reuse-every 5), noise-aware
-    # log-SNR 2.25 under 0.85 2.3x at 43.6 dB. A large part of the time is camera guidance's canvas, which
-    # does not shrink with the transformer's compute. The token level on top gained little speed and cost
-    # PSNR, so it is off by default.
+    # on), on 12 held-out prompts at 16 steps: the transformer runs on the first two steps and then every 8th,
+    # and the steps between reuse its whole last output: 4.3x at 32.3 dB against full compute, alignment as at
+    # full compute (reusing the block stack's residual instead: 3.7x at 33.4 dB). Nearer full compute: every
+    # 5th 3.1x at 38.2 dB (--ncr-reuse-every 5), every 3rd below noise 0.9 2.2x at 46.4 dB. A large part of
+    # the time is camera guidance's canvas, which does not shrink with the transformer's compute. The token
+    # level on top gained little speed and cost PSNR, so it is off by default.
     enabled: bool = True
     frame_cache: bool = True  # level 1
     token_ratio: float = 1.0  # level 2: share of noisy tokens recomputed on partial steps; 1.0 turns it off
