@@ -141,8 +141,8 @@ def _cache_settings(args: argparse.Namespace, ncr=None):
             raise ValueError(f"--ncr off and --cache {name} disagree: choose one (--cache off is full compute)")
         name = "off"
     threshold = getattr(args, "cache_threshold", None)
-    fine = [f"--ncr-{flag}" for flag in ("tokens", "refresh", "skip-below", "reuse-below", "reuse-every", "reuse-snr")
-            if getattr(args, f"ncr_{flag.replace('-', '_')}", None) is not None]
+    flags = ("tokens", "refresh", "skip-below", "reuse-below", "reuse-every", "reuse-snr", "reused")
+    fine = [f"--ncr-{flag}" for flag in flags if getattr(args, f"ncr_{flag.replace('-', '_')}", None) is not None]
     if fine and name != "ncr":
         raise ValueError(f"{fine[0]} sets NCR, and --cache is {name}: leave it out, or use --cache ncr")
     if threshold is not None and name in ("ncr", "off"):
@@ -781,8 +781,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--ncr-reuse-snr", type=float,
                      help="... or, noise-aware, a step runs once log-SNR has moved this far (e.g. 1.75; 0 = every Nth)")
     gen.add_argument("--ncr-reused", choices=["output", "residual"],
-                     help="what the steps between reuse: the model's whole last output (default) or its blocks' "
-                          "residual under the current embedding and output layer")
+                     help="what the steps between reuse: the blocks' residual under the current embedding and "
+                          "output layer (default), or the model's whole last output (faster; best on dense schedules)")
     gen.add_argument("--camera-guidance", choices=["on", "off"], default="on",
                      help="keep the background on one scene the asked-for camera move pans across or zooms into")
     gen.add_argument("--audio", action="store_true", help="add sound made from the picture (V2A)")

@@ -1158,7 +1158,7 @@ def marked_steps(request: str) -> list[Piece]:
         line = LIST_MARK.sub("", line)
         field_name = FIELD_LABEL.match(line)
         if field_name:  # "- scene: beach", "- thing: orange ball": what the items after it show
-            camera_field = CAMERA_LABEL.fullmatch(field_name.group(0).rstrip(": \t")) is not None
+            camera_field = CAMERA_LABEL.fullmatch(field_name.group(0).rstrip().removesuffix(":")) is not None
             line, listed = ("the camera " if camera_field else "") + line[field_name.end():], False
         # "WIDE SHOT: the crate shrinks", "Introducing: the Cube": a short label belongs to what follows it
         line = re.sub(r"^(\s*(?:[A-Za-z']+\s+){0,2}[A-Za-z']+)\s*:\s+(?=\S)", r"\1, ", line)

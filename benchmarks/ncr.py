@@ -86,28 +86,27 @@ def fidelity(frames: list[np.ndarray], reference: list[np.ndarray]) -> float:
 
 def ncr_settings() -> dict[str, CacheSettings]:
     off = dict(reuse_below=0.0)
+    whole = dict(reused="output")  # step rows reuse the transformer's whole output; "residual reuse" rows do not
     rows = {
         "token 35%, refresh 3": NCRConfig(token_ratio=0.35, refresh_every=3, **off),
         "step: skip half the blocks below 0.4": NCRConfig(skip_below=0.4, **off),
-        "step: noise-aware, log-SNR 1.5": NCRConfig(reuse_snr=1.5),
-        "step: noise-aware, log-SNR 1.75": NCRConfig(reuse_snr=1.75),
-        "step: noise-aware, log-SNR 2": NCRConfig(reuse_snr=2.0),
-        "step: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85),
-        "step: noise-aware, log-SNR 2.5 under 0.85": NCRConfig(reuse_snr=2.5, reuse_below=0.85),
-        "step: reuse, every 3rd runs": NCRConfig(reuse_every=3),
-        "step: reuse, every 3rd runs under 0.9": NCRConfig(reuse_every=3, reuse_below=0.9),
-        "step: reuse, every 4th runs": NCRConfig(reuse_every=4),
-        "step: reuse, every 5th runs": NCRConfig(reuse_every=5),
-        "step: reuse, every 6th runs": NCRConfig(reuse_every=6),
-        "**default** (`NCRConfig()`): reuse, every 8th runs": NCRConfig(),
-        "step: reuse, every 10th runs": NCRConfig(reuse_every=10),
-        "reuse every 5th + token 35%": NCRConfig(reuse_every=5, token_ratio=0.35, refresh_every=2),
-        # the same schedules reusing the block stack's residual instead of the whole output
-        "residual reuse: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85,
-                                                                          reused="residual"),
-        "residual reuse: every 3rd runs under 0.9": NCRConfig(reuse_every=3, reuse_below=0.9, reused="residual"),
-        "residual reuse: every 5th runs": NCRConfig(reuse_every=5, reused="residual"),
-        "residual reuse: every 8th runs": NCRConfig(reused="residual"),
+        "step: noise-aware, log-SNR 1.5": NCRConfig(reuse_snr=1.5, **whole),
+        "step: noise-aware, log-SNR 1.75": NCRConfig(reuse_snr=1.75, **whole),
+        "step: noise-aware, log-SNR 2": NCRConfig(reuse_snr=2.0, **whole),
+        "step: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85, **whole),
+        "step: noise-aware, log-SNR 2.5 under 0.85": NCRConfig(reuse_snr=2.5, reuse_below=0.85, **whole),
+        "step: reuse, every 3rd runs": NCRConfig(reuse_every=3, **whole),
+        "step: reuse, every 3rd runs under 0.9": NCRConfig(reuse_every=3, reuse_below=0.9, **whole),
+        "step: reuse, every 4th runs": NCRConfig(reuse_every=4, **whole),
+        "step: reuse, every 5th runs": NCRConfig(reuse_every=5, **whole),
+        "step: reuse, every 6th runs": NCRConfig(reuse_every=6, **whole),
+        "step: reuse, every 8th runs": NCRConfig(reuse_every=8, **whole),
+        "step: reuse, every 10th runs": NCRConfig(reuse_every=10, **whole),
+        "reuse every 5th + token 35%": NCRConfig(reuse_every=5, token_ratio=0.35, refresh_every=2, **whole),
+        "residual reuse: noise-aware, log-SNR 2.25 under 0.85": NCRConfig(reuse_snr=2.25, reuse_below=0.85),
+        "residual reuse: every 3rd runs under 0.9": NCRConfig(reuse_every=3, reuse_below=0.9),
+        "residual reuse: every 5th runs": NCRConfig(reuse_every=5),
+        "**default** (`NCRConfig()`): residual reuse, every 8th runs": NCRConfig(),
     }
     return {name: CacheSettings(name="ncr", ncr=config) for name, config in rows.items()}
 
@@ -132,16 +131,20 @@ def frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def against_peers(points: dict[str, list[tuple[float, float]]], names: dict[tuple[str, tuple], str],
                   from_speedup: float = 2.0) -> list[str]:
-    """For every peer setting at ``from_speedup`` or more: the NCR setting at least as fast with the best PSNR."""
+    """For every peer setting at ``from_speedup`` or more: the NCR setting (either reuse) at least as fast with
+    the best PSNR."""
+    ncr = [(p, series) for series, pts in points.items() if series.startswith("ncr") for p in pts]
     lines = []
     for method, pts in points.items():
         if method.startswith("ncr"):
             continue
         for peer in sorted(p for p in pts if p[0] >= from_speedup):
-            rivals = [p for p in points["ncr"] if p[0] >= peer[0]]
-            best = max(rivals, key=lambda p: p[1]) if rivals else None
-            said = (f"NCR {names['ncr', best]} at {best[0]:.2f}x has {best[1]:.1f} dB "
-                    f"({best[1] - peer[1]:+.1f})" if best else "no NCR setting is as fast")
+            rivals = [(p, series) for p, series in ncr if p[0] >= peer[0]]
+            if rivals:
+                best, series = max(rivals, key=lambda r: r[0][1])
+                said = f"NCR {names[series, best]} at {best[0]:.2f}x has {best[1]:.1f} dB ({best[1] - peer[1]:+.1f})"
+            else:
+                said = "no NCR setting is as fast"
             lines.append(f"- {names[method, peer]} ({peer[0]:.2f}x, {peer[1]:.1f} dB): {said}")
     return lines
 
@@ -234,8 +237,7 @@ def main() -> None:
             "ncr, residual reuse"
         if setting.name != "ncr" or name.startswith(("step: reuse", "step: noise", "**default**", "residual reuse")):
             points.setdefault(series, []).append((speed, quality))
-            names[series, (speed, quality)] = _row_name(name, setting).split(": ", 1)[-1] if series == "ncr" else \
-                _row_name(name, setting)
+            names[series, (speed, quality)] = name if setting.name == "ncr" else _row_name(name, setting)
         print(rows[-1], flush=True)
 
     if args.only:

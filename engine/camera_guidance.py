@@ -39,10 +39,10 @@ class CameraGuidanceConfig:
     # Under a step cache that reuses the transformer's output on some steps (NCR's default runs it on 3 of 16),
     # a build costs more than the steps it serves (about 1.5 DiT steps): there the canvas is built only on steps
     # the transformer ran, at least this many steps apart. Where the builds fall matters as much as how many:
-    # on 8 prompts not in the benchmark (benchmarks/ncr.py's sampler, 16 steps), with the transformer run on
-    # steps 0, 1, 2, 5, 10 and 14, builds on steps 0, 5 and 10 (this value) gave 43.5 dB against full compute
-    # and builds on 0 and 10 (6) 39.0 dB; with it run every 5th step, 5 gave 37.8 dB at 2.7x and 6 37.2 dB at
-    # 3.2x, and 3 (as without a cache) cost more than it gave.
+    # on 8 prompts not in the benchmark (benchmarks/ncr.py's sampler, 16 steps, NCR reusing the block stack's
+    # residual), with the transformer run on steps 0, 1, 2, 5, 10 and 14, builds on steps 0, 5 and 10 (this
+    # value) gave 43.5 dB against full compute and builds on 0 and 10 (6) 39.0 dB; with it run every 5th step,
+    # 5 gave 37.8 dB at 2.7x and 6 37.2 dB at 3.2x, and 3 (as without a cache) cost more than it gave.
     every_cached: int = 5
 
 

@@ -21,9 +21,10 @@ model's own code runs them. Three levels, each switchable:
    it barely turns, so the steps between reuse the transformer's last output whole (``reused="output"``:
    nothing of the model runs) or the block stack's residual (``"residual"``: the embedding of the current
    latents and the output layer under the current noise level run, as in diffusers' step caches). With
-   camera guidance on, the whole output is faster at every schedule, since nothing of the model runs, and
-   from 2x to 2.7x as close to full compute or closer; on the sparsest schedules the residual is about
-   1 dB closer (benchmarks/ncr.py, BENCHMARKS.md).
+   camera guidance on (benchmarks/ncr.py, BENCHMARKS.md), the whole output is faster on every schedule,
+   since nothing of the model runs, and closer to full compute on the dense ones (every 3rd step below noise
+   0.9: 46.4 dB against 45.4); on sparse ones the residual is closer (every 8th: 33.4 against 32.3 dB) and
+   keeps the asked-for motion better (see ``NCRConfig``).
 
 Every level works on every transformer whose family is named in ``FAMILIES`` (the built-in DiT, Wan,
 LTX-Video): a family names its blocks, its noise argument, its self-attention and which frame each token
@@ -55,11 +56,14 @@ from engine.hooks import Hook, add_hook, get_hook, remove_hook
 class NCRConfig:
     # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md) with the product's sampler (CFG and camera guidance
     # on), on 12 held-out prompts at 16 steps: the transformer runs on the first two steps and then every 8th,
-    # and the steps between reuse its whole last output: 4.3x at 32.3 dB against full compute, alignment as at
-    # full compute (reusing the block stack's residual instead: 3.7x at 33.4 dB). Nearer full compute: every
-    # 5th 3.1x at 38.2 dB (--ncr-reuse-every 5), every 3rd below noise 0.9 2.2x at 46.4 dB. A large part of
-    # the time is camera guidance's canvas, which does not shrink with the transformer's compute. The token
-    # level on top gained little speed and cost PSNR, so it is off by default.
+    # and the steps between keep the block stack's residual: 3.7x at 33.4 dB against full compute. Reusing the
+    # whole output there is faster (4.3x, 32.3 dB) but, on the engine benchmark's 80 unseen prompts, drew the
+    # asked-for motion in 80% against 89% (all four attributes 72% against 81%): over seven steps the embedding
+    # and output layer, run under the current latents, keep the motion going. Nearer full compute the whole
+    # output is the better reuse: every 3rd step below noise 0.9 2.1x at 46.4 dB (--ncr-reuse-every 3
+    # --ncr-reuse-below 0.9 --ncr-reused output), above every diffusers cache from 2x up. A large part of the
+    # time is camera guidance's canvas, which does not shrink with the transformer's compute. The token level
+    # on top gained little speed and cost PSNR, so it is off by default.
     enabled: bool = True
     frame_cache: bool = True  # level 1
     token_ratio: float = 1.0  # level 2: share of noisy tokens recomputed on partial steps; 1.0 turns it off
@@ -69,13 +73,13 @@ class NCRConfig:
     skip_blocks: float = 0.5  # level 3: share of blocks (taken from the middle) skipped there
     reuse_below: float = 1.0  # level 3: under this noise level whole steps reuse the velocity; 0 turns it off
     reuse_every: int = 8  # level 3: ... and only every Nth step there runs the transformer
-    # level 3, noise-aware: > 0 runs the blocks once the log signal-to-noise ratio has moved this far since they
-    # last ran (instead of every reuse_every-th step), so they run densely where it moves fast, at the start
-    # and the end of sampling, and rarely in the middle
+    # level 3, noise-aware: > 0 runs the transformer once the log signal-to-noise ratio has moved this far since
+    # it last ran (instead of every reuse_every-th step), so it runs densely where that ratio moves fast, at the
+    # start and the end of sampling, and rarely in the middle
     reuse_snr: float = 0.0
     # level 3: what a reused step reuses: the transformer's whole last output ("output"), or the block stack's
     # residual under the current embedding and output layer ("residual")
-    reused: Literal["output", "residual"] = "output"
+    reused: Literal["output", "residual"] = "residual"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.token_ratio <= 1.0:
@@ -197,7 +201,7 @@ class _Call:
     frame_of_token: torch.Tensor | None  # (N,)
     keep_tokens: bool  # keep keys, values and block outputs per token for later calls
     skipped: frozenset[int]  # middle blocks whose cached residual stands in
-    reuse: bool = False  # no block runs: the stack's cached residual stands in for all of them (reused="residual")
+    reuse: bool = False  # nothing runs ("output") or no block runs, the stack's residual standing in ("residual")
     tokens: torch.Tensor | None = None  # what runs, chosen at the first block; None: every token
     stack_in: torch.Tensor | None = None  # the first block's input this call (for the stack's residual)
 
@@ -219,7 +223,9 @@ class NCRState:
         self.fractions: list[float] = []  # per call of the latest step
 
     def begin_call(self, level: float, key: tuple) -> _Branch:
-        if key != self.key:
+        # New shapes or given frames, or a noise level above the last one (sampling starts again from noise
+        # without a reset_ncr): a new generation, and nothing cached belongs to it.
+        if key != self.key or (self.level is not None and level > self.level):
             self.reset(key)
         if level != self.level:  # a new step; the same level again is the next guidance branch
             self.step, self.level, self.branch_index, self.fractions = self.step + 1, level, 0, []

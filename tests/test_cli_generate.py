@@ -92,6 +92,7 @@ def test_generate_reports_the_cache_and_its_saving(tiny_weights, tmp_path, capsy
     (["--ncr", "off", "--cache", "sea"], "--ncr off and --cache sea disagree"),
     (["--cache-threshold", "0.2"], "--cache-threshold sets a diffusers cache's knob"),
     (["--cache", "tea"], "--cache"),
+    (["--cache", "magcache", "--ncr-reused", "residual"], "--ncr-reused sets NCR, and --cache is magcache"),
 ])
 def test_cache_flags_that_disagree_are_one_line(tiny_weights, tmp_path, capsys, flags, needle):
     code = main(["generate", "a red ball", "--out", str(tmp_path / "x.mp4"), "--weights", str(tiny_weights), *flags])

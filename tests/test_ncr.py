@@ -93,6 +93,28 @@ def test_a_reused_step_reuses_the_whole_output_or_the_stack_residual(pipe, reuse
             assert not torch.equal(outputs[i], outputs[i - 1]) and i in embedded
 
 
+def test_sampling_again_from_noise_without_a_reset_starts_afresh(pipe):
+    """A caller that installs NCR and samples twice without reset_ncr: the second run's first call, at a noise
+    level above the last one, must run the model, not hand back the first run's last output."""
+    from engine.pipeline import attribute_ids
+
+    dit = pipe.transformer
+    apply_ncr(dit, NCRConfig(reuse_below=1.0, reuse_every=8))
+    tokens, mask, pooled = pipe.text_encoder.encode(["a green ring rises"])
+    inputs = dict(text_tokens=tokens, text_mask=mask, text_pooled=pooled, attributes=attribute_ids(dit, None)[None])
+    latents = torch.randn(1, 8, dit.config.latent_channels, dit.config.latent_size, dit.config.latent_size)
+
+    def call(level: float, x: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return dit(x, torch.full((1, 8), level), **inputs)
+
+    for level in (0.6, 0.5, 0.4):  # a video-to-video run that starts below reuse_below
+        first = call(level, latents)
+    assert compute_fraction(dit) == 0.0  # the last of them reused
+    again = call(0.6, latents * 2)
+    assert compute_fraction(dit) == 1.0 and not torch.equal(again, first)
+
+
 def test_the_noise_aware_schedule_runs_where_the_signal_to_noise_ratio_moves(pipe):
     """Sixteen steps from noise 1 in even steps: log-SNR moves fast at the start and the end, slowly in the
     middle, so a log-SNR distance of 2 runs the blocks on steps 0, 1, 3, 7, 11 and 14 and reuses the rest."""
@@ -163,9 +185,9 @@ def test_the_same_hooks_serve_wan_and_ltx(diffusers_pipe, reused):
     hooked, fractions = _run_diffusers(diffusers_pipe)
     assert np.array_equal(plain, hooked) and fractions == [1.0] * 6
     apply_ncr(diffusers_pipe.transformer, NCRConfig(reuse_below=1.0, reuse_every=3, reused=reused))
-    reused, fractions = _run_diffusers(diffusers_pipe)
+    cached, fractions = _run_diffusers(diffusers_pipe)
     assert fractions == [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
-    assert not np.array_equal(plain, reused) and np.abs(plain - reused).max() < 0.5
+    assert not np.array_equal(plain, cached) and np.abs(plain - cached).max() < 0.5
     remove_ncr(diffusers_pipe.transformer)
     assert np.array_equal(plain, _run_diffusers(diffusers_pipe)[0])
     assert _no_hooks_left(diffusers_pipe.transformer)
