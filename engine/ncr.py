@@ -56,14 +56,15 @@ from engine.hooks import Hook, add_hook, get_hook, remove_hook
 class NCRConfig:
     # Defaults chosen by benchmarks/ncr.py (BENCHMARKS.md) with the product's sampler (CFG and camera guidance
     # on), on 12 held-out prompts at 16 steps: the transformer runs on the first two steps and then every 8th,
-    # and the steps between keep the block stack's residual: 3.7x at 33.4 dB against full compute. Reusing the
-    # whole output there is faster (4.3x, 32.3 dB) but, on the engine benchmark's 80 unseen prompts, drew the
-    # asked-for motion in 80% against 89% (all four attributes 72% against 81%): over seven steps the embedding
-    # and output layer, run under the current latents, keep the motion going. Nearer full compute the whole
-    # output is the better reuse: every 3rd step below noise 0.9 2.1x at 46.4 dB (--ncr-reuse-every 3
-    # --ncr-reuse-below 0.9 --ncr-reused output), above every diffusers cache from 2x up. A large part of the
-    # time is camera guidance's canvas, which does not shrink with the transformer's compute. The token level
-    # on top gained little speed and cost PSNR, so it is off by default.
+    # and the steps between keep the block stack's residual: 3.6x at 33.4 dB against full compute. Reusing the
+    # whole output there is faster (4.1x, 32.3 dB) but, on 80 unseen prompts (benchmarks/ncr_alignment.py),
+    # drew the asked-for motion in 80% against 89% (all four attributes 72% against 81%; full compute 94% and
+    # 89%): over seven steps the embedding and output layer, run under the current latents, keep the motion
+    # going. Nearer full compute the whole output is the better reuse: every 3rd step below noise 0.9 2.2x at
+    # 46.4 dB with all four right as often as MagCache at 2.0x (88%; --ncr-reuse-every 3 --ncr-reuse-below 0.9
+    # --ncr-reused output), above every diffusers cache from 2x up. A large part of the time is camera
+    # guidance's canvas, which does not shrink with the transformer's compute. The token level on top gained
+    # little speed and cost PSNR, so it is off by default.
     enabled: bool = True
     frame_cache: bool = True  # level 1
     token_ratio: float = 1.0  # level 2: share of noisy tokens recomputed on partial steps; 1.0 turns it off
