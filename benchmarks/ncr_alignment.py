@@ -13,12 +13,11 @@ import argparse
 import time
 
 from benchmarks.engine import FOUR, alignment
+from benchmarks.ncr import mag_ratios
 from benchmarks.report import write_section
-from engine.caches import CacheSettings, calibrate_mag_ratios
+from engine.caches import CacheSettings
 from engine.ncr import NCRConfig
 from engine.pipeline import SHIPPED_WEIGHTS, load_pipeline
-from engine.world.captions import canonical_caption
-from engine.world.dataset import sample_spec
 
 
 def settings(ratios: list[float]) -> dict[str, CacheSettings | None]:
@@ -42,9 +41,7 @@ def main() -> None:
     args = parser.parse_args()
 
     pipe = load_pipeline(SHIPPED_WEIGHTS)
-    calibration = sample_spec(0, seed=77, split="train").attributes()  # as benchmarks/ncr.py calibrates
-    ratios = calibrate_mag_ratios(pipe.transformer, lambda: pipe(
-        canonical_caption(calibration), attributes=calibration, num_inference_steps=args.steps, seed=0))
+    ratios = mag_ratios(pipe, args.steps)
     axes = ("shape", "colour", "scene", "motion", "camera", "all four")
     rows = ["| setting | " + " | ".join(axes) + " | median seconds a shot |", "| --- |" + " --- |" * (len(axes) + 1)]
     for name, setting in settings(ratios).items():
