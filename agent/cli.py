@@ -426,7 +426,7 @@ def _film_progress(json_mode: bool, prefix: str = ""):
 def _director_settings(args: argparse.Namespace):
     """Director and cut settings from a film command's flags; a bad music file fails before any rendering."""
     from agent.graph import DirectorSettings
-    from tools.edit import FILM_AUDIO_RATE, CutOptions
+    from tools.cut import FILM_AUDIO_RATE, CutOptions
     from tools.music import load_music
 
     if args.music:

@@ -38,7 +38,7 @@ from agent.storyboard import (
 )
 from engine.media import MediaError, probe, write_json
 from tools.common import EngineSession, ToolError, read_image_file
-from tools.edit import CutShot, assemble, cut_film, running_time
+from tools.cut import CutShot, assemble, cut_film, running_time
 from tools.pages import contact_sheet, gif_preview, storyboard_page
 
 

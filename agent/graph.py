@@ -42,7 +42,7 @@ from engine.eval.pixels import check_pixels
 from engine.eval.video import read_clip
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
 from tools.common import EngineSession, RenderCancelled, ShotLost, ShotResult
-from tools.edit import CutOptions
+from tools.cut import CutOptions
 from tools.extend import ExtendArgs, extend_video
 from tools.i2v import image_to_video
 from tools.t2v import text_to_video

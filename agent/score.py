@@ -16,7 +16,7 @@ from engine.eval.metrics import psnr
 from engine.eval.sync import detect_onsets
 from engine.eval.video import read_clip
 from engine.media import read_video
-from tools.edit import TRANSITION_SECONDS
+from tools.cut import TRANSITION_SECONDS
 
 ENGINE_FPS = 8
 

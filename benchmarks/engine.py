@@ -127,7 +127,7 @@ def main() -> None:
         f"{modes['world_seam_psnr']:.1f} dB); subject colour and shape kept in {modes['i2v_subject_kept']:.0%}.",
         f"- Extend: PSNR across the join {modes['extend_seam_psnr']:.1f} dB.",
         f"- V2V at strength 0.5 with a new colour: new colour in {modes['v2v_new_colour']:.0%}, original motion in "
-        f"{modes['v2v_motion_kept']:.0%}, shape kept in {modes['v2v_shape_kept']:.0%} (engine/video_edit.py).",
+        f"{modes['v2v_motion_kept']:.0%}, shape kept in {modes['v2v_shape_kept']:.0%} (engine/redraw.py).",
         f"- torch threads: {torch.get_num_threads()}.",
     ])
     print(body)

@@ -5,7 +5,7 @@
 - extend: the first k frames are given (the end of the clip being continued);
 - v2v: a whole video is given; it is noised to ``strength`` and denoised under the new prompt (SDEdit),
   optionally keeping some of its frames as clean anchors; what the prompt changes (the subject's colour,
-  a new scene) starts from pure noise instead (engine.video_edit).
+  a new scene) starts from pure noise instead (engine.redraw).
 Given frames are encoded once and held at noise level zero; every other frame is denoised. While the
 noise is high, camera guidance (engine.camera_guidance) keeps the background on one scene that the planned
 camera pans across or zooms into.
@@ -30,12 +30,12 @@ from engine.camera_guidance import CAMERA_GUIDANCE, CameraGuidanceConfig, Camera
 from engine.dit import VideoDiT
 from engine.layout import anchor_layout, plan_path
 from engine.ncr import compute_fraction, reset_ncr
+from engine.redraw import RedrawPlan, plan_redraw
 from engine.text import TextEncoder
-from engine.video_edit import EditPlan, plan_edit
 from engine.world.vocab import AXES, TRAIN_FPS
 
 # Bumped when the same inputs and weights would sample differently (cached shots go stale): this file,
-# engine/video_edit.py, engine/layout.py, engine/camera_guidance.py, or the readers and physics they use.
+# engine/redraw.py, engine/layout.py, engine/camera_guidance.py, or the readers and physics they use.
 SAMPLER_VERSION = 6
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights"
 
@@ -206,24 +206,24 @@ class ReelPipeline:
         given.pixels = self.fit_frames(source[idx])
         given.clean = self.encode_frames(given.pixels)
         t_read = time.perf_counter()
-        edit = plan_edit(given.pixels, attributes or {}, strength, self.transformer.config.latent_size, seed)
+        redraw = plan_redraw(given.pixels, attributes or {}, strength, self.transformer.config.latent_size, seed)
         given.reading = time.perf_counter() - t_read
-        if anchor_every > 0 and edit.changed:
+        if anchor_every > 0 and redraw.changed:
             raise GenerationError(f"anchor frames keep the source exactly, so they cannot show the new "
-                                  f"{' and '.join(edit.changed)}; edit without anchors (anchor_every 0)")
-        given.attributes = edit.attributes  # what was asked, and what the source shows for the rest
-        given.edit = edit
+                                  f"{' and '.join(redraw.changed)}; leave anchors out (anchor_every 0)")
+        given.attributes = redraw.attributes  # what was asked, and what the source shows for the rest
+        given.redraw = redraw
         if anchor_every > 0:
             given.frames[::anchor_every] = True
         return given
 
     def _path(self, given: _Given, mode: str, num_frames: int, seed: int
               ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """The subject's box (T, 4) and the camera's pan and zoom (T, 2) per frame: a video-to-video edit keeps
-        its source's (anchors lie on it), everything else follows physics from where a given frame shows the
+        """The subject's box (T, 4) and the camera's pan and zoom (T, 2) per frame: video-to-video keeps its
+        source's (anchors lie on it), everything else follows physics from where a given frame shows the
         subject."""
         if mode == "v2v":
-            return given.edit.boxes, given.edit.camera
+            return given.redraw.boxes, given.redraw.camera
         boxes, path = plan_path(given.attributes or {}, num_frames, TRAIN_FPS, seed)
         if boxes is not None and bool(given.frames.any()):
             boxes = anchor_layout(boxes, given.pixels[:int(given.frames.sum())])  # start where the subject is
@@ -263,8 +263,8 @@ class ReelPipeline:
         latents = torch.where(frames, clean, noise)  # v2v: the hold below sets the rest
 
         # Sampling starts at the highest level a denoised cell starts from: pure noise but in video-to-video.
-        start = None if given.edit is None else torch.as_tensor(given.edit.strength, device=device)[None, :, None]
-        levels = [1.0] if start is None else np.unique(given.edit.strength[~given.frames.cpu().numpy()]).tolist()
+        start = None if given.redraw is None else torch.as_tensor(given.redraw.strength, device=device)[None, :, None]
+        levels = [1.0] if start is None else np.unique(given.redraw.strength[~given.frames.cpu().numpy()]).tolist()
         sigmas = torch.tensor([*sigma_schedule(levels or [1.0], steps), 0.0], dtype=torch.float32)
         total_fraction = 0.0
         for i in range(steps):
@@ -296,14 +296,14 @@ class _Given:
     clean: torch.Tensor  # (1, T, C, h, w) their latents (video-to-video: every frame's, the source)
     pixels: np.ndarray  # (T, S, S, 3) uint8 their pixels at the engine's size
     attributes: dict[str, str | None] | None  # what to condition on
-    edit: EditPlan | None = None  # video-to-video: where each cell starts and what the edit changes
+    redraw: RedrawPlan | None = None  # video-to-video: where each cell starts and what the prompt changes
     reading: float = 0.0  # video-to-video: seconds spent reading the source
 
     @property
     def camera_free(self) -> bool:
-        """Camera guidance may move the background: a video-to-video edit keeps its source's background
+        """Camera guidance may move the background: video-to-video keeps its source's background
         unless it asks for a new camera move."""
-        return self.edit is None or "camera" in self.edit.changed
+        return self.redraw is None or "camera" in self.redraw.changed
 
 
 def _check(prompt: str, mode: str, num_frames: int, steps: int) -> None:

@@ -9,7 +9,7 @@ import soundfile
 from agent.cli import EXIT_BAD_INPUT, main
 from engine.media import probe, read_video
 from tools.common import ToolError
-from tools.edit import CutArgs, CutShot, assemble, assemble_audio, cut_film
+from tools.cut import CutArgs, CutShot, assemble, assemble_audio, cut_film
 
 
 def test_make_writes_a_film_folder(tiny_weights, tmp_path, capsys):
@@ -170,7 +170,7 @@ def _flat_shots(tmp_path, values, frames=16):
 
 
 def test_music_snaps_cuts_to_beats_and_ducks(tmp_path):
-    from tools.edit import timeline
+    from tools.cut import timeline
     from tools.music import load_music, mix_music
 
     beats = 0.3 + 0.5 * np.arange(15)  # 120 bpm, off the shots' own 2-second boundaries

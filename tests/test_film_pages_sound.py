@@ -20,7 +20,7 @@ from PIL import Image
 
 from agent.cli import main
 from engine.media import probe
-from tools.edit import CutArgs, CutShot, cut_film, loudness, normalize_loudness, true_peak
+from tools.cut import CutArgs, CutShot, cut_film, loudness, normalize_loudness, true_peak
 from tools.pages import LABEL_HEIGHT, THUMB, contact_sheet, storyboard_page
 
 FILMS = {

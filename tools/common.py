@@ -2,7 +2,7 @@
 
 Every tool takes a pydantic argument model (the same model is the LLM's tool schema), renders through
 one loaded engine backend (the built-in world model or a diffusers video model), and returns a
-``ShotResult`` that points at files: the shot's native frames (lossless, for chaining and editing), an mp4
+``ShotResult`` that points at files: the shot's native frames (lossless, for chaining and the cut), an mp4
 to watch, and its last frame as PNG for the next shot's image-to-video. A shot is cached under the hash
 of everything that determines it, so asking again for the same shot costs nothing.
 """

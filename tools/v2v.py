@@ -1,5 +1,5 @@
-"""Video to video: restyle or edit a clip, keeping what the prompt does not change (SDEdit at a strength; what
-it changes, such as the subject's colour, is redrawn from noise: engine.video_edit)."""
+"""Video to video: restyle or change a clip, keeping what the prompt does not change (SDEdit at a strength; what
+it changes, such as the subject's colour, is redrawn from noise: engine.redraw)."""
 
 from __future__ import annotations
 

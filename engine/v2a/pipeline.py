@@ -2,7 +2,7 @@
 
 The model is convolutional, so a long video runs in chunks of mel frames that overlap by its receptive
 field and give exactly what one pass would. Griffin-Lim runs in windows that overlap and crossfade. The
-result is loudness-normalized so the edit step can mix shots and music at known levels.
+result is loudness-normalized so the cut can mix shots and music at known levels.
 """
 
 from __future__ import annotations

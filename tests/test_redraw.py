@@ -1,4 +1,4 @@
-"""Video-to-video edits: what the plan redraws, and that the sampler holds the rest at the source."""
+"""Video to video: what the plan redraws, and that the sampler holds the rest at the source."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ import engine.pipeline as pipeline_module
 from engine.eval.video import segment_subject
 from engine.layout import subject_boxes
 from engine.pipeline import GenerationError, load_pipeline, sigma_schedule
-from engine.video_edit import EditPlan, _fill_gaps, plan_edit
+from engine.redraw import RedrawPlan, _fill_gaps, plan_redraw
 from engine.world.dataset import sample_spec
 from engine.world.render import render_clip
 
@@ -32,7 +32,7 @@ def test_subject_boxes_are_the_mask_bounds_and_nan_where_unseen():
 
 def test_unchanged_prompt_is_plain_sdedit(source):
     frames, attrs = source
-    plan = plan_edit(frames, attrs, 0.5, 16)
+    plan = plan_redraw(frames, attrs, 0.5, 16)
     assert plan.changed == () and np.all(plan.strength == 0.5)
     assert plan.boxes.shape == (16, 4) and plan.boxes[-1, 0] > plan.boxes[0, 0], "the source's own path"
 
@@ -44,7 +44,7 @@ def subject_centre(box: np.ndarray) -> tuple[int, int]:
 
 def test_new_colour_redraws_the_subject_along_its_path(source):
     frames, attrs = source
-    plan = plan_edit(frames, {"colour": "blue"}, 0.5, 16)
+    plan = plan_redraw(frames, {"colour": "blue"}, 0.5, 16)
     assert plan.changed == ("colour",) and plan.seen["colour"] == "red"
     assert plan.attributes == dict(attrs, colour="blue"), "what the prompt leaves out is what the source shows"
     first = plan.boxes[0] * 16  # in latent cells
@@ -56,14 +56,14 @@ def test_new_colour_redraws_the_subject_along_its_path(source):
 
 def test_new_scene_redraws_the_background_and_keeps_the_subject(source):
     frames, attrs = source
-    plan = plan_edit(frames, dict(attrs, scene="snowfield"), 0.4, 16)
+    plan = plan_redraw(frames, dict(attrs, scene="snowfield"), 0.4, 16)
     assert plan.changed == ("scene",)
     assert plan.strength[0, 0, 0] == 1.0 and plan.strength[0][subject_centre(plan.boxes[0])] == 0.4
 
 
 def test_new_motion_follows_the_physics_from_where_the_subject_is(source):
     frames, attrs = source
-    plan = plan_edit(frames, dict(attrs, motion="moves left"), 0.5, 16)
+    plan = plan_redraw(frames, dict(attrs, motion="moves left"), 0.5, 16)
     assert plan.changed == ("motion",) and plan.boxes[-1, 0] < plan.boxes[0, 0]
     seen = subject_boxes(segment_subject(frames))
     assert np.allclose(plan.boxes[0], seen[0], atol=0.02), "the new path starts on the subject"
@@ -80,34 +80,34 @@ def test_a_new_path_starts_where_the_subject_is_first_seen(source):
         mask = segment_subject(hidden[t:t + 1])[0]
         hidden[t][mask] = np.median(hidden[t], axis=1, keepdims=True).repeat(64, axis=1)[mask]
     assert not segment_subject(hidden[:3]).any()
-    plan = plan_edit(hidden, dict(attrs, motion="moves left"), 0.5, 16)
+    plan = plan_redraw(hidden, dict(attrs, motion="moves left"), 0.5, 16)
     assert np.allclose(plan.boxes[3], subject_boxes(segment_subject(hidden[3:4]))[0], atol=0.02)
 
 
 def test_a_new_shape_may_fill_its_whole_box(source):
     frames, attrs = source
-    recolour = (plan_edit(frames, dict(attrs, colour="blue"), 0.5, 16).strength == 1.0).sum()
-    reshape = (plan_edit(frames, dict(attrs, shape="cube"), 0.5, 16).strength == 1.0).sum()
+    recolour = (plan_redraw(frames, dict(attrs, colour="blue"), 0.5, 16).strength == 1.0).sum()
+    reshape = (plan_redraw(frames, dict(attrs, shape="cube"), 0.5, 16).strength == 1.0).sum()
     assert reshape > recolour, "a ball's box has corners a cube fills"
 
 
 def test_new_camera_move_redraws_everything(source):
     frames, attrs = source
-    plan = plan_edit(frames, dict(attrs, camera="pan left"), 0.5, 16)
+    plan = plan_redraw(frames, dict(attrs, camera="pan left"), 0.5, 16)
     assert plan.changed == ("camera",) and np.all(plan.strength == 1.0)
     assert plan.camera[-1, 0] < 0 and np.all(plan.camera[:, 1] == 1.0), "the model is told the new pan"
 
 
 def test_a_new_motion_tells_the_camera_only_when_it_is_known(source):
     frames, attrs = source
-    assert np.all(plan_edit(frames, dict(attrs, motion="moves left"), 0.5, 16).camera == [0.0, 1.0]), \
+    assert np.all(plan_redraw(frames, dict(attrs, motion="moves left"), 0.5, 16).camera == [0.0, 1.0]), \
         "a still source camera stays still"
-    assert plan_edit(frames, dict(attrs, colour="blue"), 0.5, 16).camera is None, "no new path: none told"
+    assert plan_redraw(frames, dict(attrs, colour="blue"), 0.5, 16).camera is None, "no new path: none told"
     spec = sample_spec(1, seed=99, split="all").model_copy(update={"shape": "cube", "colour": "red",
                                                                    "scene": "night", "motion": "still",
                                                                    "camera": "pan right"})
     panning = render_clip(spec, audio=False).frames
-    plan = plan_edit(panning, {"motion": "moves left"}, 0.5, 16)
+    plan = plan_redraw(panning, {"motion": "moves left"}, 0.5, 16)
     assert plan.seen["camera"] == "pan right" and plan.changed == ("motion",)
     assert plan.camera is None, "the source's pan amount is not read: not told"
 
@@ -122,13 +122,13 @@ def test_frames_without_the_subject_take_boxes_between_their_neighbours():
 
 def test_words_outside_the_vocabulary_change_nothing(source):
     frames, attrs = source
-    plan = plan_edit(frames, dict(attrs, colour="mauve", scene=None), 0.5, 16)
+    plan = plan_redraw(frames, dict(attrs, colour="mauve", scene=None), 0.5, 16)
     assert plan.changed == () and np.all(plan.strength == 0.5)
 
 
 def test_no_subject_means_no_layout():
     flat = np.full((8, 64, 64, 3), 90, np.uint8)
-    plan = plan_edit(flat, {"colour": "red"}, 0.6, 16)
+    plan = plan_redraw(flat, {"colour": "red"}, 0.6, 16)
     assert plan.boxes is None and np.all(plan.strength == 0.6), "nothing to redraw where no subject is seen"
 
 
@@ -145,7 +145,7 @@ def test_what_the_reader_cannot_tell_never_counts_as_changed(source, monkeypatch
         return reading
 
     monkeypatch.setattr(reader, "read_clip", unsure)
-    plan = plan_edit(frames, dict(attrs, colour="blue", scene="beach", camera="pan left"), 0.6, 16)
+    plan = plan_redraw(frames, dict(attrs, colour="blue", scene="beach", camera="pan left"), 0.6, 16)
     assert plan.seen["colour"] == plan.seen["scene"] == plan.seen["camera"] == "unknown"
     assert plan.changed == () and np.all(plan.strength == 0.6) and plan.attributes["scene"] == "beach"
 
@@ -162,8 +162,8 @@ def test_sampler_holds_each_cell_at_the_source_until_its_own_level(tiny_weights,
     pipe = load_pipeline(tiny_weights)
     level = np.full((8, 16, 16), 0.5, np.float32)
     level[:, :8] = 1.0  # the top half is redrawn from noise
-    monkeypatch.setattr(pipeline_module, "plan_edit",
-                        lambda *a, **k: EditPlan(strength=level, boxes=None, camera=None, attributes={},
+    monkeypatch.setattr(pipeline_module, "plan_redraw",
+                        lambda *a, **k: RedrawPlan(strength=level, boxes=None, camera=None, attributes={},
                                                  changed=("colour",), seen={}))
     seen_inputs = []
     hook = pipe.transformer.register_forward_pre_hook(lambda mod, args: seen_inputs.append(args[0][0].clone()))

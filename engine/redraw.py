@@ -1,4 +1,4 @@
-"""What a video-to-video edit redraws, decided by reading the source clip.
+"""What video-to-video redraws, decided by reading the source clip.
 
 Plain SDEdit noises the whole clip to one strength and denoises it under the new prompt; at a middle
 strength the clip's colours survive the noise, so "make the ball blue" keeps a red ball. A person asking
@@ -16,7 +16,7 @@ and each latent cell gets its own starting noise level:
 The sampler holds a cell at the source noised to the current level until the level falls to the cell's
 own (differential diffusion), so every pixel still comes out of the DiT's sampling loop. What the reader
 cannot tell with confidence (a colour or scene far from every one it knows, as in footage from outside
-the world) never counts as changed: such an edit is plain SDEdit.
+the world) never counts as changed: such a prompt gets plain SDEdit.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ CONFIDENT_DISTANCE = {"colour": ("colour_distance", 0.2), "scene": ("scene_dista
 
 
 @dataclass
-class EditPlan:
-    """Per-cell starting noise levels and the conditioning a video-to-video edit samples with."""
+class RedrawPlan:
+    """Per-cell starting noise levels and the conditioning video-to-video samples with."""
 
     strength: np.ndarray  # (T, h, w) float32 in (0, 1]: the noise level each latent cell starts from
     boxes: np.ndarray | None  # (T, 4) subject boxes in frame fractions for the layout input, or None
-    camera: np.ndarray | None  # (T, 2) a new camera path (pan, zoom) when the edit plans one, else None
+    camera: np.ndarray | None  # (T, 2) a new camera path (pan, zoom) when the plan has one, else None
     attributes: dict[str, str]  # what to condition on: the prompt's words, and what the source shows for the rest
     changed: tuple[str, ...]  # the axes the prompt changes from what the source shows
     seen: dict[str, str]  # what the source shows, confidently ("unknown" where it cannot tell)
@@ -89,8 +89,8 @@ def read_source(source: np.ndarray) -> tuple[dict[str, str], np.ndarray]:
     return seen, masks
 
 
-def plan_edit(source: np.ndarray, attributes: dict[str, str | None] | None, strength: float, latent_size: int,
-              seed: int = 0) -> EditPlan:
+def plan_redraw(source: np.ndarray, attributes: dict[str, str | None] | None, strength: float, latent_size: int,
+              seed: int = 0) -> RedrawPlan:
     """source: (T, H, W, 3) uint8 frames already at the engine's size, one per frame to generate."""
     asked = {k: v for k, v in (attributes or {}).items() if k in AXES and v in AXES[k]}
     seen, masks = read_source(source)
@@ -125,4 +125,4 @@ def plan_edit(source: np.ndarray, attributes: dict[str, str | None] | None, stre
         level[~subject] = redraw
     if set(changed) & set(SUBJECT_AXES):
         level[subject] = redraw
-    return EditPlan(strength=level, boxes=boxes, camera=camera, attributes=wanted, changed=changed, seen=seen)
+    return RedrawPlan(strength=level, boxes=boxes, camera=camera, attributes=wanted, changed=changed, seen=seen)

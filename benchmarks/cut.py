@@ -1,6 +1,6 @@
-"""The edit step: time to cut a 10-shot film whose shots (and their V2A sound) are already rendered.
+"""The cut: time to cut a 10-shot film whose shots (and their V2A sound) are already rendered.
 
-    .venv/bin/python -m benchmarks.edit [--shots 10] [--long 20]
+    .venv/bin/python -m benchmarks.cut [--shots 10] [--long 20]
 
 The shots are drawn by the shipped DiT and given sound by V2A first (not timed); then the cut is timed
 as `make` runs it: 256x256 H.264 + AAC at 24 fps, with crossfades, and again with a title card,
@@ -25,7 +25,7 @@ from engine.pipeline import load_pipeline
 from engine.v2a.pipeline import V2APipeline
 from engine.world.captions import canonical_caption
 from engine.world.dataset import sample_spec
-from tools.edit import CutArgs, CutShot, cut_film
+from tools.cut import CutArgs, CutShot, cut_film
 
 
 def main() -> None:
@@ -76,7 +76,7 @@ def main() -> None:
               "laying out the sound, music and ducking, loudness to -16 LUFS with a true-peak limit, H.264 + AAC "
               "encoding. Not timed: drawing the shots "
               "and their sound, which the shot and sound caches keep between cuts.\n")
-    write_section("Edit", f"python -m benchmarks.edit --shots {args.shots} --long {args.long}", body)
+    write_section("The cut", f"python -m benchmarks.cut --shots {args.shots} --long {args.long}", body)
     print(body)
 
 
