@@ -18,7 +18,7 @@ from agent.events import FilmEvent
 from agent.film import check_storyboard, make_film
 from agent.graph import DirectorSettings
 from agent.storyboard import load_storyboard
-from tools.common import EngineSession
+from tools.common import VideoEngine
 
 
 class BatchFilm(BaseModel):
@@ -46,7 +46,7 @@ def film_folders(storyboards: list[Path], out: Path) -> list[Path]:
     return folders
 
 
-def make_batch(storyboards: list[Path], out: Path, session: EngineSession, settings: DirectorSettings | None = None,
+def make_batch(storyboards: list[Path], out: Path, engine: VideoEngine, settings: DirectorSettings | None = None,
                on_event: Callable[[str, str, dict | FilmEvent | BatchFilm], None] | None = None, force: bool = False,
                parallel: int = 1) -> list[BatchFilm]:
     """Every storyboard to its film folder, ``parallel`` films at a time. ``on_event(folder name, kind, event)``
@@ -58,9 +58,9 @@ def make_batch(storyboards: list[Path], out: Path, session: EngineSession, setti
         started = time.perf_counter()
         try:
             board = load_storyboard(path)
-            check_storyboard(board, session, f"{path}: ")
+            check_storyboard(board, engine, f"{path}: ")
             events = None if on_event is None else (lambda kind, event: on_event(folder.name, kind, event))
-            report = make_film(folder, session, storyboard=board, settings=settings, on_event=events, force=force)
+            report = make_film(folder, engine, storyboard=board, settings=settings, on_event=events, force=force)
         except Exception as exc:  # this film's problem, in one line; the batch goes on
             text = str(exc).strip().splitlines()
             line.error = text[0] if text else type(exc).__name__

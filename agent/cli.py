@@ -150,19 +150,19 @@ def _cache_settings(args: argparse.Namespace, ncr=None):
     return CacheSettings(name=name, ncr=NCRConfig() if ncr is None else ncr, threshold=threshold)
 
 
-def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
+def _video_engine(args: argparse.Namespace, ncr=None, cluster=None):
     """The engine a command renders with: --model DIR (or REELWRIGHT_MODEL_DIR, or the settings file), else
     the built-in world model. A wrong model folder is refused here, before anything is planned or made."""
     from engine.backends import model_settings
     from engine.pipeline import SHIPPED_WEIGHTS
-    from tools.common import EngineSession
+    from tools.common import VideoEngine
 
     model, offload = model_settings(getattr(args, "model", None), getattr(args, "offload", None))
-    session = EngineSession(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, cache=_cache_settings(args, ncr),
+    engine = VideoEngine(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, cache=_cache_settings(args, ncr),
                             model=model,
                             offload=offload, size=getattr(args, "size", None), cluster=cluster)
-    caps = session.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
-    _stop_renders_on_interrupt(session)
+    caps = engine.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
+    _stop_renders_on_interrupt(engine)
     if getattr(args, "size", None) and caps.family == "world":
         raise ValueError(f"--size is for a real model (--model DIR): {caps.name} draws "
                          f"{caps.width}x{caps.height} only, and films are enlarged when cut")
@@ -176,10 +176,10 @@ def _engine_session(args: argparse.Namespace, ncr=None, cluster=None):
     if not getattr(args, "json", False):
         if caps.note:
             print(f"note: {caps.note}", file=sys.stderr)
-    return session
+    return engine
 
 
-def _stop_renders_on_interrupt(session) -> None:
+def _stop_renders_on_interrupt(engine) -> None:
     """Ctrl-C stops every render after the step in hand (shots render in worker threads, which the interrupt
     alone would leave running to the end of their run), then ends the command as an interrupt does."""
     import signal
@@ -189,7 +189,7 @@ def _stop_renders_on_interrupt(session) -> None:
         return
 
     def stop(signum, frame):
-        session.cancel.set()
+        engine.cancel.set()
         signal.default_int_handler(signum, frame)
 
     signal.signal(signal.SIGINT, stop)
@@ -257,8 +257,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
               "reuse_snr": args.ncr_reuse_snr, "reused": args.ncr_reused}
     ncr = NCRConfig(**{k: v for k, v in chosen.items() if v is not None})
     t0 = time.perf_counter()
-    session = _engine_session(args, ncr)
-    backend, caps = session.backend, session.capabilities
+    engine = _video_engine(args, ncr)
+    backend, caps = engine.backend, engine.capabilities
     caps.refuse_mode(args.mode)
     image = video = None
     if args.mode == "i2v":
@@ -315,19 +315,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
     t_load = result.timings.get("load", 0.0)
     sound = None
     if args.audio:
-        from tools.v2a import default_sound_session
+        from tools.v2a import default_sound_engine
 
-        sound = default_sound_session().soundtrack(result.frames, result.fps, seed=args.seed)
+        sound = default_sound_engine().soundtrack(result.frames, result.fps, seed=args.seed)
     scale = args.scale or max(1, 256 // max(result.frames.shape[1:3]))
     write_video(out, result.frames, result.fps, audio=None if sound is None else sound.audio,
                 sample_rate=16000 if sound is None else sound.sample_rate, scale=max(1, scale))
     height, width = result.frames.shape[1:3]
     report = {"file": str(out), "prompt": args.prompt, "engine": caps.name, "family": caps.family,
-              "model": str(session.model) if session.model else None, "attributes": attributes, "mode": args.mode,
+              "model": str(engine.model) if engine.model else None, "attributes": attributes, "mode": args.mode,
               "seed": args.seed, "frames": len(result.frames), "fps": result.fps, "size": [width, height],
               "steps": settings.steps, "guidance": settings.guidance,
               "strength": args.strength if args.mode == "v2v" else None,
-              "cache": session.cache.describe(),
+              "cache": engine.cache.describe(),
               "camera_guidance": world and args.camera_guidance == "on", "compute_fraction": result.compute_fraction,
               "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
                                                    "loudness_db": sound.loudness_db, "timings": sound.timings},
@@ -443,15 +443,15 @@ def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) ->
 
     cluster = _cluster_config(args)  # an unreachable cluster is said before anything loads
     settings = _director_settings(args)
-    session = _engine_session(args, cluster=cluster)
+    engine = _video_engine(args, cluster=cluster)
     try:
         if storyboard is not None:
-            check_storyboard(storyboard, session, f"{args.storyboard}: ")
+            check_storyboard(storyboard, engine, f"{args.storyboard}: ")
         out, created = _film_output(args, request or (storyboard.title if storyboard else "film"))
-        report = make_film(out, session, request=request, storyboard=storyboard, settings=settings,
+        report = make_film(out, engine, request=request, storyboard=storyboard, settings=settings,
                            on_event=_film_progress(args.json), force=args.force, discard_if_refused=created)
     finally:
-        session.close()
+        engine.close()
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -471,13 +471,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     turns = load_conversation(Path(args.conversation)).turns
     cluster = _cluster_config(args)
     settings = _director_settings(args)
-    session = _engine_session(args, cluster=cluster)
+    engine = _video_engine(args, cluster=cluster)
     try:
         out, created = _film_output(args, turns[0])
-        report = run_conversation(out, session, turns, settings, on_event=_film_progress(args.json),
+        report = run_conversation(out, engine, turns, settings, on_event=_film_progress(args.json),
                                   force=args.force, discard_if_refused=created)
     finally:
-        session.close()
+        engine.close()
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -503,13 +503,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     cluster = _cluster_config(args)
     out = _writable_dir(Path(args.out))
     settings = _director_settings(args)
-    session = _engine_session(args, cluster=cluster)
+    engine = _video_engine(args, cluster=cluster)
     try:
-        workers = session.backend.layout["workers"] if session.cluster else 1
-        films = make_batch(storyboards, out, session, settings, on_event=_batch_progress(args.json, len(storyboards)),
+        workers = engine.backend.layout["workers"] if engine.cluster else 1
+        films = make_batch(storyboards, out, engine, settings, on_event=_batch_progress(args.json, len(storyboards)),
                            force=args.force, parallel=workers)
     finally:
-        session.close()
+        engine.close()
     if args.json:
         print(json.dumps({"films": [f.model_dump() for f in films]}, indent=2))
     else:
@@ -576,13 +576,13 @@ def cmd_edit(args: argparse.Namespace) -> int:
     settings, model = _film_settings(folder)
     if model and not args.model:
         args.model = model  # the film's own engine, unless another is asked for
-    session = _engine_session(args)
+    engine = _video_engine(args)
     try:
-        report, edit = edit_film(folder, session, args.change, settings, on_event=_film_progress(args.json))
+        report, edit = edit_film(folder, engine, args.change, settings, on_event=_film_progress(args.json))
     except FilmEditError as exc:
         raise ValueError(str(exc)) from None
     finally:
-        session.close()
+        engine.close()
     if args.json:
         print(json.dumps(report, indent=2, default=float))
     else:
@@ -601,7 +601,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from tui.app import ReelwrightApp
 
     # The screen comes up at once; the engine loads behind it (a wrong model folder is said in the chat).
-    app = ReelwrightApp(load_session=lambda: _engine_session(args), films_root=Path(args.films))
+    app = ReelwrightApp(load_engine=lambda: _video_engine(args), films_root=Path(args.films))
     app.run()
     if app.exit_note:
         print(app.exit_note)

@@ -37,7 +37,7 @@ from agent.storyboard import (
     save_storyboard,
 )
 from engine.media import MediaError, probe, write_json
-from tools.common import EngineSession, ToolError, read_image_file
+from tools.common import ToolError, VideoEngine, read_image_file
 from tools.cut import CutShot, assemble, cut_film, running_time
 from tools.pages import contact_sheet, gif_preview, storyboard_page
 
@@ -51,12 +51,12 @@ FILM_THREAD = {"configurable": {"thread_id": "film"}}  # one director session pe
 
 
 @contextmanager
-def director_session(out_dir: Path, session: EngineSession, settings: DirectorSettings):
+def director_session(out_dir: Path, engine: VideoEngine, settings: DirectorSettings):
     """The director graph checkpointed in the film folder's ``session.sqlite``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(out_dir / "session.sqlite"), check_same_thread=False)
     try:
-        yield build_director(session, settings, planner=make_planner(capabilities=session.capabilities),
+        yield build_director(engine, settings, planner=make_planner(capabilities=engine.capabilities),
                              checkpointer=SqliteSaver(conn))
     finally:
         conn.close()
@@ -85,12 +85,12 @@ def _note(on_event):
 
 
 @contextmanager
-def _own_folder(out_dir: Path, session: EngineSession, kind: str, content, force: bool, on_event,
+def _own_folder(out_dir: Path, engine: VideoEngine, kind: str, content, force: bool, on_event,
                 discard_if_refused: bool = False):
     """The folder locked for this run and claimed for this film (film_folder's rules). A folder this run
     made is removed again, still under the lock, when nothing could be planned into it."""
     with film_lock(out_dir, _note(on_event)):
-        moved = claim_folder(out_dir, film_identity(kind, content, f"{session.capabilities.name}|{session.size}"),
+        moved = claim_folder(out_dir, film_identity(kind, content, f"{engine.capabilities.name}|{engine.size}"),
                              force)
         if moved and on_event is not None:
             _note(on_event)(moved)
@@ -102,7 +102,7 @@ def _own_folder(out_dir: Path, session: EngineSession, kind: str, content, force
             raise
 
 
-def make_film(out_dir: Path, session: EngineSession, request: str | None = None, storyboard: Storyboard | None = None,
+def make_film(out_dir: Path, engine: VideoEngine, request: str | None = None, storyboard: Storyboard | None = None,
               settings: DirectorSettings | None = None, on_event: Callable[[str, dict | FilmEvent], None] | None = None,
               force: bool = False, discard_if_refused: bool = False) -> dict:
     """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON).
@@ -110,9 +110,9 @@ def make_film(out_dir: Path, session: EngineSession, request: str | None = None,
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True})
     started = time.perf_counter()
     content = storyboard.model_dump() if storyboard is not None else request
-    with _own_folder(out_dir, session, "storyboard" if storyboard is not None else "request", content, force,
+    with _own_folder(out_dir, engine, "storyboard" if storyboard is not None else "request", content, force,
                      on_event, discard_if_refused):
-        with director_session(out_dir, session, settings) as app:
+        with director_session(out_dir, engine, settings) as app:
             pending = app.get_state(FILM_THREAD).next  # a killed run: carry on from its checkpoint
             initial = None if pending else {"request": request or "", **(
                 {"storyboard": storyboard.model_dump()} if storyboard is not None else {})}
@@ -120,10 +120,10 @@ def make_film(out_dir: Path, session: EngineSession, request: str | None = None,
             values = app.get_state(FILM_THREAD).values
         if values.get("error"):
             raise PlanRefused(values["error"])
-        return write_film(out_dir, values, session, settings, request, started)
+        return write_film(out_dir, values, engine, settings, request, started)
 
 
-def write_film(out_dir: Path, values: dict, session: EngineSession, settings: DirectorSettings,
+def write_film(out_dir: Path, values: dict, engine: VideoEngine, settings: DirectorSettings,
                request: str | None, started: float | None) -> dict:
     """Shots, the cut, the storyboard and the report from a finished director session's state.
 
@@ -166,12 +166,12 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
         "length": running_time(cut_args),  # seconds the film runs
         "made": datetime.now().isoformat(timespec="seconds"),
         "shots": shot_reports, "ledger": board.ledger.model_dump(),
-        "settings": settings.model_dump(), "engine": session.settings_record,
-        "gate": ("the evaluator's reading of shape, colour, scene and motion" if session.capabilities.family == "world"
+        "settings": settings.model_dump(), "engine": engine.settings_record,
+        "gate": ("the evaluator's reading of shape, colour, scene and motion" if engine.capabilities.family == "world"
                  else "pixel checks only (not blank, not frozen, no flicker, moving when asked, chained joins): "
                       "there is no offline reader of free-text content, so no alignment score is given"),
         "versions": {"reelwright": version("reelwright"), "torch": version("torch"),
-                     "python": platform.python_version(), "weights": session.weights_id},
+                     "python": platform.python_version(), "weights": engine.weights_id},
         "seconds": None if started is None else time.perf_counter() - started,  # time taken to make it
     }
     write_json(out_dir / "report.json", report)
@@ -182,13 +182,13 @@ def write_film(out_dir: Path, values: dict, session: EngineSession, settings: Di
     return report
 
 
-def check_storyboard(board: Storyboard, session: EngineSession, where: str = "") -> None:
+def check_storyboard(board: Storyboard, engine: VideoEngine, where: str = "") -> None:
     """A storyboard file against the engine: a shot the engine cannot draw is refused before any rendering.
     For the built-in model, a shot that gives only a prompt is read like any request ("a red ball bounces
     on the beach" is its shape, colour, place and motion)."""
-    if session.capabilities.family == "world":
+    if engine.capabilities.family == "world":
         read_shot_prompts(board)
-    check_for_engine(board, session.capabilities, where)
+    check_for_engine(board, engine.capabilities, where)
     for i, shot in enumerate(board.shots, 1):  # a named picture or clip must be one, before anything renders
         if shot.source in (None, "previous"):
             continue
@@ -246,7 +246,7 @@ def load_conversation(path: Path) -> Conversation:
                               f"first") from None
 
 
-def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
+def run_conversation(out_dir: Path, engine: VideoEngine, turns: list[str],
                      settings: DirectorSettings | None = None,
                      on_event: Callable[[str, dict | FilmEvent], None] | None = None, force: bool = False,
                      discard_if_refused: bool = False) -> dict:
@@ -262,8 +262,8 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
     started = time.perf_counter()
     transcript = []
     # The request names the film; later turns may be added (an approval the first run lacked) and it resumes.
-    with _own_folder(out_dir, session, "conversation", turns[0], force, on_event, discard_if_refused):
-        with director_session(out_dir, session, settings) as app:
+    with _own_folder(out_dir, engine, "conversation", turns[0], force, on_event, discard_if_refused):
+        with director_session(out_dir, engine, settings) as app:
             made_at = len(turns)
             for i, turn in enumerate(turns):
                 _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)
@@ -280,7 +280,7 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
             if not finished:
                 raise ValueError("the conversation ended before the storyboard was approved: add a turn such as "
                                  "'yes'")
-            report = write_film(out_dir, values, session, settings, turns[0], started)
+            report = write_film(out_dir, values, engine, settings, turns[0], started)
             # Turns already played by an earlier run of this script (the film may have been made at an earlier
             # turn then): only the ones after them are changes still to make.
             approval = next((i for i, t in enumerate(turns) if i and t.lower().strip(" .!") in APPROVE_WORDS), 0)
@@ -293,7 +293,7 @@ def run_conversation(out_dir: Path, session: EngineSession, turns: list[str],
                     transcript.append({"you": turn, "director": "(made by an earlier run)"})
                     continue
                 try:
-                    report, edit = change_film(out_dir, app, session, settings, turn, on_event,
+                    report, edit = change_film(out_dir, app, engine, settings, turn, on_event,
                                                also={"script_turns": k + 1})
                 except FilmEditError as exc:
                     raise ValueError(f"turn {k + 1} ({turn!r}): {exc}") from None

@@ -29,7 +29,7 @@ from agent.graph import UNDO_WORDS, DirectorSettings
 from agent.llm import offline_planner_for
 from agent.storyboard import Shot, Storyboard, StoryboardError, check_for_engine
 from engine.media import write_json
-from tools.common import EngineSession
+from tools.common import VideoEngine
 
 RENDER_INPUTS = ("prompt", "shape", "colour", "scene", "motion", "camera", "setting", "duration", "mode", "source",
                  "strength", "seed")  # what a shot is made from; the rest (transition, takes) only changes the cut
@@ -131,7 +131,7 @@ def _finished(state: StateSnapshot, out_dir: Path, undo: bool) -> dict:
     return values
 
 
-def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSettings, text: str,
+def change_film(out_dir: Path, app, engine: VideoEngine, settings: DirectorSettings, text: str,
                 on_event: Callable[[str, dict | FilmEvent], None] | None = None, also: dict | None = None
                 ) -> tuple[dict, FilmEdit]:
     """Apply ``text`` to the finished film whose director session is ``app`` (the folder's lock held): render
@@ -153,8 +153,8 @@ def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSe
         message = f"Undone: back to before \"{last['request']}\"."
     else:
         try:
-            outcome = apply_edit(board, text, offline_planner_for(session.capabilities), session.capabilities)
-            check_for_engine(outcome.board, session.capabilities)
+            outcome = apply_edit(board, text, offline_planner_for(engine.capabilities), engine.capabilities)
+            check_for_engine(outcome.board, engine.capabilities)
         except (EditError, StoryboardError) as exc:
             raise FilmEditError(str(exc)) from None
         new, message = outcome.board, outcome.message
@@ -171,19 +171,19 @@ def change_film(out_dir: Path, app, session: EngineSession, settings: DirectorSe
     previous = keep_cut(out_dir)  # only now that the new cut can be made: a stopped render keeps no copy
     edit = FilmEdit(request=text, message=message, rerendered=again,
                     kept=[s.id for s in new.shots if s.id not in again], previous_cut=previous)
-    report = write_film(out_dir, values, session, settings, values.get("request") or None, started)
+    report = write_film(out_dir, values, engine, settings, values.get("request") or None, started)
     report["edit"] = edit.model_dump()
     write_json(out_dir / "report.json", report)
     return report, edit
 
 
-def edit_film(out_dir: Path, session: EngineSession, text: str, settings: DirectorSettings | None = None,
+def edit_film(out_dir: Path, engine: VideoEngine, text: str, settings: DirectorSettings | None = None,
               on_event: Callable[[str, dict | FilmEvent], None] | None = None) -> tuple[dict, FilmEdit]:
     """``reelwright edit``: one change to the film in ``out_dir``, under the folder's lock."""
     if not (out_dir / "session.sqlite").is_file():
         raise FilmEditError(f"{out_dir} is not a film folder (no session.sqlite): give the folder a film was made in")
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True, "long_film_ok": True})
     with film_lock(out_dir, _note(on_event)):
-        with director_session(out_dir, session, settings) as app:
-            return change_film(out_dir, app, session, settings, text, on_event)
+        with director_session(out_dir, engine, settings) as app:
+            return change_film(out_dir, app, engine, settings, text, on_event)
 

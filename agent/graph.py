@@ -41,12 +41,12 @@ from engine.backends.base import Capabilities
 from engine.eval.pixels import check_pixels
 from engine.eval.video import read_clip
 from tools import ImageToVideoArgs, SamplingSettings, ShotAttributes, TextToVideoArgs, ToolError
-from tools.common import EngineSession, RenderCancelled, ShotLost, ShotResult
+from tools.common import RenderCancelled, ShotLost, ShotResult, VideoEngine
 from tools.cut import CutOptions
 from tools.extend import ExtendArgs, extend_video
 from tools.i2v import image_to_video
 from tools.t2v import text_to_video
-from tools.v2a import SoundArgs, SoundSession, sound_session_for
+from tools.v2a import SoundArgs, SoundEngine, sound_engine_for
 from tools.v2v import VideoToVideoArgs, video_to_video
 
 GATED_AXES = ("colour", "shape", "scene", "motion")  # a take must get these right to pass
@@ -119,9 +119,9 @@ def score_take(frames, shot: Shot, caps: Capabilities, previous_frame=None) -> t
 
 
 def render_with_tool(shot: Shot, previous: Take | None, seed: int, settings: DirectorSettings,
-                     session: EngineSession, progress) -> ShotResult:
+                     engine: VideoEngine, progress) -> ShotResult:
     """One take of a shot through the tool for its mode; ``previous`` is the take a chained shot continues."""
-    caps = session.capabilities
+    caps = engine.capabilities
     frames = caps.extend_frames(shot.duration) if shot.mode == "extend" else caps.frames_for(shot.duration)
     sampling = SamplingSettings(frames=frames, steps=settings.steps, guidance=settings.guidance, seed=seed)
     attrs = ShotAttributes(**{k: v for k, v in shot.attributes.items() if v is not None})
@@ -129,18 +129,18 @@ def render_with_tool(shot: Shot, previous: Take | None, seed: int, settings: Dir
     if chained and previous is None:
         raise ToolError(f"shot {shot.id} continues the previous shot, which has no rendered take")
     if shot.mode == "t2v":
-        return text_to_video(TextToVideoArgs(prompt=shot.prompt, attributes=attrs, settings=sampling), session,
+        return text_to_video(TextToVideoArgs(prompt=shot.prompt, attributes=attrs, settings=sampling), engine,
                              progress)
     if shot.mode == "i2v":
         image = previous.last_frame_path if chained else shot.source
         return image_to_video(ImageToVideoArgs(prompt=shot.prompt, image_path=image, attributes=attrs,
-                                               settings=sampling), session, progress)
+                                               settings=sampling), engine, progress)
     video = previous.frames_path if chained else shot.source
     if shot.mode == "extend":
         return extend_video(ExtendArgs(prompt=shot.prompt, video_path=video, attributes=attrs, settings=sampling),
-                            session, progress)
+                            engine, progress)
     return video_to_video(VideoToVideoArgs(prompt=shot.prompt, video_path=video, strength=shot.strength,
-                                           attributes=attrs, settings=sampling), session, progress)
+                                           attributes=attrs, settings=sampling), engine, progress)
 
 
 def storyboard_summary(board: Storyboard) -> str:
@@ -152,13 +152,13 @@ def storyboard_summary(board: Storyboard) -> str:
     return "\n".join(lines)
 
 
-def build_director(session: EngineSession, settings: DirectorSettings | None = None,
-                   planner: OfflinePlanner | None = None, checkpointer=None, sound: SoundSession | None = None):
+def build_director(engine: VideoEngine, settings: DirectorSettings | None = None,
+                   planner: OfflinePlanner | None = None, checkpointer=None, sound: SoundEngine | None = None):
     """The director graph: plan -> review (the person approves or changes the storyboard) -> render the runs of
     shots, in parallel where they do not continue each other, each until a take passes the gate -> sound ->
     answer. State is checkpointed after every node, so a stopped film carries on where it was."""
-    director = _Director(session, settings or DirectorSettings(), planner or offline_planner_for(session.capabilities),
-                         sound or sound_session_for(session))
+    director = _Director(engine, settings or DirectorSettings(), planner or offline_planner_for(engine.capabilities),
+                         sound or sound_engine_for(engine))
     graph = StateGraph(DirectorState)
     graph.add_node("plan", director.plan)
     graph.add_node("review", director.review)
@@ -180,14 +180,14 @@ def build_director(session: EngineSession, settings: DirectorSettings | None = N
 class _Director:
     """The director graph's nodes, each a method reading the state and returning its update."""
 
-    def __init__(self, session: EngineSession, settings: DirectorSettings, planner: OfflinePlanner,
-                 sounder: SoundSession):
-        self.session, self.settings, self.planner, self.sounder = session, settings, planner, sounder
+    def __init__(self, engine: VideoEngine, settings: DirectorSettings, planner: OfflinePlanner,
+                 sounder: SoundEngine):
+        self.engine, self.settings, self.planner, self.sounder = engine, settings, planner, sounder
 
     def plan(self, state: DirectorState) -> dict:
         try:
             if state.get("storyboard"):  # a storyboard given directly (a file) needs no planning, only a check
-                check_for_engine(Storyboard.model_validate(state["storyboard"]), self.session.capabilities)
+                check_for_engine(Storyboard.model_validate(state["storyboard"]), self.engine.capabilities)
                 return {"error": ""}  # a refusal from an earlier run (a long film without --yes) is not this one
             board = keep_first_shots(self.planner.plan(state["request"]))
         except (PlannerError, StoryboardError) as exc:
@@ -236,7 +236,7 @@ class _Director:
 
     def _change(self, board: Storyboard, text: str, history: list[dict]) -> tuple[str, dict]:
         try:
-            outcome = apply_edit(board, text, self.planner, self.session.capabilities)
+            outcome = apply_edit(board, text, self.planner, self.engine.capabilities)
         except (EditError, ValueError) as exc:
             return str(exc), {}
         return (outcome.message + "\n\n" + storyboard_summary(outcome.board),
@@ -297,7 +297,7 @@ class _Director:
 
             started = time.perf_counter()
             try:
-                result = render_with_tool(shot, previous, seed, self.settings, self.session, progress)
+                result = render_with_tool(shot, previous, seed, self.settings, self.engine, progress)
             except (ShotLost, RenderCancelled):
                 raise
             except ToolError as exc:
@@ -307,7 +307,7 @@ class _Director:
                 raise ToolError(f"shot {shot.id}: {exc}") from None
             frames = result.frames()
             previous_frame = np.load(previous.frames_path)[-1] if previous and shot.mode != "v2v" else None
-            scores, seen, passed = score_take(frames, shot, self.session.capabilities, previous_frame)
+            scores, seen, passed = score_take(frames, shot, self.engine.capabilities, previous_frame)
             take = Take(seed=seed, key=result.key, frames_path=result.frames_path, video_path=result.video_path,
                         last_frame_path=result.last_frame_path, scores=scores, seen=seen, passed=passed,
                         seconds=time.perf_counter() - started, fps=result.fps, cached=result.cached)

@@ -29,7 +29,7 @@ from agent.batch import make_batch
 from agent.graph import DirectorSettings
 from benchmarks.report import ROOT, write_section
 from engine.cluster import ClusterConfig
-from tools.common import EngineSession, SamplingSettings, ShotAttributes
+from tools.common import SamplingSettings, ShotAttributes, VideoEngine
 
 WAN_STEPS = 30  # WanFamily's default steps (engine/backends/diffusers_video.py)
 SHAPES = ("ball", "cube", "triangle", "ring")
@@ -56,8 +56,8 @@ def shot_attributes(i: int) -> dict[str, str]:
 
 
 def per_shot(shots: int, tmp: Path) -> dict:
-    local = EngineSession(cache_dir=tmp / "local")
-    remote = EngineSession(cache_dir=tmp / "remote", cluster=ClusterConfig(address="local", workers=1,
+    local = VideoEngine(cache_dir=tmp / "local")
+    remote = VideoEngine(cache_dir=tmp / "remote", cluster=ClusterConfig(address="local", workers=1,
                                                                            worker_cpus=torch.get_num_threads()))
     here, there = [], []
     try:
@@ -65,9 +65,9 @@ def per_shot(shots: int, tmp: Path) -> dict:
             attrs = ShotAttributes(**shot_attributes(max(i, 0)))
             prompt = f"a {attrs.colour} {attrs.shape} {attrs.motion} in the {attrs.scene}"
             sampling = SamplingSettings(seed=1000 + i)
-            for session, times in ((local, here), (remote, there)):
+            for engine, times in ((local, here), (remote, there)):
                 started = time.perf_counter()
-                result = session.render("t2v", prompt, attrs, sampling, progress=lambda event: None)
+                result = engine.render("t2v", prompt, attrs, sampling, progress=lambda event: None)
                 if i >= 0:
                     assert not result.cached
                     times.append(time.perf_counter() - started)
@@ -88,13 +88,13 @@ def batch(tmp: Path, label: str, cluster: ClusterConfig | None) -> dict:
         path.write_text(BOARD.format(title=f"film {f + 1}", shots="".join(shots)))
         boards.append(path)
     work = tmp / label.replace(" ", "-")
-    session = EngineSession(cache_dir=work / "cache" / "shots", cluster=cluster)
+    engine = VideoEngine(cache_dir=work / "cache" / "shots", cluster=cluster)
     started = time.perf_counter()
     try:
-        workers = session.backend.layout["workers"] if cluster else 1
-        films = make_batch(boards, work / "films", session, DirectorSettings(), parallel=workers)
+        workers = engine.backend.layout["workers"] if cluster else 1
+        films = make_batch(boards, work / "films", engine, DirectorSettings(), parallel=workers)
     finally:
-        session.close()
+        engine.close()
     seconds = time.perf_counter() - started
     errors = [f.error for f in films if f.error]
     if errors:

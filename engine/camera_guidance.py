@@ -2,8 +2,8 @@
 planned camera path looks at, so a pan or zoom moves the whole background the way it was asked.
 
 Why it exists: the DiT draws the subject where the layout puts it, but it learned little about which way a
-camera move takes the background (session 6: the right direction in 5 of 16 pans), and a subject whose
-screen path assumes a moving camera reads as the wrong motion over a still background. A camera is a
+camera move takes the background (unguided, the background moved the right way in 5 of 16 pans), and a
+subject whose screen path assumes a moving camera reads as the wrong motion over a still background. A camera is a
 rigid move of one scene, so each step's clean-video estimate (x0 = x_t - sigma * v) is projected
 towards that structure: every frame's background cells are read from a shared canvas in world
 coordinates, filled from the anchor frame outwards, and the velocity is recomputed from the projected x0.

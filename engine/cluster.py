@@ -70,7 +70,7 @@ class ClusterConfig(BaseModel):
 
 
 class EngineSpec(BaseModel):
-    """What a worker loads: the same arguments a local engine session gives ``load_backend``."""
+    """What a worker loads: the same arguments a local video engine gives ``load_backend``."""
 
     model: str | None = None
     weights: str

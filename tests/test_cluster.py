@@ -88,10 +88,10 @@ def local_ray():
 
 def _sessions(tmp_path, **cluster):
     from engine.cluster import ClusterConfig
-    from tools.common import EngineSession
+    from tools.common import VideoEngine
 
-    local = EngineSession(cache_dir=tmp_path / "local-cache")
-    remote = EngineSession(cache_dir=tmp_path / "cluster-cache", cluster=ClusterConfig(address="local", **cluster))
+    local = VideoEngine(cache_dir=tmp_path / "local-cache")
+    remote = VideoEngine(cache_dir=tmp_path / "cluster-cache", cluster=ClusterConfig(address="local", **cluster))
     return local, remote
 
 

@@ -8,12 +8,12 @@ from langgraph.types import Command
 
 from agent.events import StepDrawn, TakeScored
 from agent.graph import DirectorSettings, build_director
-from tools.common import EngineSession
+from tools.common import VideoEngine
 
 STORY = "A red ball bounces on the beach. Then it rolls to the right. After that a blue cube falls in the snow."
 
 
-class CountingSession(EngineSession):
+class CountingSession(VideoEngine):
     """Counts real renders (cache misses), so tests can prove nothing is rendered twice."""
 
     rendered = 0
@@ -26,7 +26,7 @@ class CountingSession(EngineSession):
 
 
 @pytest.fixture()
-def session(tiny_weights, tmp_path):
+def engine(tiny_weights, tmp_path):
     CountingSession.rendered = 0
     return CountingSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
 
@@ -35,8 +35,8 @@ def _saver(path):
     return SqliteSaver(sqlite3.connect(str(path), check_same_thread=False))
 
 
-def test_review_edit_approve_and_gate(session, tmp_path):
-    app = build_director(session, DirectorSettings(max_takes=2, steps=2), checkpointer=_saver(tmp_path / "s.db"))
+def test_review_edit_approve_and_gate(engine, tmp_path):
+    app = build_director(engine, DirectorSettings(max_takes=2, steps=2), checkpointer=_saver(tmp_path / "s.db"))
     cfg = {"configurable": {"thread_id": "film-1"}}
     events = list(app.stream({"request": STORY}, cfg, stream_mode=["updates", "custom"]))
     interrupts = [e for kind, e in events if kind == "updates" and "__interrupt__" in e]
@@ -64,10 +64,10 @@ def test_review_edit_approve_and_gate(session, tmp_path):
     assert "Rendered 3 shots" in values["messages"][-1]["content"]
 
 
-def test_kill_and_resume_renders_nothing_twice(session, tmp_path):
+def test_kill_and_resume_renders_nothing_twice(engine, tmp_path):
     db = tmp_path / "s.db"
     settings = DirectorSettings(auto_approve=True, max_takes=1, steps=2)
-    app = build_director(session, settings, checkpointer=_saver(db))
+    app = build_director(engine, settings, checkpointer=_saver(db))
     cfg = {"configurable": {"thread_id": "film-2"}}
     # Stop once the first take is made, as a killed process would: the shot it belongs to is in the cache
     # but its run (shot 1, then shot 2 from its last frame) never reached a checkpoint.
@@ -75,14 +75,14 @@ def test_kill_and_resume_renders_nothing_twice(session, tmp_path):
         if kind == "custom" and isinstance(event, TakeScored):
             break
     assert CountingSession.rendered >= 1
-    app2 = build_director(session, settings, checkpointer=_saver(db))  # a new process, same database
+    app2 = build_director(engine, settings, checkpointer=_saver(db))  # a new process, same database
     list(app2.stream(None, cfg))
     assert set(app2.get_state(cfg).values["takes"]) == {"s1", "s2", "s3"}
     assert CountingSession.rendered == 3, "each shot rendered exactly once across the crash"
 
 
-def test_unplannable_request_is_a_clear_message(session, tmp_path):
-    app = build_director(session, DirectorSettings(auto_approve=True), checkpointer=_saver(tmp_path / "s.db"))
+def test_unplannable_request_is_a_clear_message(engine, tmp_path):
+    app = build_director(engine, DirectorSettings(auto_approve=True), checkpointer=_saver(tmp_path / "s.db"))
     cfg = {"configurable": {"thread_id": "film-3"}}
     list(app.stream({"request": "asdf qwerty"}, cfg))
     values = app.get_state(cfg).values
@@ -105,11 +105,11 @@ def test_a_lost_shot_fails_alone_and_a_rerun_renders_only_it(tiny_weights, tmp_p
                                "the same command again to retry it")
             return super().render(mode, prompt, *args, **kwargs)
 
-    session = LosingSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    engine = LosingSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
     settings = DirectorSettings(max_takes=1, steps=2, sound=False)
     with pytest.raises(FilmIncomplete, match=r"shot 1 \(s1\) was not rendered: its worker died 3 time"):
-        make_film(tmp_path / "film", session, request=STORY, settings=settings)
+        make_film(tmp_path / "film", engine, request=STORY, settings=settings)
     assert LosingSession.rendered == 1, "the independent third shot was rendered"
-    session.lose = False
-    report = make_film(tmp_path / "film", session, request=STORY, settings=settings)
+    engine.lose = False
+    report = make_film(tmp_path / "film", engine, request=STORY, settings=settings)
     assert LosingSession.rendered == 3 and len(report["shots"]) == 3

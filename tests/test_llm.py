@@ -10,7 +10,7 @@ from agent.graph import DirectorSettings, build_director
 from agent.llm import LLMPlanner, LLMSettings, make_planner
 from agent.offline_planner import OfflinePlanner
 from tests.fake_openai import FakeOpenAI
-from tools.common import EngineSession
+from tools.common import VideoEngine
 
 GOOD = json.dumps({"title": "Beach day", "notes": [], "shots": [
     {"shape": "ball", "colour": "red", "scene": "beach", "motion": "bounces", "camera": "static", "duration": 2,
@@ -97,9 +97,9 @@ def test_endpoint_down_and_default_is_offline(offline):
 
 
 def test_graph_recovers_from_a_failing_endpoint_and_loses_nothing(tiny_weights, tmp_path, offline):
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    engine = VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
     with FakeOpenAI([("status", 500)]) as server:
-        app = build_director(session, DirectorSettings(auto_approve=True, max_takes=1, steps=1),
+        app = build_director(engine, DirectorSettings(auto_approve=True, max_takes=1, steps=1),
                              planner=_planner(server, offline),
                              checkpointer=SqliteSaver(sqlite3.connect(str(tmp_path / "s.db"), check_same_thread=False)))
         cfg = {"configurable": {"thread_id": "t"}}

@@ -6,13 +6,13 @@ from pydantic import ValidationError
 
 from tools import (
     VIDEO_TOOLS,
-    EngineSession,
     ExtendArgs,
     ImageToVideoArgs,
     SamplingSettings,
     ShotAttributes,
     TextToVideoArgs,
     ToolError,
+    VideoEngine,
     VideoToVideoArgs,
     extend_video,
     image_to_video,
@@ -24,47 +24,47 @@ FAST = SamplingSettings(frames=8, steps=2, seed=1)
 
 
 @pytest.fixture(scope="module")
-def session(tiny_weights, tmp_path_factory):
-    return EngineSession(weights=tiny_weights, cache_dir=tmp_path_factory.mktemp("shots"))
+def engine(tiny_weights, tmp_path_factory):
+    return VideoEngine(weights=tiny_weights, cache_dir=tmp_path_factory.mktemp("shots"))
 
 
-def test_t2v_writes_files_and_caches(session):
+def test_t2v_writes_files_and_caches(engine):
     args = TextToVideoArgs(prompt="a red ball bounces", attributes=ShotAttributes(shape="ball", motion="bounces"),
                            settings=FAST)
-    first = text_to_video(args, session)
+    first = text_to_video(args, engine)
     assert not first.cached and first.frame_count == 8
     assert first.frames().shape == (8, 64, 64, 3)
     assert Image.open(first.last_frame_path).size == (64, 64)
-    again = text_to_video(args, session)
+    again = text_to_video(args, engine)
     assert again.cached and again.key == first.key
-    other = text_to_video(args.model_copy(update={"settings": FAST.model_copy(update={"seed": 2})}), session)
+    other = text_to_video(args.model_copy(update={"settings": FAST.model_copy(update={"seed": 2})}), engine)
     assert other.key != first.key
 
 
-def test_chaining_i2v_extend_and_v2v(session):
-    shot = text_to_video(TextToVideoArgs(prompt="a blue cube", settings=FAST), session)
+def test_chaining_i2v_extend_and_v2v(engine):
+    shot = text_to_video(TextToVideoArgs(prompt="a blue cube", settings=FAST), engine)
     nxt = image_to_video(ImageToVideoArgs(prompt="the cube falls", image_path=shot.last_frame_path, settings=FAST),
-                         session)
+                         engine)
     assert nxt.mode == "i2v" and nxt.frame_count == 8
     ext = extend_video(ExtendArgs(prompt="it keeps going", video_path=shot.frames_path, context_frames=3,
-                                  settings=FAST), session)
+                                  settings=FAST), engine)
     assert ext.frame_count == 8 - 3
     edit = video_to_video(VideoToVideoArgs(prompt="a green cube", video_path=shot.video_path, strength=0.5,
-                                           settings=FAST), session)
+                                           settings=FAST), engine)
     assert edit.frame_count == 8
 
 
-def test_bad_inputs_are_one_line_errors(session, tmp_path):
+def test_bad_inputs_are_one_line_errors(engine, tmp_path):
     with pytest.raises(ToolError, match="no such image"):
-        image_to_video(ImageToVideoArgs(prompt="x", image_path=str(tmp_path / "none.png"), settings=FAST), session)
+        image_to_video(ImageToVideoArgs(prompt="x", image_path=str(tmp_path / "none.png"), settings=FAST), engine)
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image")
     with pytest.raises(ToolError, match="cannot read"):
-        image_to_video(ImageToVideoArgs(prompt="x", image_path=str(junk), settings=FAST), session)
+        image_to_video(ImageToVideoArgs(prompt="x", image_path=str(junk), settings=FAST), engine)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"garbage" * 20)
     with pytest.raises(ToolError):
-        video_to_video(VideoToVideoArgs(prompt="x", video_path=str(broken), settings=FAST), session)
+        video_to_video(VideoToVideoArgs(prompt="x", video_path=str(broken), settings=FAST), engine)
     with pytest.raises(ValidationError, match="strength"):
         VideoToVideoArgs(prompt="x", video_path="a.mp4", strength=1.5)
     with pytest.raises(ValidationError, match="ball, cube, triangle, ring"):
@@ -75,7 +75,7 @@ def test_bad_inputs_are_one_line_errors(session, tmp_path):
 
 def test_missing_weights_is_a_tool_error(tmp_path):
     with pytest.raises(ToolError, match="model weights missing"):
-        text_to_video(TextToVideoArgs(prompt="x", settings=FAST), EngineSession(weights=tmp_path, cache_dir=tmp_path))
+        text_to_video(TextToVideoArgs(prompt="x", settings=FAST), VideoEngine(weights=tmp_path, cache_dir=tmp_path))
 
 
 def test_argument_models_are_llm_tool_schemas():

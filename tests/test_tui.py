@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, Markdown, ProgressBar
 from textual.widgets.markdown import MarkdownFence
 
 from agent.graph import DirectorSettings
-from tools.common import EngineSession
+from tools.common import VideoEngine
 from tui.app import ReelwrightApp, fenced
 
 
@@ -34,8 +34,8 @@ async def _type(pilot, text: str) -> None:
 
 
 def test_plan_approve_render_and_retake(tiny_weights, tmp_path):
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
-    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=3), films_root=tmp_path / "films")
+    engine = VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = ReelwrightApp(engine, DirectorSettings(max_takes=1, steps=3), films_root=tmp_path / "films")
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
@@ -81,7 +81,7 @@ def test_plan_approve_render_and_retake(tiny_weights, tmp_path):
 
 
 def test_narrow_terminal_shows_chat_and_storyboard(tiny_weights, tmp_path):
-    app = ReelwrightApp(EngineSession(weights=tiny_weights, cache_dir=tmp_path), films_root=tmp_path)
+    app = ReelwrightApp(VideoEngine(weights=tiny_weights, cache_dir=tmp_path), films_root=tmp_path)
 
     async def scenario():
         async with app.run_test(size=(80, 24)) as pilot:
@@ -102,8 +102,8 @@ def test_keys_are_handled_quickly_while_rendering(tiny_weights, tmp_path):
     from engine.caches import CacheSettings
 
     # NCR off: its default skips most steps, and the render must outlast the typing.
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots", cache=CacheSettings(name="off"))
-    app = ReelwrightApp(session, DirectorSettings(max_takes=1, steps=100), films_root=tmp_path / "films")
+    engine = VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots", cache=CacheSettings(name="off"))
+    app = ReelwrightApp(engine, DirectorSettings(max_takes=1, steps=100), films_root=tmp_path / "films")
     changed: list[float] = []
     delays = []
 
@@ -132,9 +132,9 @@ def test_keys_are_handled_quickly_while_rendering(tiny_weights, tmp_path):
 
 
 def test_sessions_resume_after_a_restart(tiny_weights, tmp_path):
-    session = EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    engine = VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
     settings = DirectorSettings(max_takes=1, steps=1)
-    first = ReelwrightApp(session, settings, films_root=tmp_path / "films")
+    first = ReelwrightApp(engine, settings, films_root=tmp_path / "films")
 
     async def make_one():
         async with first.run_test(size=(100, 30)) as pilot:
@@ -142,7 +142,7 @@ def test_sessions_resume_after_a_restart(tiny_weights, tmp_path):
             await _until(pilot, lambda: "Render this storyboard" in _chat_text(first))
 
     asyncio.run(make_one())  # the app is closed while the storyboard waits for approval
-    again = ReelwrightApp(session, settings, films_root=tmp_path / "films")
+    again = ReelwrightApp(engine, settings, films_root=tmp_path / "films")
 
     async def resume():
         async with again.run_test(size=(100, 30)) as pilot:
@@ -162,7 +162,7 @@ def test_sessions_resume_after_a_restart(tiny_weights, tmp_path):
 TWO = "a red ball bounces on the beach. after that a blue cube falls in the snow"
 
 
-class GatedSession(EngineSession):
+class GatedSession(VideoEngine):
     """Holds the cube's shot until the test lets it go, so a test can act while it is 'rendering'."""
 
     def __init__(self, *args, **kwargs):
@@ -179,8 +179,8 @@ class GatedSession(EngineSession):
         return super().render(mode, prompt, *args, **kwargs)
 
 
-def _app(session, tmp_path, steps: int = 2) -> ReelwrightApp:
-    return ReelwrightApp(session, DirectorSettings(max_takes=1, steps=steps), films_root=tmp_path / "films",
+def _app(engine, tmp_path, steps: int = 2) -> ReelwrightApp:
+    return ReelwrightApp(engine, DirectorSettings(max_takes=1, steps=steps), films_root=tmp_path / "films",
                          log_path=tmp_path / "chat.log")
 
 
@@ -193,7 +193,7 @@ async def _plan_and_approve(pilot, app, request: str = TWO) -> None:
 def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_weights, tmp_path):
     import json
 
-    app = _app(EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path)
+    app = _app(VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
@@ -222,18 +222,18 @@ def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_w
 
 
 def test_typing_while_busy_is_queued_and_a_stop_keeps_finished_shots(tiny_weights, tmp_path):
-    session = GatedSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
-    app = _app(session, tmp_path)
+    engine = GatedSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    app = _app(engine, tmp_path)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
             await _plan_and_approve(pilot, app)
-            await _until(pilot, lambda: session.waiting.is_set() and _cells(app, "status")[0].startswith("done"))
+            await _until(pilot, lambda: engine.waiting.is_set() and _cells(app, "status")[0].startswith("done"))
             assert str(app.query_one("#progress-line").render()) == "1 of 2 shots rendered"
             await _type(pilot, "make the first shot green")
             await _until(pilot, lambda: "Queued until the work in hand is done" in _chat_text(app))
             await pilot.press("escape")
-            session.gate.set()
+            engine.gate.set()
             await _until(pilot, lambda: "Stopped." in _chat_text(app), timeout=20)
             assert "Stopped. 1 of 2 shots are finished and kept" in _chat_text(app), _chat_text(app)
             assert "Still queued: make the first shot green" in _chat_text(app) and not app.film_made
@@ -245,7 +245,7 @@ def test_typing_while_busy_is_queued_and_a_stop_keeps_finished_shots(tiny_weight
 
 
 def test_at_80_by_24_the_status_column_shows(tiny_weights, tmp_path):
-    app = _app(EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path, steps=1)
+    app = _app(VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path, steps=1)
 
     async def scenario():
         async with app.run_test(size=(80, 24)) as pilot:
@@ -278,10 +278,10 @@ def test_library_output_goes_to_the_log_not_the_screen(tiny_weights, tmp_path):
         time.sleep(3)  # a model takes a while to load: the screen is up meanwhile
         os.write(2, b"Cannot initialize model with low cpu memory usage (fd 2)\n")
         print("Loading weights: 100%|#####| 3/3 (sys.stderr)", file=sys.stderr, flush=True)
-        return EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+        return VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
 
     log = tmp_path / "chat.log"
-    app = ReelwrightApp(load_session=noisy_loading, films_root=tmp_path / "films", log_path=log)
+    app = ReelwrightApp(load_engine=noisy_loading, films_root=tmp_path / "films", log_path=log)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:
@@ -303,7 +303,7 @@ def test_open_plays_the_film_or_says_how(tiny_weights, tmp_path, monkeypatch):
     opened = tmp_path / "opened.txt"
     opener.write_text(f"#!/bin/sh\necho \"$1\" > {opened}\n")
     opener.chmod(0o755)
-    app = _app(EngineSession(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path, steps=1)
+    app = _app(VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots"), tmp_path, steps=1)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:

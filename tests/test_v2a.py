@@ -15,7 +15,7 @@ from engine.v2a.pipeline import V2AError, V2APipeline
 from engine.world.render import render_clip
 from engine.world.vocab import make_spec
 from tools.common import ToolError
-from tools.v2a import SoundArgs, SoundSession, sound_video_file
+from tools.v2a import SoundArgs, SoundEngine, sound_video_file
 
 
 @pytest.fixture(scope="module")
@@ -144,19 +144,19 @@ def test_very_short_clips_get_sound(v2a, count, fps):
 def test_sound_tool_caches_and_keeps_the_picture(tmp_path):
     clip = _clip()
     source = write_video(tmp_path / "mine.mp4", clip.frames, clip.fps, scale=2)
-    session = SoundSession(cache_dir=tmp_path / "sounds")
-    first = sound_video_file(source, tmp_path / "out.mp4", session=session)
+    sound = SoundEngine(cache_dir=tmp_path / "sounds")
+    first = sound_video_file(source, tmp_path / "out.mp4", sound=sound)
     assert not first.cached and len(first.onsets) == len(_events(clip))
     info = probe(tmp_path / "out.mp4")
     assert info["audio"] and info["video"]["width"] == 128
     assert read_video(tmp_path / "out.mp4").frames.shape == read_video(source).frames.shape
     with pytest.raises(ToolError, match="already exists"):
-        sound_video_file(source, tmp_path / "out.mp4", session=session)
-    again = sound_video_file(source, tmp_path / "out.mp4", force=True, session=session)
+        sound_video_file(source, tmp_path / "out.mp4", sound=sound)
+    again = sound_video_file(source, tmp_path / "out.mp4", force=True, sound=sound)
     assert again.cached
     np.save(tmp_path / "shot.npy", clip.frames)
     with pytest.raises(ToolError, match="frame rate"):
-        session.sound_for(SoundArgs(frames_path=str(tmp_path / "shot.npy")))
+        sound.sound_for(SoundArgs(frames_path=str(tmp_path / "shot.npy")))
 
 
 def test_sound_command(tmp_path, capsys):

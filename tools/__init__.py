@@ -8,12 +8,12 @@ readers.
 import importlib
 
 _WHERE = {
-    "EngineSession": "common", "SamplingSettings": "common", "ShotAttributes": "common", "ShotResult": "common",
+    "VideoEngine": "common", "SamplingSettings": "common", "ShotAttributes": "common", "ShotResult": "common",
     "ToolError": "common",
     "ExtendArgs": "extend", "extend_video": "extend",
     "ImageToVideoArgs": "i2v", "image_to_video": "i2v",
     "TextToVideoArgs": "t2v", "text_to_video": "t2v",
-    "SoundArgs": "v2a", "SoundResult": "v2a", "SoundSession": "v2a", "sound_video_file": "v2a",
+    "SoundArgs": "v2a", "SoundResult": "v2a", "SoundEngine": "v2a", "sound_video_file": "v2a",
     "VideoToVideoArgs": "v2v", "video_to_video": "v2v",
 }
 

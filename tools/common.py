@@ -94,7 +94,7 @@ class ShotResult(BaseModel):
         return np.load(self.frames_path)
 
 
-class EngineSession:
+class VideoEngine:
     """One loaded engine shared by every tool call (loading costs seconds; a shot about one).
 
     ``model``: a diffusers Wan / LTX-Video folder (None: the built-in world model, from ``weights``);
@@ -284,6 +284,6 @@ def read_video_file(path: str | Path) -> np.ndarray:
 
 
 @functools.cache
-def default_session() -> EngineSession:
-    """The process's engine session on the default cache, made on first use."""
-    return EngineSession()
+def default_engine() -> VideoEngine:
+    """The process's video engine on the default cache, made on first use."""
+    return VideoEngine()

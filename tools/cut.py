@@ -362,7 +362,7 @@ def encode_film(out: Path, frames: np.ndarray, audio: np.ndarray | None, fps: in
                 audio_rate: int = FILM_AUDIO_RATE) -> Path:
     """Encode with moviepy 2 (on imageio-ffmpeg's bundled ffmpeg): H.264 yuv420p + AAC, faststart, so the
     film opens in any player. Written beside ``out`` and moved into place, so a failed export never leaves a
-    broken film; every clip is closed, so a long session does not leak ffmpeg readers."""
+    broken film; every clip is closed, so a long-running process does not leak ffmpeg readers."""
     from moviepy import AudioArrayClip, ImageSequenceClip
 
     # The summed per-frame durations fall a hair short of len/fps, which would drop the last frame.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.common import EngineSession, SamplingSettings, ShotAttributes, ShotResult, default_session, read_video_file
+from tools.common import SamplingSettings, ShotAttributes, ShotResult, VideoEngine, default_engine, read_video_file
 
 
 class ExtendArgs(BaseModel):
@@ -19,8 +19,8 @@ class ExtendArgs(BaseModel):
     settings: SamplingSettings = Field(default_factory=SamplingSettings)
 
 
-def extend_video(args: ExtendArgs, session: EngineSession | None = None, progress=None) -> ShotResult:
+def extend_video(args: ExtendArgs, engine: VideoEngine | None = None, progress=None) -> ShotResult:
     video = read_video_file(args.video_path)
-    return (session or default_session()).render(
+    return (engine or default_engine()).render(
         "extend", args.prompt, args.attributes, args.settings, inputs={"video": video},
         options={"context_frames": args.context_frames}, progress=progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.common import EngineSession, SamplingSettings, ShotAttributes, ShotResult, default_session, read_image_file
+from tools.common import SamplingSettings, ShotAttributes, ShotResult, VideoEngine, default_engine, read_image_file
 
 
 class ImageToVideoArgs(BaseModel):
@@ -17,7 +17,7 @@ class ImageToVideoArgs(BaseModel):
     settings: SamplingSettings = Field(default_factory=SamplingSettings)
 
 
-def image_to_video(args: ImageToVideoArgs, session: EngineSession | None = None, progress=None) -> ShotResult:
+def image_to_video(args: ImageToVideoArgs, engine: VideoEngine | None = None, progress=None) -> ShotResult:
     image = read_image_file(args.image_path)
-    return (session or default_session()).render("i2v", args.prompt, args.attributes, args.settings,
+    return (engine or default_engine()).render("i2v", args.prompt, args.attributes, args.settings,
                                                  inputs={"image": image}, progress=progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.common import EngineSession, SamplingSettings, ShotAttributes, ShotResult, default_session
+from tools.common import SamplingSettings, ShotAttributes, ShotResult, VideoEngine, default_engine
 
 
 class TextToVideoArgs(BaseModel):
@@ -16,6 +16,6 @@ class TextToVideoArgs(BaseModel):
     settings: SamplingSettings = Field(default_factory=SamplingSettings)
 
 
-def text_to_video(args: TextToVideoArgs, session: EngineSession | None = None, progress=None) -> ShotResult:
-    return (session or default_session()).render("t2v", args.prompt, args.attributes, args.settings,
+def text_to_video(args: TextToVideoArgs, engine: VideoEngine | None = None, progress=None) -> ShotResult:
+    return (engine or default_engine()).render("t2v", args.prompt, args.attributes, args.settings,
                                                  progress=progress)

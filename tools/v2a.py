@@ -51,7 +51,7 @@ class SoundResult(BaseModel):
         return soundfile.read(self.audio_path, dtype="float32")[0]
 
 
-class SoundSession:
+class SoundEngine:
     """One loaded V2A pipeline and its cache, shared by every sound call."""
 
     def __init__(self, weights: str | Path = SHIPPED_V2A, cache_dir: str | Path = DEFAULT_SOUND_CACHE):
@@ -126,15 +126,15 @@ def read_picture(path: str | Path, fps: float | None = None) -> tuple[np.ndarray
 
 
 def sound_video_file(video: str | Path, out: str | Path, seed: int = 0, force: bool = False,
-                     session: SoundSession | None = None, fps: float | None = None) -> SoundResult:
+                     sound: SoundEngine | None = None, fps: float | None = None) -> SoundResult:
     """Write ``out``: the picture of ``video`` unchanged with V2A sound in place of any sound it had."""
     video, out = Path(video), Path(out)
     if out.resolve() == video.resolve():
         raise ToolError("--out must differ from the input video: the input is kept as it is")
     if out.exists() and not force:
         raise ToolError(f"{out} already exists: choose another --out or pass --force to overwrite it")
-    session = session or default_sound_session()
-    result = session.sound_for(SoundArgs(frames_path=str(video), seed=seed, fps=fps))
+    sound = sound or default_sound_engine()
+    result = sound.sound_for(SoundArgs(frames_path=str(video), seed=seed, fps=fps))
     if video.suffix == ".npy":  # bare frames (their frame rate was given, or sound_for refused them)
         from engine.media import write_video
 
@@ -147,19 +147,19 @@ def sound_video_file(video: str | Path, out: str | Path, seed: int = 0, force: b
     return result
 
 
-def sound_session_for(session) -> SoundSession:
-    """The sound session whose cache sits beside ``session``'s shot cache (``…/shots`` -> ``…/sounds``).
+def sound_engine_for(engine) -> SoundEngine:
+    """The sound engine whose cache sits beside ``engine``'s shot cache (``…/shots`` -> ``…/sounds``).
     One per cache folder, so every director built on it (the TUI builds one per turn) shares one loaded
     model and one lock."""
-    return _sound_session_in(Path(session.cache_dir).parent / "sounds")
+    return _sound_engine_in(Path(engine.cache_dir).parent / "sounds")
 
 
 @functools.cache
-def _sound_session_in(folder: Path) -> SoundSession:
-    return SoundSession(cache_dir=folder)
+def _sound_engine_in(folder: Path) -> SoundEngine:
+    return SoundEngine(cache_dir=folder)
 
 
 @functools.cache
-def default_sound_session() -> SoundSession:
-    """The process's sound session on the default cache, made on first use."""
-    return SoundSession()
+def default_sound_engine() -> SoundEngine:
+    """The process's sound engine on the default cache, made on first use."""
+    return SoundEngine()

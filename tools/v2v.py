@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.common import EngineSession, SamplingSettings, ShotAttributes, ShotResult, default_session, read_video_file
+from tools.common import SamplingSettings, ShotAttributes, ShotResult, VideoEngine, default_engine, read_video_file
 
 
 class VideoToVideoArgs(BaseModel):
@@ -21,8 +21,8 @@ class VideoToVideoArgs(BaseModel):
     settings: SamplingSettings = Field(default_factory=SamplingSettings)
 
 
-def video_to_video(args: VideoToVideoArgs, session: EngineSession | None = None, progress=None) -> ShotResult:
+def video_to_video(args: VideoToVideoArgs, engine: VideoEngine | None = None, progress=None) -> ShotResult:
     video = read_video_file(args.video_path)
-    return (session or default_session()).render(
+    return (engine or default_engine()).render(
         "v2v", args.prompt, args.attributes, args.settings, inputs={"video": video},
         options={"strength": args.strength, "anchor_every": args.anchor_every}, progress=progress)

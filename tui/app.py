@@ -3,7 +3,7 @@
 The screen appears at once; the engine loads in a background thread while the status line says so, and
 whatever is typed meanwhile waits its turn. The director graph runs in a worker thread too, and every
 event it streams is handed to the UI thread, so typing stays responsive while shots render. Nothing a
-library prints reaches the terminal: standard error goes to the session's log file (`/log`).
+library prints reaches the terminal: standard error goes to the chat's log file (`/log`).
 
 Only Textual is imported up front: the engine, the agent and torch load in the background.
 """
@@ -39,7 +39,7 @@ HELP = """**Commands**
 - `/retake N` renders shot N again with a new seed
 - **Esc** (or ctrl+c) stops a render after the step in hand; `/resume` carries on
 - `/sessions` lists earlier films, `/sessions N` resumes one
-- `/open` plays the film, `/log` shows the session's log, **ctrl+q** quits"""
+- `/open` plays the film, `/log` shows the chat's log, **ctrl+q** quits"""
 
 RESUME_WORDS = {"/resume", "resume", "go on", "continue", "carry on"}
 
@@ -151,13 +151,13 @@ class ReelwrightApp(App):
                 Binding("f2", "edit_shot", "Edit shot"), Binding("escape", "stop", "Stop render"),
                 Binding("ctrl+c", "stop", "Stop render", show=False, priority=True)]
 
-    def __init__(self, session=None, settings=None, films_root: Path = Path("films"), load_session=None,
+    def __init__(self, engine=None, settings=None, films_root: Path = Path("films"), load_engine=None,
                  log_path: Path | None = None):
-        """``session``: a loaded EngineSession; or ``load_session``, a function that makes one (it runs in the
+        """``engine``: a loaded VideoEngine; or ``load_engine``, a function that makes one (it runs in the
         background once the screen is up)."""
         super().__init__()
-        self.session = session
-        self._load_session = load_session
+        self.engine = engine
+        self._load_engine = load_engine
         self.settings = settings
         self.films_root = films_root
         self.output = OutputToLog(log_path or default_log_path())
@@ -220,9 +220,9 @@ class ReelwrightApp(App):
     def load_engine(self) -> None:
         """The engine and the agent, in the background: the screen is already up."""
         try:
-            if self.session is None:
-                self.session = self._load_session()
-            self.session.capabilities  # noqa: B018 (checks the model folder, reads its configs)
+            if self.engine is None:
+                self.engine = self._load_engine()
+            self.engine.capabilities  # noqa: B018 (checks the model folder, reads its configs)
             import agent.film  # noqa: F401 (the director: langgraph, the planners)
             import agent.film_edit  # noqa: F401
             from agent.graph import DirectorSettings
@@ -245,7 +245,7 @@ class ReelwrightApp(App):
         llm = LLMSettings()
         planner = f"LLM {llm.model}" if llm.configured else "offline planner"
         where = self.film_dir.name if self.film_dir else "no film yet"
-        line = f"{self.session.capabilities.name} · {planner} · {where}"
+        line = f"{self.engine.capabilities.name} · {planner} · {where}"
         return _fit(line, max(20, self.size.width - 1)) if self.size.width else line
 
     def _set_status(self, text: str) -> None:
@@ -272,23 +272,23 @@ class ReelwrightApp(App):
         row = min(self.query_one(DataTable).cursor_row, len(self.board.shots) - 1)
         prompt = self.query_one(Input)
         shot = self.board.shots[row]
-        words = shot.prompt if self.session.capabilities.free_text else canonical_caption(shot.attributes)
+        words = shot.prompt if self.engine.capabilities.free_text else canonical_caption(shot.attributes)
         prompt.value = f"make shot {row + 1}: {words}"
         prompt.cursor_position = len(prompt.value)
         prompt.focus()
 
     def action_stop(self) -> None:
         """Stop the render after the step in hand; finished shots are kept."""
-        if not self.busy or self.session is None:
+        if not self.busy or self.engine is None:
             self.notify("Nothing is rendering (ctrl+q quits).")
             return
-        self.session.cancel.set()
+        self.engine.cancel.set()
         self.query_one("#progress-line", Static).update("stopping after this step…")
 
     async def action_quit(self) -> None:
-        if self.busy and self.session is not None:
+        if self.busy and self.engine is not None:
             self._quitting = True
-            self.session.cancel.set()
+            self.engine.cancel.set()
             self.query_one("#progress-line", Static).update("stopping after this step, then quitting…")
             self.set_timer(15.0, self._quit_now)  # never wait long
             return
@@ -324,7 +324,7 @@ class ReelwrightApp(App):
             self.open_film()
         elif name == "/log":
             lines = self.output.tail()
-            self.say("The session's log (library messages and warnings go here):" + fenced(str(self.output.path))
+            self.say("The chat's log (library messages and warnings go here):" + fenced(str(self.output.path))
                      + (fenced("\n".join(lines)) if lines else "It is empty."))
         elif name == "/new":
             if self.busy:
@@ -417,7 +417,7 @@ class ReelwrightApp(App):
         from agent.film import FILM_THREAD, director_session
         from agent.storyboard import Storyboard, shots_phrase
 
-        with director_session(folder, self.session, self.settings) as app:
+        with director_session(folder, self.engine, self.settings) as app:
             state = app.get_state(FILM_THREAD)
         values = state.values
         if not values.get("storyboard"):
@@ -446,7 +446,7 @@ class ReelwrightApp(App):
         from tools.common import RenderCancelled
 
         self._stopped = False
-        self.session.cancel.clear()
+        self.engine.cancel.clear()
         try:
             asked_new = re.match(r"\s*new film\s*[:\-–]\s*(.*)$", text, re.I | re.S)
             if asked_new:
@@ -465,7 +465,7 @@ class ReelwrightApp(App):
                 self._talk_locked(text, new)
         except RenderCancelled:
             self.call_from_thread(self.on_stopped)
-        except Exception as exc:  # any layer's failure is one line; the session continues
+        except Exception as exc:  # any layer's failure is one line; the chat goes on
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.call_from_thread(self.say, f"That did not work: {message}")
         finally:
@@ -484,15 +484,15 @@ class ReelwrightApp(App):
 
         started = time.perf_counter()
         if new:
-            claim_folder(self.film_dir, film_identity("chat", text, self.session.capabilities.name), force=False)
-        with director_session(self.film_dir, self.session, self.settings) as app:
+            claim_folder(self.film_dir, film_identity("chat", text, self.engine.capabilities.name), force=False)
+        with director_session(self.film_dir, self.engine, self.settings) as app:
             state = app.get_state(FILM_THREAD)
             values = state.values
             made = not state.next and bool(values.get("takes"))
             if made and not new:
                 self.call_from_thread(self._start_tracking)
                 try:
-                    report, edit = change_film(self.film_dir, app, self.session, self.settings, text,
+                    report, edit = change_film(self.film_dir, app, self.engine, self.settings, text,
                                                lambda kind, event: self.call_from_thread(self.on_director_event,
                                                                                          kind, event))
                 except FilmEditError as exc:
@@ -522,7 +522,7 @@ class ReelwrightApp(App):
         if values.get("error"):
             self.call_from_thread(self.say, values["error"])
         elif not state.next and values.get("takes"):
-            report = write_film(self.film_dir, values, self.session, self.settings, values.get("request"), started)
+            report = write_film(self.film_dir, values, self.engine, self.settings, values.get("request"), started)
             self.film_made = True
             self.call_from_thread(self.on_film_done, report)
 
@@ -729,5 +729,5 @@ def _describe_folder(folder: Path) -> str:
         return f"not finished · {when} · `{folder.name}`"
 
 
-def run(session=None) -> None:
-    ReelwrightApp(session).run()
+def run(engine=None) -> None:
+    ReelwrightApp(engine).run()
