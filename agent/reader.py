@@ -1477,97 +1477,132 @@ def _beats(steps: list[StepReading]) -> list[StepReading]:
     White snow. It rises."); a camera move, a length or a colour said after an action joins that action
     ("Slow push in.", "Hold 5 seconds.", "a white one, please"), unless a new moment opens between them
     ("Then", a list item, "CUT TO:"), where it is a shot of its own."""
-    beats: list[StepReading] = []
-    pending: StepReading | None = None
-    last_action: int | None = None  # index in beats of the action a detail can still join
-
-    def shapes(step: StepReading) -> set[str]:
-        return {x.shape for x in step.subjects if x.shape}
-
-    def flush() -> None:
-        nonlocal pending
-        if pending is not None and not (pending.found or pending.negated or pending.refers_back):
-            pending = None  # only a length ("Four shots, two seconds each:"): the film's, not a shot
-        elif pending is not None and (shapes(pending) or pending.opens_moment or last_action is None):
-            beats.append(pending)
-        elif pending is not None:
-            beats[last_action] = beats[last_action].merged_detail(pending)
-        pending = None
-
+    beats = _Beats()
     for step in steps:
         if step.motion is None and SAME_ACTION.search(step.text):  # "a yellow triangle does the same thing"
-            step.motion = next((b.motion for b in reversed(beats) if b.motion), None)
+            step.motion = next((b.motion for b in reversed(beats.beats) if b.motion), None)
+        beats.add(step)
+    return beats.finish()
+
+
+def _shapes(step: StepReading) -> set[str]:
+    return {x.shape for x in step.subjects if x.shape}
+
+
+class _Beats:
+    """The shots read so far, and a step waiting for the action it belongs to; one method per role a step
+    plays (``_role``), each deciding whether the step is a shot of its own or joins one."""
+
+    def __init__(self) -> None:
+        self.beats: list[StepReading] = []
+        self.pending: StepReading | None = None  # a subject or detail said before its action
+        self.last_action: int | None = None  # index in beats of the action a detail can still join
+
+    def add(self, step: StepReading) -> None:
         role = _role(step)
-        if role == "empty":
-            continue
-        if (role == "action" and beats and pending is None and not step.opens_moment and _same_subjects(beats[-1], step)
-                and _agree(step.scene, beats[-1].scene) and beats[-1].motion == step.motion
-                and beats[-1].camera in (None, step.camera)
-                and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
-            # "falling... falling... falling!", "rests on the sand. It doesn't move.": said again; "Zoom in on it
-            # as it grows.": the camera of the same moment
-            beats[-1] = beats[-1].merged_detail(step)
-            continue
-        if step.corrects_previous and pending is not None:
-            pending = pending.merged(step)  # "a blue ball, no wait, make it green, rolling left"
-            if pending.motion is not None:
-                beats.append(pending)
-                pending, last_action = None, len(beats)
-            continue
-        if step.corrects_previous and beats and role != "place":
-            beats[-1] = beats[-1].merged(step)  # "no wait, it shrinks": the step before, said again
-            continue
-        if step.opens_moment and pending is not None and not pending.introduces:
-            flush()  # what was said before a new moment is a shot of its own
-            last_action = None
-        joins_previous = last_action is not None and not step.opens_moment and pending is None
-        if role == "place":
-            if pending is not None and not step.opens_moment:
-                pending = pending.merged(step)
-                continue
-            flush()
-            beats.append(step)
-            last_action = None if step.opens_moment else last_action
-            continue
-        if role == "modifier" or (role == "setup" and joins_previous and _corrects(beats[last_action], step)):
-            if step.for_all:
-                step.said_of_all = True
-                beats.append(step)  # said of every shot ("all in the snow"): the planner gives it to them
-            elif joins_previous:
-                beats[last_action] = beats[last_action].merged_detail(step)
-            else:
-                pending = step if pending is None else pending.merged(step)
-            continue
-        if role == "setup":
-            if pending is not None and shapes(pending) and shapes(step) - shapes(pending):
-                flush()  # two subjects in a row: the first is shown still
-            pending = step if pending is None else pending.merged(step)
-            last_action = None
-            continue
-        # an action
-        if (pending is None and beats and last_action == len(beats) - 1 and beats[-1].posture and shapes(beats[-1])
-                and not step.opens_moment and step.motion not in (None, "still") and not shapes(step)
-                and step.refers_back and beats[-1].camera is None):
-            beats[-1] = beats[-1].merged(step)  # "a triangle standing in the snow. You watch it shrink": one shot
-            continue
+        if role == "empty" or self._said_again(step, role) or self._correction(step, role):
+            return
+        if step.opens_moment and self.pending is not None and not self.pending.introduces:
+            self._flush()  # what was said before a new moment is a shot of its own
+            self.last_action = None
+        {"place": self._place, "modifier": self._modifier, "setup": self._setup, "action": self._action}[role](step)
+
+    def finish(self) -> list[StepReading]:
+        pending, beats, last = self.pending, self.beats, self.last_action
         if pending is not None:
-            own = shapes(step) - shapes(pending)
+            if last is not None and not pending.opens_moment and not (_shapes(pending) - _shapes(beats[last])):
+                beats[last] = beats[last].merged_detail(pending)
+            elif pending.recognised:
+                beats.append(pending)
+        return beats
+
+    def _flush(self) -> None:
+        """The waiting step becomes a shot, joins the last action, or (only a length) is dropped."""
+        pending, self.pending = self.pending, None
+        if pending is None or not (pending.found or pending.negated or pending.refers_back):
+            return  # nothing, or only a length ("Four shots, two seconds each:"): the film's, not a shot
+        if _shapes(pending) or pending.opens_moment or self.last_action is None:
+            self.beats.append(pending)
+        else:
+            self.beats[self.last_action] = self.beats[self.last_action].merged_detail(pending)
+
+    def _joins_previous(self, step: StepReading) -> bool:
+        return self.last_action is not None and not step.opens_moment and self.pending is None
+
+    def _said_again(self, step: StepReading, role: str) -> bool:
+        """"falling... falling... falling!", "rests on the sand. It doesn't move.": the same moment said
+        again; "Zoom in on it as it grows.": the camera of the same moment."""
+        beats = self.beats
+        if (role == "action" and beats and self.pending is None and not step.opens_moment
+                and _same_subjects(beats[-1], step) and _agree(step.scene, beats[-1].scene)
+                and beats[-1].motion == step.motion and beats[-1].camera in (None, step.camera)
+                and not re.search(r"\b(?:again|once more|another|twice|a second time)\b", step.text, re.I)):
+            beats[-1] = beats[-1].merged_detail(step)
+            return True
+        return False
+
+    def _correction(self, step: StepReading, role: str) -> bool:
+        """"a blue ball, no wait, make it green, rolling left"; "no wait, it shrinks": the step before, said
+        again."""
+        if not step.corrects_previous:
+            return False
+        if self.pending is not None:
+            self.pending = self.pending.merged(step)
+            if self.pending.motion is not None:
+                self.beats.append(self.pending)
+                self.pending, self.last_action = None, len(self.beats)
+            return True
+        if self.beats and role != "place":
+            self.beats[-1] = self.beats[-1].merged(step)
+            return True
+        return False
+
+    def _place(self, step: StepReading) -> None:
+        if self.pending is not None and not step.opens_moment:
+            self.pending = self.pending.merged(step)
+            return
+        self._flush()
+        self.beats.append(step)
+        self.last_action = None if step.opens_moment else self.last_action
+
+    def _modifier(self, step: StepReading) -> None:
+        if step.for_all:
+            step.said_of_all = True
+            self.beats.append(step)  # said of every shot ("all in the snow"): the planner gives it to them
+        elif self._joins_previous(step):
+            self.beats[self.last_action] = self.beats[self.last_action].merged_detail(step)
+        else:
+            self.pending = step if self.pending is None else self.pending.merged(step)
+
+    def _setup(self, step: StepReading) -> None:
+        if self._joins_previous(step) and _corrects(self.beats[self.last_action], step):
+            self._modifier(step)  # "a white one, please": a detail of the action before
+            return
+        pending = self.pending
+        if pending is not None and _shapes(pending) and _shapes(step) - _shapes(pending):
+            self._flush()  # two subjects in a row: the first is shown still
+        self.pending = step if self.pending is None else self.pending.merged(step)
+        self.last_action = None
+
+    def _action(self, step: StepReading) -> None:
+        beats, pending = self.beats, self.pending
+        if (pending is None and beats and self.last_action == len(beats) - 1 and beats[-1].posture
+                and _shapes(beats[-1]) and not step.opens_moment and step.motion not in (None, "still")
+                and not _shapes(step) and step.refers_back and beats[-1].camera is None):
+            beats[-1] = beats[-1].merged(step)  # "a triangle standing in the snow. You watch it shrink": one shot
+            return
+        if pending is not None:
+            own = _shapes(step) - _shapes(pending)
             shown = PRESENTING.search(pending.text) is not None and step.motion not in (None, "still") \
                 and not step.begins
-            if not pending.introduces and ((step.opens_moment and not pending.opens_moment and shapes(pending))
-                                           or (shapes(pending) and own) or (shown and shapes(pending))):
-                flush()  # "Show me an orange cube. It slides to the right.": a still shot, then the slide
+            if not pending.introduces and ((step.opens_moment and not pending.opens_moment and _shapes(pending))
+                                           or (_shapes(pending) and own) or (shown and _shapes(pending))):
+                self._flush()  # "Show me an orange cube. It slides to the right.": a still shot, then the slide
             else:
                 step = pending.merged(step)
-                pending = None
+                self.pending = None
         beats.append(step)
-        last_action = len(beats) - 1
-    if pending is not None:
-        if last_action is not None and not pending.opens_moment and not (shapes(pending) - shapes(beats[last_action])):
-            beats[last_action] = beats[last_action].merged_detail(pending)
-        elif pending.recognised:
-            beats.append(pending)
-    return beats
+        self.last_action = len(beats) - 1
 
 
 def _same_subjects(before: StepReading, step: StepReading) -> bool:
