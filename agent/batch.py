@@ -67,11 +67,11 @@ def make_batch(storyboards: list[Path], out: Path, engine: VideoEngine, settings
             if not isinstance(exc, (ValueError, OSError, RuntimeError)):
                 line.error = f"unexpected failure ({type(exc).__name__}: {line.error})"
         else:
-            takes = [t for shot in report["shots"] for t in shot["takes"]]
-            line.shots, line.takes = len(report["shots"]), len(takes)
-            line.rendered = sum(not t.get("cached") for t in takes)
-            line.length = report["length"]
-            line.film = str(folder / report["film"])
+            takes = [take for shot in report.shots for take in shot.takes]
+            line.shots, line.takes = len(report.shots), len(takes)
+            line.rendered = sum(not take.cached for take in takes)
+            line.length = report.length
+            line.film = str(folder / report.film)
         line.seconds = time.perf_counter() - started
         if on_event is not None:
             on_event(folder.name, "film", line)

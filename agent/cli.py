@@ -88,14 +88,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     report = score_file(args.video)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(report.model_dump_json(indent=2))
         return EXIT_OK
-    a = report["attributes"]
-    width, height = report["size"]
-    print(f"{report['file']}: {report['frames']} frames at {report['fps']:g} fps, {width}x{height}")
-    print(f"  subject: {a['colour']} {a['shape']}, {a['motion']} (found in {report['subject_found']:.0%} of frames)")
+    a = report.attributes
+    width, height = report.size
+    print(f"{report.file}: {report.frames} frames at {report.fps:g} fps, {width}x{height}")
+    print(f"  subject: {a['colour']} {a['shape']}, {a['motion']} (found in {report.subject_found:.0%} of frames)")
     print(f"  scene: {a['scene']}; camera: {a['camera']}")
-    onsets = report["sound_onsets"]
+    onsets = report.sound_onsets
     if onsets is None:
         print("  sound: no audio track")
     else:
@@ -159,8 +159,7 @@ def _video_engine(args: argparse.Namespace, ncr=None, cluster=None):
 
     model, offload = model_settings(getattr(args, "model", None), getattr(args, "offload", None))
     engine = VideoEngine(weights=getattr(args, "weights", None) or SHIPPED_WEIGHTS, cache=_cache_settings(args, ncr),
-                            model=model,
-                            offload=offload, size=getattr(args, "size", None), cluster=cluster)
+                         model=model, offload=offload, size=getattr(args, "size", None), cluster=cluster)
     caps = engine.capabilities  # checks the folder (and the weights' configs) now; joins a cluster
     _stop_renders_on_interrupt(engine)
     if getattr(args, "size", None) and caps.family == "world":
@@ -244,23 +243,9 @@ def _source_span(video, fps: float, seconds: float, mode: str, quiet: bool):
     return video
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from engine.media import read_video, write_video
-    from engine.ncr import NCRConfig
-    from tools.common import SamplingSettings, ShotAttributes
-
-    out = _video_output(args.out, args.force, [args.image, args.video])
-    chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
-              "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every,
-              "reuse_snr": args.ncr_reuse_snr, "reused": args.ncr_reused}
-    ncr = NCRConfig(**{k: v for k, v in chosen.items() if v is not None})
-    t0 = time.perf_counter()
-    engine = _video_engine(args, ncr)
-    backend, caps = engine.backend, engine.capabilities
-    caps.refuse_mode(args.mode)
-    image = video = None
+def _generate_inputs(args: argparse.Namespace) -> tuple:
+    """The picture (i2v) or the source clip and its frame rate (v2v, extend) the mode needs."""
+    image = video = fps = None
     if args.mode == "i2v":
         if not args.image:
             raise ValueError("--mode i2v needs --image FILE (a picture to start from)")
@@ -270,49 +255,81 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.mode in ("v2v", "extend"):
         if not args.video:
             raise ValueError(f"--mode {args.mode} needs --video FILE")
-        source = read_video(args.video, with_audio=False)
-        video = source.frames
-    world = caps.family == "world"
-    attributes = {}
-    if world:
-        from agent.reader import NOT_ENGLISH, is_not_english, read_prompt
+        from engine.media import read_video
 
-        if is_not_english(args.prompt):
-            raise ValueError(NOT_ENGLISH)
-        attributes, notes = read_prompt(args.prompt)
-        for note in notes if not args.json else []:
-            print(f"note: {note[:1].lower() + note[1:].rstrip('.')}", file=sys.stderr)
-    if world and not {"shape", "colour", "scene"} & set(attributes) and args.mode == "t2v":
+        source = read_video(args.video, with_audio=False)
+        video, fps = source.frames, source.fps
+    return image, video, fps
+
+
+def _prompt_attributes(args: argparse.Namespace, caps) -> dict[str, str]:
+    """What the built-in model is asked for, read from the prompt (a real model draws the prompt's words)."""
+    if caps.family != "world":
+        return {}
+    from agent.reader import NOT_ENGLISH, is_not_english, read_prompt
+
+    if is_not_english(args.prompt):
+        raise ValueError(NOT_ENGLISH)
+    attributes, notes = read_prompt(args.prompt)
+    for note in notes if not args.json else []:
+        print(f"note: {note[:1].lower() + note[1:].rstrip('.')}", file=sys.stderr)
+    if not {"shape", "colour", "scene"} & set(attributes) and args.mode == "t2v":
         raise ValueError(f"nothing in {args.prompt[:60]!r} is a thing or place in the built-in model's world: name a "
                          f"shape, colour or place (e.g. 'a red ball bounces on the beach'), or draw free text with a "
                          f"real model (--model DIR)")
+    return attributes
+
+
+def _render_request(args: argparse.Namespace, caps, attributes: dict, image, video, source_fps):
+    """The request the engine renders, every number checked against the engine in the flag's own words."""
+    from pydantic import ValidationError
+
+    from engine.backends import RenderRequest
+    from tools.common import SamplingSettings, ShotAttributes
+
     two_seconds = caps.extend_frames(2.0) if args.mode == "extend" else caps.frames_for(2.0)
     frames = two_seconds if args.frames is None else args.frames
     if video is not None:
-        video = _source_span(video, source.fps, frames / caps.fps, args.mode, args.json)
+        video = _source_span(video, source_fps, frames / caps.fps, args.mode, args.json)
     if frames < 1:
         raise ValueError(f"--frames: frames must be at least 1, got {frames}")
     if not caps.valid_frames(frames):
         raise ValueError(f"--frames {frames} does not suit {caps.name}: use {caps.frame_rule()}")
     if not 0.0 < args.strength <= 1.0:
         raise ValueError(f"--strength: strength must be in (0, 1], got {args.strength}")
-    progress = None if args.json else _step_printer()
-    from engine.backends import RenderRequest
-
     try:
         settings = SamplingSettings(frames=frames, steps=caps.default_steps if args.steps is None else args.steps,
                                     guidance=args.guidance if args.guidance is not None else caps.default_guidance,
                                     seed=args.seed)
-        request = RenderRequest(mode=args.mode, prompt=args.prompt, attributes=ShotAttributes(**attributes).given(),
-                                image=image, video=video, strength=args.strength, frames=settings.frames,
-                                steps=settings.steps, guidance=settings.guidance, seed=settings.seed,
-                                width=args.size[0] if args.size else None, height=args.size[1] if args.size else None,
-                                options={"camera_guidance": args.camera_guidance == "on"} if world else {})
+        return RenderRequest(mode=args.mode, prompt=args.prompt, attributes=ShotAttributes(**attributes).given(),
+                             image=image, video=video, strength=args.strength, frames=settings.frames,
+                             steps=settings.steps, guidance=settings.guidance, seed=settings.seed,
+                             width=args.size[0] if args.size else None, height=args.size[1] if args.size else None,
+                             options={"camera_guidance": args.camera_guidance == "on"}
+                             if caps.family == "world" else {})
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ValueError(f"--{err['loc'][0]}: {_bound_message(err)}") from None
-    result = backend.render(request, progress)
-    t_load = result.timings.get("load", 0.0)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from agent.outputs import ClipSound, GeneratedClip
+    from engine.media import write_video
+    from engine.ncr import NCRConfig
+
+    out = _video_output(args.out, args.force, [args.image, args.video])
+    chosen = {"token_ratio": args.ncr_tokens, "refresh_every": args.ncr_refresh, "skip_below": args.ncr_skip_below,
+              "reuse_below": args.ncr_reuse_below, "reuse_every": args.ncr_reuse_every,
+              "reuse_snr": args.ncr_reuse_snr, "reused": args.ncr_reused}
+    ncr = NCRConfig(**{k: v for k, v in chosen.items() if v is not None})
+    t0 = time.perf_counter()
+    engine = _video_engine(args, ncr)
+    caps = engine.capabilities
+    caps.refuse_mode(args.mode)
+    image, video, source_fps = _generate_inputs(args)
+    attributes = _prompt_attributes(args, caps)
+    request = _render_request(args, caps, attributes, image, video, source_fps)
+    result = engine.backend.render(request, None if args.json else _step_printer())
     sound = None
     if args.audio:
         from tools.v2a import default_sound_engine
@@ -322,23 +339,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
     write_video(out, result.frames, result.fps, audio=None if sound is None else sound.audio,
                 sample_rate=16000 if sound is None else sound.sample_rate, scale=max(1, scale))
     height, width = result.frames.shape[1:3]
-    report = {"file": str(out), "prompt": args.prompt, "engine": caps.name, "family": caps.family,
-              "model": str(engine.model) if engine.model else None, "attributes": attributes, "mode": args.mode,
-              "seed": args.seed, "frames": len(result.frames), "fps": result.fps, "size": [width, height],
-              "steps": settings.steps, "guidance": settings.guidance,
-              "strength": args.strength if args.mode == "v2v" else None,
-              "cache": engine.cache.describe(),
-              "camera_guidance": world and args.camera_guidance == "on", "compute_fraction": result.compute_fraction,
-              "sound": None if sound is None else {"onsets": sound.onsets, "impacts": sound.impacts,
-                                                   "loudness_db": sound.loudness_db, "timings": sound.timings},
-              "timings": {"model_load": t_load, **result.timings, "total": time.perf_counter() - t0}}
+    t_load = result.timings.get("load", 0.0)
+    clip = GeneratedClip(
+        file=str(out), prompt=args.prompt, engine=caps.name, family=caps.family,
+        model=str(engine.model) if engine.model else None, attributes=attributes, mode=args.mode, seed=args.seed,
+        frames=len(result.frames), fps=result.fps, size=(width, height), steps=request.steps,
+        guidance=request.guidance, strength=args.strength if args.mode == "v2v" else None,
+        cache=engine.cache.describe(), camera_guidance=caps.family == "world" and args.camera_guidance == "on",
+        compute_fraction=result.compute_fraction,
+        sound=None if sound is None else ClipSound(onsets=sound.onsets, impacts=sound.impacts,
+                                                    loudness_db=sound.loudness_db, timings=sound.timings),
+        timings={"model_load": t_load, **result.timings, "total": time.perf_counter() - t0})
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(clip.model_dump_json(indent=2))
     else:
-        t = report["timings"]
-        made = t.get("sampling", 0.0) + t.get("decoding", 0.0)
-        print(f"\nwrote {out} ({len(result.frames)} frames at {result.fps} fps, {width}x{height}, seed {args.seed}) "
-              f"in {made:.2f}s (model load {t_load:.2f}s, block compute spent {result.compute_fraction:.0%})")
+        made = clip.timings.get("sampling", 0.0) + clip.timings.get("decoding", 0.0)
+        print(f"\nwrote {out} ({clip.frames} frames at {clip.fps:g} fps, {width}x{height}, seed {args.seed}) "
+              f"in {made:.2f}s (model load {t_load:.2f}s, block compute spent {clip.compute_fraction:.0%})")
         if sound is not None:
             print(f"sound: {_sound_summary(sound.onsets, sound.scenes)} in {sound.timings['total'] * 1000:.0f} ms")
     return EXIT_OK
@@ -453,10 +470,10 @@ def _run_film(args: argparse.Namespace, request: str | None, storyboard=None) ->
     finally:
         engine.close()
     if args.json:
-        print(json.dumps(report, indent=2, default=float))
+        print(report.json_text())
     else:
-        print(f"\nFilm: {out / report['film']} ({len(report['shots'])} shots, {report['length']:.1f} s long, made in "
-              f"{report['seconds']:.1f} s). "
+        print(f"\nFilm: {out / report.film} ({len(report.shots)} shots, {report.length:.1f} s long, made in "
+              f"{report.seconds:.1f} s). "
               f"Storyboard, report and shots are in {out}/")
     return EXIT_OK
 
@@ -479,11 +496,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     if args.json:
-        print(json.dumps(report, indent=2, default=float))
+        print(report.json_text())
     else:
-        for line in report["transcript"]:
-            print(f"you: {line['you']}\ndirector: {line['director']}\n")
-        print(f"Film: {out / report['film']}")
+        for turn in report.transcript or []:
+            print(f"you: {turn.you}\ndirector: {turn.director}\n")
+        print(f"Film: {out / report.film}")
     return EXIT_OK
 
 
@@ -557,13 +574,20 @@ def _batch_table(films) -> str:
 def _film_settings(folder: Path):
     """The settings a film was made with (steps, takes, sound, the cut) and its model folder, from its report,
     so that shots rendered again match the ones kept."""
-    from agent.graph import DirectorSettings
+    from pydantic import ValidationError
 
+    from agent.graph import DirectorSettings
+    from tools.film_report import REPORT_FILE, FilmReport
+
+    if not (folder / REPORT_FILE).exists():
+        return DirectorSettings(), None  # not finished: the edit says so in its own words
+    report = FilmReport.read(folder)  # a damaged one is refused in one line (FilmReportError is a ValueError)
     try:
-        report = json.loads((folder / "report.json").read_text())
-        return DirectorSettings.model_validate(report["settings"]), (report.get("engine") or {}).get("model")
-    except (OSError, ValueError, KeyError, TypeError):
-        return DirectorSettings(), None
+        settings = DirectorSettings.model_validate(report.settings)
+    except ValidationError as exc:
+        raise ValueError(f"{folder / REPORT_FILE}: the settings the film was made with cannot be read "
+                         f"({exc.errors()[0]['msg']}): run the command that made the film again") from None
+    return settings, report.engine.get("model")
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -584,13 +608,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     finally:
         engine.close()
     if args.json:
-        print(json.dumps(report, indent=2, default=float))
+        print(report.json_text())
     else:
-        from agent.storyboard import Storyboard
-
-        board = Storyboard.model_validate_json(json.dumps({"title": report["title"], "shots": [
-            {"id": s["id"], "prompt": s["prompt"]} for s in report["shots"]]}))
-        print(f"{edit.message}\n{edit.summary(board)}\nFilm: {folder / report['film']}")
+        print(f"{edit.message}\n{edit.summary([shot.id for shot in report.shots])}\nFilm: {folder / report.film}")
     return EXIT_OK
 
 
@@ -601,7 +621,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from tui.app import ReelwrightApp
 
     # The screen comes up at once; the engine loads behind it (a wrong model folder is said in the chat).
-    app = ReelwrightApp(load_engine=lambda: _video_engine(args), films_root=Path(args.films))
+    app = ReelwrightApp(make_engine=lambda: _video_engine(args), films_root=Path(args.films))
     app.run()
     if app.exit_note:
         print(app.exit_note)
@@ -615,22 +635,22 @@ def cmd_score(args: argparse.Namespace) -> int:
     board = load_storyboard(args.storyboard) if args.storyboard else None
     report = score_film(args.film, board)
     if args.json:
-        print(json.dumps(report, indent=2, default=float))
+        print(report.model_dump_json(indent=2))
         return EXIT_OK
-    print(f"{report['file']}: {len(report['shots'])} shots, {report['frames']} frames at {report['fps']:g} fps")
-    for s in report["shots"]:
-        seen = s["seen"]
-        line = (f"  {s['shot']}. {s['start']:.1f}-{s['end']:.1f}s  {seen['colour']} {seen['shape']}, {seen['motion']}, "
+    print(f"{report.file}: {len(report.shots)} shots, {report.frames} frames at {report.fps:g} fps")
+    for s in report.shots:
+        seen = s.seen
+        line = (f"  {s.shot}. {s.start:.1f}-{s.end:.1f}s  {seen['colour']} {seen['shape']}, {seen['motion']}, "
                 f"{seen['scene']}, camera {seen['camera']}")
-        if "alignment" in s:
-            line += f"  | alignment {s['alignment']:.0%}"
-        if s.get("join_psnr") is not None:
-            line += f"  | join {s['join_psnr']:.1f} dB"
+        if s.alignment is not None:
+            line += f"  | alignment {s.alignment:.0%}"
+        if s.join_psnr is not None:
+            line += f"  | join {s.join_psnr:.1f} dB"
         print(line)
-    if "alignment" in report:
-        print(f"  film alignment {report['alignment']:.0%}")
-    if report.get("warning"):
-        print(f"  note: {report['warning']}")
+    if report.alignment is not None:
+        print(f"  film alignment {report.alignment:.0%}")
+    if report.warning:
+        print(f"  note: {report.warning}")
     return EXIT_OK
 
 

@@ -36,9 +36,10 @@ from agent.storyboard import (
     read_text_file,
     save_storyboard,
 )
-from engine.media import MediaError, probe, write_json
+from engine.media import MediaError, probe
 from tools.common import ToolError, VideoEngine, read_image_file
 from tools.cut import CutShot, assemble, cut_film, running_time
+from tools.film_report import FilmReport, ScriptTurn, ShotReport, ShotSound, TakeReport
 from tools.pages import contact_sheet, gif_preview, storyboard_page
 
 
@@ -77,9 +78,6 @@ class FilmIncomplete(RuntimeError):
     running the same command again renders only what is missing."""
 
 
-TAKE_REPORT = {"seed", "key", "scores", "seen", "passed", "seconds", "cached"}  # what report.json keeps of a take
-
-
 def _note(on_event):
     return None if on_event is None else (lambda text: on_event("custom", Note(text=text)))
 
@@ -104,7 +102,7 @@ def _own_folder(out_dir: Path, engine: VideoEngine, kind: str, content, force: b
 
 def make_film(out_dir: Path, engine: VideoEngine, request: str | None = None, storyboard: Storyboard | None = None,
               settings: DirectorSettings | None = None, on_event: Callable[[str, dict | FilmEvent], None] | None = None,
-              force: bool = False, discard_if_refused: bool = False) -> dict:
+              force: bool = False, discard_if_refused: bool = False) -> FilmReport:
     """Plan (unless a storyboard is given), render and cut. Returns the report (also written as JSON).
     ``force``: make it in a folder that holds another film (kept under versions/) or other files."""
     settings = (settings or DirectorSettings()).model_copy(update={"auto_approve": True})
@@ -124,7 +122,7 @@ def make_film(out_dir: Path, engine: VideoEngine, request: str | None = None, st
 
 
 def write_film(out_dir: Path, values: dict, engine: VideoEngine, settings: DirectorSettings,
-               request: str | None, started: float | None) -> dict:
+               request: str | None, started: float | None) -> FilmReport:
     """Shots, the cut, the storyboard and the report from a finished director session's state.
 
     The folder stands alone: the report and storyboard.yaml name its files relative to it (film.mp4,
@@ -150,33 +148,29 @@ def write_film(out_dir: Path, values: dict, engine: VideoEngine, settings: Direc
         frames = len(np.load(best.frames_path, mmap_mode="r"))
         cut.append(CutShot(frames_path=best.frames_path, fps=best.fps, transition=shot.transition,
                            audio_path=sound["audio_path"] if sound else None, caption=shot.prompt))
-        shot_reports.append({"id": shot.id, "prompt": shot.prompt, "attributes": shot.attributes, "mode": shot.mode,
-                             "source": shot.source, "duration": shot.duration, "transition": shot.transition,
-                             "takes": [t.model_dump(include=TAKE_REPORT) for t in shot.takes],
-                             "chosen_seed": best.seed, "video": video, "frames": frames, "fps": best.fps,
-                             "seconds": frames / best.fps,
-                             "sound": {k: sound[k] for k in ("onsets", "impacts", "scenes", "loudness_db")}
-                             if sound else None})
+        shot_reports.append(ShotReport(
+            id=shot.id, prompt=shot.prompt, attributes=shot.attributes, mode=shot.mode, source=shot.source,
+            duration=shot.duration, transition=shot.transition,
+            takes=[TakeReport.model_validate(t.model_dump()) for t in shot.takes], chosen_seed=best.seed,
+            video=video, frames=frames, fps=best.fps, seconds=frames / best.fps,
+            sound=None if sound is None else ShotSound.model_validate(sound)))
     # The folder is this film's own: a rerun (resume) rewrites its cut.
     cut_args = settings.cut.cut_args(cut, str(out_dir / "film.mp4"), board.title)
     film = cut_film(cut_args)
     save_storyboard(_within_folder(board), out_dir / "storyboard.yaml")
-    report = {
-        "film": film.name, "title": board.title, "request": request, "notes": board.notes,
-        "length": running_time(cut_args),  # seconds the film runs
-        "made": datetime.now().isoformat(timespec="seconds"),
-        "shots": shot_reports, "ledger": board.ledger.model_dump(),
-        "settings": settings.model_dump(), "engine": engine.settings_record,
-        "gate": ("the evaluator's reading of shape, colour, scene and motion" if engine.capabilities.family == "world"
-                 else "pixel checks only (not blank, not frozen, no flicker, moving when asked, chained joins): "
-                      "there is no offline reader of free-text content, so no alignment score is given"),
-        "versions": {"reelwright": version("reelwright"), "torch": version("torch"),
-                     "python": platform.python_version(), "weights": engine.weights_id},
-        "seconds": None if started is None else time.perf_counter() - started,  # time taken to make it
-    }
-    write_json(out_dir / "report.json", report)
+    report = FilmReport(
+        film=film.name, title=board.title, request=request, notes=board.notes, length=running_time(cut_args),
+        made=datetime.now().isoformat(timespec="seconds"), shots=shot_reports, ledger=board.ledger.model_dump(),
+        settings=settings.model_dump(), engine=engine.settings_record,
+        gate=("the evaluator's reading of shape, colour, scene and motion" if engine.capabilities.family == "world"
+              else "pixel checks only (not blank, not frozen, no flicker, moving when asked, chained joins): "
+                   "there is no offline reader of free-text content, so no alignment score is given"),
+        versions={"reelwright": version("reelwright"), "torch": version("torch"),
+                  "python": platform.python_version(), "weights": engine.weights_id},
+        seconds=None if started is None else time.perf_counter() - started)
+    report.write(out_dir)
     shot_frames = [np.load(c.frames_path) for c in cut]
-    contact_sheet(shot_frames, out_dir / "contact_sheet.png", labels=[s["prompt"] for s in shot_reports])
+    contact_sheet(shot_frames, out_dir / "contact_sheet.png", labels=[s.prompt for s in shot_reports])
     gif_preview(assemble(cut_args.model_copy(update={"height": 160})), out_dir / "preview.gif", cut_args.fps)
     storyboard_page(report, shot_frames, film, out_dir / "storyboard.html")
     return report
@@ -249,7 +243,7 @@ def load_conversation(path: Path) -> Conversation:
 def run_conversation(out_dir: Path, engine: VideoEngine, turns: list[str],
                      settings: DirectorSettings | None = None,
                      on_event: Callable[[str, dict | FilmEvent], None] | None = None, force: bool = False,
-                     discard_if_refused: bool = False) -> dict:
+                     discard_if_refused: bool = False) -> FilmReport:
     """Scripted turns: the first is the request, each later one answers the director's question, and the turns
     after the film is made are changes to it (agent.film_edit). A rerun applies only the turns not yet applied."""
     from langgraph.types import Command
@@ -268,8 +262,8 @@ def run_conversation(out_dir: Path, engine: VideoEngine, turns: list[str],
             for i, turn in enumerate(turns):
                 _stream(app, {"request": turn} if i == 0 else Command(resume=turn), on_event)
                 state = app.get_state(FILM_THREAD)
-                transcript.append({"you": turn,
-                                   "director": (state.values.get("messages") or [{}])[-1].get("content", "")})
+                transcript.append(ScriptTurn(you=turn, director=(state.values.get("messages") or [{}])[-1]
+                                             .get("content", "")))
                 if not state.next:
                     made_at = i
                     break
@@ -290,15 +284,15 @@ def run_conversation(out_dir: Path, engine: VideoEngine, turns: list[str],
             for k in range(made_at + 1, len(turns)):
                 turn = turns[k]
                 if k < played:
-                    transcript.append({"you": turn, "director": "(made by an earlier run)"})
+                    transcript.append(ScriptTurn(you=turn, director="(made by an earlier run)"))
                     continue
                 try:
                     report, edit = change_film(out_dir, app, engine, settings, turn, on_event,
                                                also={"script_turns": k + 1})
                 except FilmEditError as exc:
                     raise ValueError(f"turn {k + 1} ({turn!r}): {exc}") from None
-                board = Storyboard.model_validate(app.get_state(FILM_THREAD).values["storyboard"])
-                transcript.append({"you": turn, "director": f"{edit.message} {edit.summary(board)}"})
-    report["transcript"] = transcript
-    write_json(out_dir / "report.json", report)
+                said = f"{edit.message} {edit.summary([shot.id for shot in report.shots])}"
+                transcript.append(ScriptTurn(you=turn, director=said))
+    report.transcript = transcript
+    report.write(out_dir)
     return report

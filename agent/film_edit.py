@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from langgraph.types import StateSnapshot
-from pydantic import BaseModel
 
 from agent.edits import EditError, apply_edit
 from agent.events import FilmEvent
@@ -28,8 +27,8 @@ from agent.film_folder import film_lock
 from agent.graph import UNDO_WORDS, DirectorSettings
 from agent.llm import offline_planner_for
 from agent.storyboard import Shot, Storyboard, StoryboardError, check_for_engine
-from engine.media import write_json
 from tools.common import VideoEngine
+from tools.film_report import FilmEdit, FilmReport
 
 RENDER_INPUTS = ("prompt", "shape", "colour", "scene", "motion", "camera", "setting", "duration", "mode", "source",
                  "strength", "seed")  # what a shot is made from; the rest (transition, takes) only changes the cut
@@ -37,29 +36,6 @@ RENDER_INPUTS = ("prompt", "shape", "colour", "scene", "motion", "camera", "sett
 
 class FilmEditError(ValueError):
     """A change that cannot be made to this film; one line says what would work."""
-
-
-class FilmEdit(BaseModel):
-    """What one change did to a film, for the report and the person."""
-
-    request: str
-    message: str  # what the storyboard edit said ("Changed shot 1 (colour green).")
-    rerendered: dict[str, str]  # shot id -> why it was rendered again
-    kept: list[str]  # shot ids whose takes were kept
-    previous_cut: str | None  # where the cut it replaced was kept (film.vN.mp4)
-
-    def summary(self, board: Storyboard) -> str:
-        number = {shot.id: i for i, shot in enumerate(board.shots, 1)}
-        if self.rerendered:
-            again = "; ".join(f"shot {number.get(s, '?')} ({why})" for s, why in self.rerendered.items())
-            said = f"Rendered again: {again}."
-        else:
-            said = "Nothing to render again: only the cut changed."
-        if self.kept:
-            said += f" Kept: shot{'s' * (len(self.kept) != 1)} {', '.join(str(number[s]) for s in self.kept)}."
-        if self.previous_cut:
-            said += f" The previous cut is kept as {self.previous_cut}."
-        return said
 
 
 def _change(was: Shot, now: Shot) -> str:
@@ -133,7 +109,7 @@ def _finished(state: StateSnapshot, out_dir: Path, undo: bool) -> dict:
 
 def change_film(out_dir: Path, app, engine: VideoEngine, settings: DirectorSettings, text: str,
                 on_event: Callable[[str, dict | FilmEvent], None] | None = None, also: dict | None = None
-                ) -> tuple[dict, FilmEdit]:
+                ) -> tuple[FilmReport, FilmEdit]:
     """Apply ``text`` to the finished film whose director session is ``app`` (the folder's lock held): render
     what the change touches, then cut. ``also``: more state to record with the change. Returns the report
     and what the change did."""
@@ -172,13 +148,13 @@ def change_film(out_dir: Path, app, engine: VideoEngine, settings: DirectorSetti
     edit = FilmEdit(request=text, message=message, rerendered=again,
                     kept=[s.id for s in new.shots if s.id not in again], previous_cut=previous)
     report = write_film(out_dir, values, engine, settings, values.get("request") or None, started)
-    report["edit"] = edit.model_dump()
-    write_json(out_dir / "report.json", report)
+    report.edit = edit
+    report.write(out_dir)
     return report, edit
 
 
 def edit_film(out_dir: Path, engine: VideoEngine, text: str, settings: DirectorSettings | None = None,
-              on_event: Callable[[str, dict | FilmEvent], None] | None = None) -> tuple[dict, FilmEdit]:
+              on_event: Callable[[str, dict | FilmEvent], None] | None = None) -> tuple[FilmReport, FilmEdit]:
     """``reelwright edit``: one change to the film in ``out_dir``, under the folder's lock."""
     if not (out_dir / "session.sqlite").is_file():
         raise FilmEditError(f"{out_dir} is not a film folder (no session.sqlite): give the folder a film was made in")

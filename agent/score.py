@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
 from agent.storyboard import Storyboard
 from engine.eval.files import fit_frames
@@ -19,6 +20,29 @@ from engine.media import read_video
 from tools.cut import TRANSITION_SECONDS
 
 ENGINE_FPS = 8
+
+
+class ShotScore(BaseModel):
+    shot: int  # 1-based, in film order
+    start: float  # seconds into the film
+    end: float
+    seen: dict[str, str]  # what the evaluator reads from the shot's pixels
+    asked: dict[str, str | None] | None = None  # the storyboard's world attributes (None without them)
+    alignment: float | None = None  # share of the asked attributes seen
+    same_subject_as_previous: bool | None = None  # None for the first shot
+    join_psnr: float | None = None  # dB between the last frame before the shot and its first
+
+
+class FilmScore(BaseModel):
+    """``reelwright score``: a finished film read back by the evaluator."""
+
+    file: str
+    shots: list[ShotScore]
+    fps: float
+    frames: int
+    alignment: float | None = None  # the shots' mean, with a storyboard that names world attributes
+    warning: str | None = None  # the storyboard and the film disagree on the number of shots
+    sound_onsets: list[float] | None = None  # seconds; None when the film has no sound
 
 
 def shot_spans(board: Storyboard, fps: float) -> list[tuple[int, int]]:
@@ -49,7 +73,7 @@ def detect_spans(frames: np.ndarray, min_len: int = 6) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def score_film(path: str | Path, board: Storyboard | None = None) -> dict:
+def score_film(path: str | Path, board: Storyboard | None = None) -> FilmScore:
     clip = read_video(path)
     frames, fps = clip.frames, clip.fps
     spans = shot_spans(board, fps) if board is not None else detect_spans(frames)
@@ -65,24 +89,23 @@ def score_film(path: str | Path, board: Storyboard | None = None) -> dict:
         tail = blend if board is not None and i + 1 < len(board.shots) and board.shots[i + 1].transition != "cut" else 0
         inner = frames[start + lead:end - tail] if end - start > lead + tail + 2 else frames[start:end]
         seen = read_clip(fit_frames(inner[::step])).attributes
-        entry = {"shot": i + 1, "start": start / fps, "end": end / fps, "seen": seen}
+        entry = ShotScore(shot=i + 1, start=start / fps, end=end / fps, seen=seen)
         if board is not None and i < len(board.shots) and not board.shots[i].missing_world_attributes:
             want = board.shots[i].attributes
-            entry["asked"] = want
-            entry["alignment"] = sum(seen[a] == want[a] for a in want) / len(want)
+            entry.asked = want
+            entry.alignment = sum(seen[a] == want[a] for a in want) / len(want)
         if previous is not None:
-            same = seen["colour"] == previous["colour"] and seen["shape"] == previous["shape"]
-            entry["same_subject_as_previous"] = same
-            entry["join_psnr"] = min(psnr(frames[start - 1], frames[start]), 99.0) if start > 0 else None
+            entry.same_subject_as_previous = seen["colour"] == previous["colour"] and seen["shape"] == previous["shape"]
+            entry.join_psnr = min(psnr(frames[start - 1], frames[start]), 99.0) if start > 0 else None
         previous = seen
         shots.append(entry)
-    report = {"file": str(path), "shots": shots, "fps": fps, "frames": len(frames)}
+    report = FilmScore(file=str(path), shots=shots, fps=fps, frames=len(frames))
     if board is not None:
-        aligned = [s["alignment"] for s in shots if "alignment" in s]
+        aligned = [s.alignment for s in shots if s.alignment is not None]
         if aligned:  # a free-text storyboard names no world attributes to read back
-            report["alignment"] = float(np.mean(aligned))
+            report.alignment = float(np.mean(aligned))
         if len(board.shots) != len(spans):
-            report["warning"] = f"the storyboard has {len(board.shots)} shots, the film {len(spans)}"
+            report.warning = f"the storyboard has {len(board.shots)} shots, the film {len(spans)}"
     if clip.audio is not None:
-        report["sound_onsets"] = detect_onsets(clip.audio, clip.sample_rate).tolist()
+        report.sound_onsets = detect_onsets(clip.audio, clip.sample_rate).tolist()
     return report

@@ -58,7 +58,7 @@ def shot_attributes(i: int) -> dict[str, str]:
 def per_shot(shots: int, tmp: Path) -> dict:
     local = VideoEngine(cache_dir=tmp / "local")
     remote = VideoEngine(cache_dir=tmp / "remote", cluster=ClusterConfig(address="local", workers=1,
-                                                                           worker_cpus=torch.get_num_threads()))
+                                                                        worker_cpus=torch.get_num_threads()))
     here, there = [], []
     try:
         for i in range(-1, shots):  # shot -1 warms both up

@@ -8,7 +8,6 @@ take at the gate, V2A sound, the cut and the film folder's pages.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks.report import ROOT, write_section
+from tools.film_report import FilmReport
 
 STORY = "A red ball bounces in a meadow. Then it rolls to the right. Finally a blue cube falls on the beach."
 
@@ -33,9 +33,9 @@ def main() -> None:
             seconds = time.perf_counter() - start
             if proc.returncode != 0:
                 raise SystemExit(f"reelwright make failed: {proc.stderr.strip()}")
-            report = json.loads(proc.stdout)
-            takes = sum(len(s["takes"]) for s in report["shots"])
-            rows.append(f"| {run} | {len(report['shots'])} | {takes} | {seconds:.1f} |")
+            report = FilmReport.model_validate_json(proc.stdout)
+            takes = sum(len(shot.takes) for shot in report.shots)
+            rows.append(f"| {run} | {len(report.shots)} | {takes} | {seconds:.1f} |")
     body = ("| run | shots | takes rendered (gate) | seconds, process start to exit |\n|---|---|---|---|\n"
             + "\n".join(rows) + f"\n\nStory: \"{STORY}\"; default settings (16 steps, NCR on, up to 3 takes per "
             "shot, V2A sound, 256x256 H.264 + AAC).\n")

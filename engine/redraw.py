@@ -90,7 +90,7 @@ def read_source(source: np.ndarray) -> tuple[dict[str, str], np.ndarray]:
 
 
 def plan_redraw(source: np.ndarray, attributes: dict[str, str | None] | None, strength: float, latent_size: int,
-              seed: int = 0) -> RedrawPlan:
+                seed: int = 0) -> RedrawPlan:
     """source: (T, H, W, 3) uint8 frames already at the engine's size, one per frame to generate."""
     asked = {k: v for k, v in (attributes or {}).items() if k in AXES and v in AXES[k]}
     seen, masks = read_source(source)

@@ -86,7 +86,7 @@ def local_ray():
     ray.shutdown()
 
 
-def _sessions(tmp_path, **cluster):
+def _engines(tmp_path, **cluster):
     from engine.cluster import ClusterConfig
     from tools.common import VideoEngine
 
@@ -102,7 +102,7 @@ def test_a_chained_storyboard_renders_through_workers_to_the_same_film_bytes(loc
 
     board = load_storyboard(_board(tmp_path / "b.yaml"))
     settings = DirectorSettings(max_takes=1, steps=4)
-    local, remote = _sessions(tmp_path)
+    local, remote = _engines(tmp_path)
     try:
         there = make_film(tmp_path / "cluster", remote, storyboard=board, settings=settings)
         stats = remote.backend.stats()
@@ -110,9 +110,9 @@ def test_a_chained_storyboard_renders_through_workers_to_the_same_film_bytes(loc
         remote.close()
     here = make_film(tmp_path / "local", local, storyboard=board, settings=settings)
     assert (tmp_path / "cluster" / "film.mp4").read_bytes() == (tmp_path / "local" / "film.mp4").read_bytes()
-    for a, b in zip(here["shots"], there["shots"]):
-        assert a["takes"][0]["key"] == b["takes"][0]["key"]
-    assert there["engine"]["cluster"] == {"address": "local", "workers": 2, "cpus_each": 1.0, "gpus_each": 0.0}
+    for a, b in zip(here.shots, there.shots):
+        assert a.takes[0].key == b.takes[0].key
+    assert there.engine["cluster"] == {"address": "local", "workers": 2, "cpus_each": 1.0, "gpus_each": 0.0}
     # Three runs ([s1, s2], [s3], [s4]) go out at once: both workers render, each loaded its model once.
     assert [s["loads"] for s in stats] == [1, 1] and all(s["renders"] >= 1 for s in stats)
     assert sum(s["renders"] for s in stats) == 4
@@ -138,7 +138,7 @@ def test_a_batch_counts_one_load_per_worker(local_ray, tmp_path):
     from agent.graph import DirectorSettings
 
     boards = [_board(tmp_path / f"{c}.yaml", colour=c) for c in ("red", "white", "orange")]
-    _, remote = _sessions(tmp_path)
+    _, remote = _engines(tmp_path)
     try:
         films = make_batch(boards, tmp_path / "films", remote, DirectorSettings(max_takes=1, steps=2, sound=False),
                            parallel=2)
@@ -157,7 +157,7 @@ def test_a_worker_killed_mid_shot_is_replaced_and_the_shot_retried(local_ray, tm
 
     from tools.common import SamplingSettings, ShotAttributes, ShotLost
 
-    local, remote = _sessions(tmp_path)
+    local, remote = _engines(tmp_path)
     attrs = ShotAttributes(shape="ring", colour="orange", scene="snowfield", motion="rises")
     sampling = SamplingSettings(frames=32, steps=120, seed=11)
     steps, results = [], []
@@ -211,7 +211,7 @@ def test_a_worker_that_never_comes_up_fails_its_shot_in_one_line(local_ray, tmp_
     from engine.cluster import EngineWorker
     from tools.common import SamplingSettings, ShotAttributes, ShotLost
 
-    _, remote = _sessions(tmp_path, workers=1, retries=1, start_seconds=5)
+    _, remote = _engines(tmp_path, workers=1, retries=1, start_seconds=5)
     attrs = ShotAttributes(shape="ring", colour="orange", scene="snowfield", motion="rises")
     sampling = SamplingSettings(frames=32, steps=120, seed=13)
     steps, failure = [], []

@@ -142,12 +142,14 @@ def test_score_a_film_with_and_without_its_storyboard(tmp_path, capsys):
         f"  - {{id: s{i + 1}, prompt: x, subject: x{i}, shape: {s['shape']}, colour: {s['colour']}, "
         f"scene: {s['scene']}, motion: {s['motion']}}}\n" for i, s in enumerate(specs)))
     report = score_film(film, load_storyboard(board_yaml))
-    assert [s["alignment"] for s in report["shots"]] == [1.0, 1.0]
-    assert report["shots"][1]["same_subject_as_previous"] is False
+    assert [s.alignment for s in report.shots] == [1.0, 1.0]
+    assert report.shots[1].same_subject_as_previous is False
     blind = score_film(film)
-    assert len(blind["shots"]) == 2 and blind["shots"][1]["seen"]["colour"] == "blue"
+    assert len(blind.shots) == 2 and blind.shots[1].seen["colour"] == "blue"
     assert main(["score", str(film), "--storyboard", str(board_yaml)]) == 0
     assert "alignment 100%" in capsys.readouterr().out
+    assert main(["score", str(film), "--storyboard", str(board_yaml), "--json"]) == 0
+    assert [s["alignment"] for s in json.loads(capsys.readouterr().out)["shots"]] == [1.0, 1.0]
 
 
 def _click_track(path, beats, seconds, rate=16000):

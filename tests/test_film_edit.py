@@ -64,6 +64,13 @@ def test_edit_refuses_what_it_cannot_do_and_changes_nothing(tiny_weights, tmp_pa
     code, err = _edit(tiny_weights, out, "remove shot 7", capsys)
     assert code == EXIT_BAD_INPUT and "there is no shot 7" in err
     assert (out / "film.mp4").read_bytes() == before and not (out / "film.v1.mp4").exists()
+    # A report.json damaged by hand: said in one line, and the film is left as it is.
+    report = out / "report.json"
+    report.write_text(report.read_text().replace('"shots"', '"shoots"', 1))
+    code, err = _edit(tiny_weights, out, "make the first shot green", capsys)
+    assert code == EXIT_BAD_INPUT and len(err.strip().splitlines()) == 1, err
+    assert "report.json is damaged (shots: Field required): run the command that made the film again" in err
+    assert (out / "film.mp4").read_bytes() == before and not (out / "film.v1.mp4").exists()
 
 
 def test_a_script_goes_on_talking_to_the_film_it_made(tiny_weights, tmp_path, capsys):

@@ -21,6 +21,7 @@ from PIL import Image
 from agent.cli import main
 from engine.media import probe
 from tools.cut import CutArgs, CutShot, cut_film, loudness, normalize_loudness, true_peak
+from tools.film_report import FilmReport, ShotReport
 from tools.pages import LABEL_HEIGHT, THUMB, contact_sheet, storyboard_page
 
 FILMS = {
@@ -130,12 +131,15 @@ def test_storyboard_footer_and_poster(tmp_path):
 
     frames = [np.zeros((8, 32, 32, 3), np.uint8), np.full((8, 32, 32, 3), 180, np.uint8)]
     film = write_video(tmp_path / "film.mp4", np.concatenate(frames), 8)
-    report = {"title": "T", "request": None, "notes": [], "versions": {"reelwright": "test"},
-              "shots": [{"id": f"s{i}", "prompt": "p", "mode": "t2v", "transition": "cut", "duration": 1.0,
-                         "frames": 8, "fps": 8, "takes": []} for i in (1, 2)]}
-    for seconds, shown in ((None, None), (0, None), (-3.0, None), (True, None), (2e9, None), (86400, None),
+    report = FilmReport(film="film.mp4", title="T", length=2.0, made="2026-11-26T12:00:00",
+                        versions={"reelwright": "test"},
+                        shots=[ShotReport(id=f"s{i}", prompt="p", mode="t2v", transition="cut", duration=1.0,
+                                          takes=[], chosen_seed=0, video=f"shots/0{i}_s{i}.mp4", frames=8, fps=8,
+                                          seconds=1.0) for i in (1, 2)])
+    for seconds, shown in ((None, None), (0, None), (-3.0, None), (2e9, None), (86400, None),
                            (12.34, "made in 12.3 s"), (75.0, "made in 1 min 15.0 s")):
-        page = storyboard_page(dict(report, seconds=seconds), frames, film, tmp_path / "s.html").read_text()
+        page = storyboard_page(report.model_copy(update={"seconds": seconds}), frames, film,
+                               tmp_path / "s.html").read_text()
         footer = page[page.rindex("<p><small>"):]
         assert "running time 2.0 s" in footer
         assert (shown in footer) if shown else "made in" not in footer, (seconds, footer)

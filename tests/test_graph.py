@@ -13,7 +13,7 @@ from tools.common import VideoEngine
 STORY = "A red ball bounces on the beach. Then it rolls to the right. After that a blue cube falls in the snow."
 
 
-class CountingSession(VideoEngine):
+class CountingEngine(VideoEngine):
     """Counts real renders (cache misses), so tests can prove nothing is rendered twice."""
 
     rendered = 0
@@ -27,8 +27,8 @@ class CountingSession(VideoEngine):
 
 @pytest.fixture()
 def engine(tiny_weights, tmp_path):
-    CountingSession.rendered = 0
-    return CountingSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    CountingEngine.rendered = 0
+    return CountingEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
 
 
 def _saver(path):
@@ -74,11 +74,11 @@ def test_kill_and_resume_renders_nothing_twice(engine, tmp_path):
     for kind, event in app.stream({"request": STORY}, cfg, stream_mode=["updates", "custom"]):
         if kind == "custom" and isinstance(event, TakeScored):
             break
-    assert CountingSession.rendered >= 1
+    assert CountingEngine.rendered >= 1
     app2 = build_director(engine, settings, checkpointer=_saver(db))  # a new process, same database
     list(app2.stream(None, cfg))
     assert set(app2.get_state(cfg).values["takes"]) == {"s1", "s2", "s3"}
-    assert CountingSession.rendered == 3, "each shot rendered exactly once across the crash"
+    assert CountingEngine.rendered == 3, "each shot rendered exactly once across the crash"
 
 
 def test_unplannable_request_is_a_clear_message(engine, tmp_path):
@@ -95,7 +95,7 @@ def test_a_lost_shot_fails_alone_and_a_rerun_renders_only_it(tiny_weights, tmp_p
     from agent.film import FilmIncomplete, make_film
     from tools.common import ShotLost
 
-    class LosingSession(CountingSession):
+    class LosingEngine(CountingEngine):
         lose = True
         rendered = 0
 
@@ -105,11 +105,11 @@ def test_a_lost_shot_fails_alone_and_a_rerun_renders_only_it(tiny_weights, tmp_p
                                "the same command again to retry it")
             return super().render(mode, prompt, *args, **kwargs)
 
-    engine = LosingSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    engine = LosingEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
     settings = DirectorSettings(max_takes=1, steps=2, sound=False)
     with pytest.raises(FilmIncomplete, match=r"shot 1 \(s1\) was not rendered: its worker died 3 time"):
         make_film(tmp_path / "film", engine, request=STORY, settings=settings)
-    assert LosingSession.rendered == 1, "the independent third shot was rendered"
+    assert LosingEngine.rendered == 1, "the independent third shot was rendered"
     engine.lose = False
     report = make_film(tmp_path / "film", engine, request=STORY, settings=settings)
-    assert LosingSession.rendered == 3 and len(report["shots"]) == 3
+    assert LosingEngine.rendered == 3 and len(report.shots) == 3

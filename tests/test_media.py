@@ -15,8 +15,8 @@ def test_mp4_round_trip_and_file_scoring(tmp_path):
     assert back.frames.shape == (16, 128, 128, 3) and back.fps == 8
     assert abs(len(back.audio) / back.sample_rate - 2.0) < 0.1
     report = score_file(path)
-    assert report["attributes"] == clip.attributes
-    assert len(report["sound_onsets"]) == len(clip.events)
+    assert report.attributes == clip.attributes
+    assert len(report.sound_onsets) == len(clip.events)
 
 
 def test_corrupt_and_missing_files(tmp_path):

@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from tools.film_report import FilmReport
 from tools.pages import storyboard_page
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -69,14 +70,15 @@ def _film_folder(tmp_path):
     (tmp_path / "shots").mkdir()
     for i, shot in enumerate(frames, 1):
         write_video(tmp_path / "shots" / f"{i:02d}_s{i}.mp4", shot, 8, scale=2)
-    report = {"title": "A test film", "request": "a red ball bounces", "notes": [], "seconds": 1.0,
-              "versions": {"reelwright": "test"},
-              "shots": [{"id": f"s{i}", "prompt": f"shot {i}", "mode": "t2v", "attributes": {"colour": "red"},
-                         "transition": "cut", "duration": 2.0, "chosen_seed": 0, "frames": len(frames[i - 1]),
-                         "fps": 8,
-                         "sound": {"onsets": [0.5], "impacts": [0.5], "scenes": ["meadow"], "loudness_db": -20.0},
-                         "takes": [{"seed": 0, "scores": {"alignment": 1.0}, "seen": {}, "passed": True,
-                                    "seconds": 1.0}]} for i in (1, 2)]}
+    report = FilmReport.model_validate({
+        "film": "film.mp4", "title": "A test film", "request": "a red ball bounces", "length": 4.0,
+        "made": "2026-11-26T12:00:00", "seconds": 1.0, "versions": {"reelwright": "test"},
+        "shots": [{"id": f"s{i}", "prompt": f"shot {i}", "mode": "t2v", "attributes": {"colour": "red"},
+                   "transition": "cut", "duration": 2.0, "chosen_seed": 0, "video": f"shots/{i:02d}_s{i}.mp4",
+                   "frames": len(frames[i - 1]), "fps": 8, "seconds": len(frames[i - 1]) / 8,
+                   "sound": {"onsets": [0.5], "impacts": [0.5], "scenes": ["meadow"], "loudness_db": -20.0},
+                   "takes": [{"seed": 0, "scores": {"alignment": 1.0}, "seen": {}, "passed": True,
+                              "seconds": 1.0}]} for i in (1, 2)]})
     page = tmp_path / "storyboard.html"
     storyboard_page(report, frames, film, page)
     return page

@@ -164,7 +164,7 @@ def test_sampler_holds_each_cell_at_the_source_until_its_own_level(tiny_weights,
     level[:, :8] = 1.0  # the top half is redrawn from noise
     monkeypatch.setattr(pipeline_module, "plan_redraw",
                         lambda *a, **k: RedrawPlan(strength=level, boxes=None, camera=None, attributes={},
-                                                 changed=("colour",), seen={}))
+                                                   changed=("colour",), seen={}))
     seen_inputs = []
     hook = pipe.transformer.register_forward_pre_hook(lambda mod, args: seen_inputs.append(args[0][0].clone()))
     video = np.random.default_rng(0).integers(0, 255, (8, 64, 64, 3), dtype=np.uint8)

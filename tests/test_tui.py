@@ -162,7 +162,7 @@ def test_sessions_resume_after_a_restart(tiny_weights, tmp_path):
 TWO = "a red ball bounces on the beach. after that a blue cube falls in the snow"
 
 
-class GatedSession(VideoEngine):
+class GatedEngine(VideoEngine):
     """Holds the cube's shot until the test lets it go, so a test can act while it is 'rendering'."""
 
     def __init__(self, *args, **kwargs):
@@ -222,7 +222,7 @@ def test_a_change_after_the_cut_renders_only_that_shot_in_the_same_folder(tiny_w
 
 
 def test_typing_while_busy_is_queued_and_a_stop_keeps_finished_shots(tiny_weights, tmp_path):
-    engine = GatedSession(weights=tiny_weights, cache_dir=tmp_path / "shots")
+    engine = GatedEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
     app = _app(engine, tmp_path)
 
     async def scenario():
@@ -281,7 +281,7 @@ def test_library_output_goes_to_the_log_not_the_screen(tiny_weights, tmp_path):
         return VideoEngine(weights=tiny_weights, cache_dir=tmp_path / "shots")
 
     log = tmp_path / "chat.log"
-    app = ReelwrightApp(load_engine=noisy_loading, films_root=tmp_path / "films", log_path=log)
+    app = ReelwrightApp(make_engine=noisy_loading, films_root=tmp_path / "films", log_path=log)
 
     async def scenario():
         async with app.run_test(size=(100, 30)) as pilot:

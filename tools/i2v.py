@@ -20,4 +20,4 @@ class ImageToVideoArgs(BaseModel):
 def image_to_video(args: ImageToVideoArgs, engine: VideoEngine | None = None, progress=None) -> ShotResult:
     image = read_image_file(args.image_path)
     return (engine or default_engine()).render("i2v", args.prompt, args.attributes, args.settings,
-                                                 inputs={"image": image}, progress=progress)
+                                               inputs={"image": image}, progress=progress)

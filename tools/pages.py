@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from tools.film_report import FilmReport, ShotReport
+
 THUMB = 128
 LABEL_HEIGHT = 20  # the contact sheet's strip naming each row
 
@@ -83,12 +85,12 @@ def _poster_frame(shot_frames: list[np.ndarray]) -> np.ndarray:
     return next((f for f in middles if f.mean() > 16), max(middles, key=lambda f: f.mean()))
 
 
-def _film_facts(film_path: Path, shots: list[dict]) -> tuple[float, int | None, int | None]:
+def _film_facts(film_path: Path, shots: list[ShotReport]) -> tuple[float, int | None, int | None]:
     """The film's running time in seconds and its (width, height) as ffmpeg reads them; the shots' summed
     lengths and no size where it cannot be read."""
     from engine.media import MediaError, probe
 
-    length = sum(_shot_seconds(shot) or 0.0 for shot in shots)
+    length = sum(shot.frames / shot.fps for shot in shots if shot.fps > 0)
     try:
         info = probe(film_path)
     except (MediaError, OSError):
@@ -98,12 +100,6 @@ def _film_facts(film_path: Path, shots: list[dict]) -> tuple[float, int | None, 
         length = int(found.group(1)) * 3600 + int(found.group(2)) * 60 + float(found.group(3))
     video = info["video"] or {}
     return length, video.get("width"), video.get("height")
-
-
-def _shot_seconds(shot: dict) -> float | None:
-    """A shot's true length: its rendered frames over its frame rate (None when the report lacks them)."""
-    frames, fps = shot.get("frames"), shot.get("fps")
-    return frames / fps if isinstance(frames, int | float) and isinstance(fps, int | float) and fps > 0 else None
 
 
 def _clock(seconds: float) -> str:
@@ -123,60 +119,55 @@ STYLE = ("body{font-family:system-ui,sans-serif;margin:1.5rem 2%;color:#222}"
          "video.shot{width:192px;height:auto}td.keys{white-space:nowrap}")
 
 
-def storyboard_page(report: dict, shot_frames: list[np.ndarray], film_path: Path, path: Path) -> Path:
+def storyboard_page(report: FilmReport, shot_frames: list[np.ndarray], film_path: Path, path: Path) -> Path:
     """storyboard.html: title, request, notes, the film (embedded, full width, with a poster frame), and per
     shot its prompt, mode, true length, its own video (``shots/NN_<id>.mp4`` beside the page, as the film
     folder holds it), keyframes, takes and scores; then the film's running time and how long it took to make."""
     film_uri = "data:video/mp4;base64," + base64.b64encode(film_path.read_bytes()).decode()
-    length, width, height = _film_facts(film_path, report["shots"])
+    length, width, height = _film_facts(film_path, report.shots)
     esc = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-        f"<title>{esc(report['title'])}</title>",
+        f"<title>{esc(report.title)}</title>",
         f"<style>{STYLE}</style>",
         "</head><body>",
-        f"<h1>{esc(report['title'])}</h1>",
+        f"<h1>{esc(report.title)}</h1>",
     ]
-    if report.get("request"):
-        parts.append(f"<p><em>{esc(report['request'])}</em></p>")
-    parts += [f"<p>{esc(note)}</p>" for note in report.get("notes", [])]
+    if report.request:
+        parts.append(f"<p><em>{esc(report.request)}</em></p>")
+    parts += [f"<p>{esc(note)}</p>" for note in report.notes]
     size = f" width='{width}' height='{height}'" if width and height else ""
     parts.append(f"<video class='film' controls loop preload='metadata'{size} "
                  f"poster='{_png_uri(_poster_frame(shot_frames), min(512, height or 256))}' src='{film_uri}'>"
                  f"</video>")
     parts.append(f"<p><small>running time {_clock(length)}</small></p>")
     parts.append("<table><tr><th>#</th><th>shot</th><th>video</th><th>keyframes</th><th>takes (alignment)</th></tr>")
-    for i, (shot, frames) in enumerate(zip(report["shots"], shot_frames), 1):
+    for i, (shot, frames) in enumerate(zip(report.shots, shot_frames), 1):
         keyframes = _keyframes(frames)
         thumbs = "".join(f"<img alt='keyframe' height='{THUMB}' src='{_png_uri(f)}'>" for f in keyframes)
         clip = (f"<video class='shot' controls preload='metadata' poster='{_png_uri(keyframes[len(keyframes) // 2])}'"
-                f" src='shots/{i:02d}_{esc(str(shot['id']))}.mp4'></video>")
+                f" src='{esc(shot.video)}'></video>")
         takes = "<br>".join(
-            f"<span class='{'pass' if t['passed'] else 'fail'}'>seed {t['seed']}: "
-            f"{t['scores'].get('alignment', t['scores'].get('checks', 0)):.0%} "
-            f"{'passed' if t['passed'] else 'below the gate'}</span>"
-            f"{' — saw ' + esc(', '.join(t['seen'].values())) if t.get('seen') else ''}"
-            for t in shot["takes"])
-        how = "continues the previous shot" if shot.get("source") == "previous" else shot["mode"]
-        seconds = _shot_seconds(shot)
-        if seconds is None:
-            runs = f"{shot['duration']:g} s planned"
-        else:
-            runs = f"{seconds:.2f} s ({shot['frames']} frames at {shot['fps']:g} fps; {shot['duration']:g} s planned)"
-        sound = shot.get("sound")
-        heard = (f"<br><small>sound: {len(sound['onsets'])} event(s)"
-                 f"{' at ' + ', '.join(f'{t:.2f} s' for t in sound['onsets']) if sound['onsets'] else ''}, "
-                 f"{esc(' / '.join(dict.fromkeys(sound['scenes'])))} ambience</small>") if sound else ""
-        parts.append(f"<tr><td>{i}</td><td>{esc(shot['prompt'])}<br><small>{esc(how)}, {esc(runs)}, "
-                     f"{esc(shot['transition'])} in</small>{heard}</td><td>{clip}</td><td class='keys'>{thumbs}</td>"
+            f"<span class='{'pass' if t.passed else 'fail'}'>seed {t.seed}: "
+            f"{t.scores.get('alignment', t.scores.get('checks', 0)):.0%} "
+            f"{'passed' if t.passed else 'below the gate'}</span>"
+            f"{' — saw ' + esc(', '.join(t.seen.values())) if t.seen else ''}"
+            for t in shot.takes)
+        how = "continues the previous shot" if shot.source == "previous" else shot.mode
+        runs = f"{shot.seconds:.2f} s ({shot.frames} frames at {shot.fps:g} fps; {shot.duration:g} s planned)"
+        sound = shot.sound
+        heard = (f"<br><small>sound: {len(sound.onsets)} event(s)"
+                 f"{' at ' + ', '.join(f'{t:.2f} s' for t in sound.onsets) if sound.onsets else ''}, "
+                 f"{esc(' / '.join(dict.fromkeys(sound.scenes)))} ambience</small>") if sound else ""
+        parts.append(f"<tr><td>{i}</td><td>{esc(shot.prompt)}<br><small>{esc(how)}, {esc(runs)}, "
+                     f"{esc(shot.transition)} in</small>{heard}</td><td>{clip}</td><td class='keys'>{thumbs}</td>"
                      f"<td>{takes}</td></tr>")
     parts.append("</table>")
-    made = report.get("seconds")
-    took = (f", made in {_clock(made)} (the time taken to make it)"
-            if isinstance(made, int | float) and not isinstance(made, bool) and 0 < made < 86400 else "")
-    parts.append(f"<p><small>{len(report['shots'])} shot{'s' if len(report['shots']) != 1 else ''}, "
-                 f"running time {_clock(length)}{took}, with reelwright "
-                 f"{esc(report['versions']['reelwright'])}.</small></p></body></html>")
+    made = report.seconds
+    took = f", made in {_clock(made)} (the time taken to make it)" if made is not None and 0 < made < 86400 else ""
+    count = len(report.shots)
+    parts.append(f"<p><small>{count} shot{'s' if count != 1 else ''}, running time {_clock(length)}{took}, with "
+                 f"reelwright {esc(report.versions.get('reelwright', 'unknown'))}.</small></p></body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

@@ -18,4 +18,4 @@ class TextToVideoArgs(BaseModel):
 
 def text_to_video(args: TextToVideoArgs, engine: VideoEngine | None = None, progress=None) -> ShotResult:
     return (engine or default_engine()).render("t2v", args.prompt, args.attributes, args.settings,
-                                                 progress=progress)
+                                               progress=progress)

@@ -18,6 +18,7 @@ import sys
 from collections import deque
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -27,6 +28,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Markdown, Progress
 
 from agent.events import FilmEvent, ShotFailed, ShotSounded, StepDrawn, TakeScored
 from tui.progress import FilmProgress
+
+if TYPE_CHECKING:
+    from tools.film_report import FilmEdit, FilmReport
 
 HELP = """**Commands**
 
@@ -151,13 +155,13 @@ class ReelwrightApp(App):
                 Binding("f2", "edit_shot", "Edit shot"), Binding("escape", "stop", "Stop render"),
                 Binding("ctrl+c", "stop", "Stop render", show=False, priority=True)]
 
-    def __init__(self, engine=None, settings=None, films_root: Path = Path("films"), load_engine=None,
+    def __init__(self, engine=None, settings=None, films_root: Path = Path("films"), make_engine=None,
                  log_path: Path | None = None):
-        """``engine``: a loaded VideoEngine; or ``load_engine``, a function that makes one (it runs in the
+        """``engine``: a loaded VideoEngine; or ``make_engine``, a function that makes one (it runs in the
         background once the screen is up)."""
         super().__init__()
         self.engine = engine
-        self._load_engine = load_engine
+        self._make_engine = make_engine
         self.settings = settings
         self.films_root = films_root
         self.output = OutputToLog(log_path or default_log_path())
@@ -221,7 +225,7 @@ class ReelwrightApp(App):
         """The engine and the agent, in the background: the screen is already up."""
         try:
             if self.engine is None:
-                self.engine = self._load_engine()
+                self.engine = self._make_engine()
             self.engine.capabilities  # noqa: B018 (checks the model folder, reads its configs)
             import agent.film  # noqa: F401 (the director: langgraph, the planners)
             import agent.film_edit  # noqa: F401
@@ -693,21 +697,21 @@ class ReelwrightApp(App):
                     pass
 
     # -- results ----------------------------------------------------------------------------------------
-    def on_film_done(self, report: dict) -> None:
+    def on_film_done(self, report: FilmReport) -> None:
         from agent.storyboard import shots_phrase
 
-        film = self.film_dir / report["film"]
-        self.say(f"The film is ready ({shots_phrase(len(report['shots']))}, {report['length']:.1f} s):"
+        film = self.film_dir / report.film
+        self.say(f"The film is ready ({shots_phrase(len(report.shots))}, {report.length:.1f} s):"
                  f"{fenced(shown_path(film))}`/open` plays it. Say what to change, or `new film: …` for another.")
         self._set_status(self._status())
 
-    def on_film_changed(self, board, edit, report: dict, takes: dict) -> None:
+    def on_film_changed(self, board, edit: FilmEdit, report: FilmReport, takes: dict) -> None:
         self.film_made = True
         self.show_board(board, takes)
         changed = [shot_id for shot_id in edit.rerendered if takes.get(shot_id)]
         if changed:  # the keyframes show what the change made
             self.show_keyframes(changed[0], takes[changed[0]])
-        self.say(f"{edit.message} {edit.summary(board)}")
+        self.say(f"{edit.message} {edit.summary([shot.id for shot in board.shots])}")
         self.on_film_done(report)
 
 
@@ -717,16 +721,15 @@ def _fit(text: str, width: int) -> str:
 
 def _describe_folder(folder: Path) -> str:
     """A film folder in a line: its title, shots, whether it is made, and when it was last worked on."""
-    import json
-
     from agent.storyboard import shots_phrase
+    from tools.film_report import FilmReport, FilmReportError
 
     when = datetime.fromtimestamp((folder / "session.sqlite").stat().st_mtime).strftime("%d %b %H:%M")
     try:
-        report = json.loads((folder / "report.json").read_text())
-        return f"**{report['title']}**, {shots_phrase(len(report['shots']))}, film made · {when} · `{folder.name}`"
-    except (OSError, ValueError, KeyError):
+        report = FilmReport.read(folder)
+    except FilmReportError:
         return f"not finished · {when} · `{folder.name}`"
+    return f"**{report.title}**, {shots_phrase(len(report.shots))}, film made · {when} · `{folder.name}`"
 
 
 def run(engine=None) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from pydantic import BaseModel
 
 from engine.eval.sync import detect_onsets
 from engine.eval.video import read_clip
@@ -24,18 +25,30 @@ def fit_frames(frames: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(f).resize(size, Image.BOX)) for f in frames])
 
 
-def score_file(path: str | Path) -> dict:
-    """Everything the evaluator can say about a video file, as plain data."""
+class CameraReading(BaseModel):
+    shift: float  # frame widths the camera moved right over the clip
+    zoom: float  # zoom factor from the first frame to the last
+
+
+class FileReading(BaseModel):
+    """Everything the evaluator can say about a video file (``reelwright evaluate``)."""
+
+    file: str
+    frames: int
+    fps: float
+    size: tuple[int, int]  # width, height
+    attributes: dict[str, str]  # shape, colour, scene, motion, camera as read from the pixels
+    subject_found: float  # share of frames the subject was found in
+    camera: CameraReading
+    sound_onsets: list[float] | None  # seconds; None when the file has no sound
+
+
+def score_file(path: str | Path) -> FileReading:
     clip = read_video(path)
     reading = read_clip(fit_frames(clip.frames))
     onsets = detect_onsets(clip.audio, clip.sample_rate).tolist() if clip.audio is not None else None
-    return {
-        "file": str(path),
-        "frames": len(clip.frames),
-        "fps": clip.fps,
-        "size": [int(clip.frames.shape[2]), int(clip.frames.shape[1])],
-        "attributes": reading.attributes,
-        "subject_found": reading.found,
-        "camera": {"shift": reading.camera_shift, "zoom": reading.camera_zoom},
-        "sound_onsets": onsets,
-    }
+    return FileReading(file=str(path), frames=len(clip.frames), fps=clip.fps,
+                       size=(int(clip.frames.shape[2]), int(clip.frames.shape[1])), attributes=reading.attributes,
+                       subject_found=reading.found,
+                       camera=CameraReading(shift=reading.camera_shift, zoom=reading.camera_zoom),
+                       sound_onsets=onsets)
