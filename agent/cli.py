@@ -753,7 +753,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="reelwright", description="Make short films from words, on your own machine.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    _world_command(sub)
+    _evaluate_command(sub)
+    _generate_command(sub)
+    _sound_command(sub)
+    _film_command(sub, "make", "plan, render and cut a film from one request (no questions asked)", cmd_make)
+    _film_command(sub, "render", "render a storyboard YAML file to a film (no language model)", cmd_render)
+    _film_command(sub, "run", "play a scripted conversation (YAML list of turns) and make its film", cmd_run)
+    _film_command(sub, "batch", "render many storyboard files, a film folder each, sharing the engine", cmd_batch)
+    _edit_command(sub)
+    _chat_command(sub)
+    _score_command(sub)
+    _train_command(sub)
+    return parser
 
+
+def _world_command(sub) -> None:
     world = sub.add_parser("world", help="render clips of the built-in training world (with sound) to mp4")
     world.add_argument("--demo", metavar="OUTDIR", help="render a showcase of the world into OUTDIR")
     world.add_argument("--out", default="world", help="folder for a single clip (default: ./world)")
@@ -768,12 +783,16 @@ def build_parser() -> argparse.ArgumentParser:
     world.add_argument("--json", action="store_true", help="print machine-readable output")
     world.set_defaults(func=cmd_world)
 
+
+def _evaluate_command(sub) -> None:
     evaluate = sub.add_parser("evaluate", help="read subject, scene, motion, camera and sound onsets from a video")
     evaluate.add_argument("video", help="any video file (mp4, mov, webm, ...)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
 
-    gen = sub.add_parser("generate", help="draw one clip with the built-in model")
+
+def _generate_command(sub) -> None:
+    gen = sub.add_parser("generate", help="draw one clip with the built-in model or a real one (--model DIR)")
     gen.add_argument("prompt", help='what to draw, e.g. "a red ball bounces in a meadow"')
     gen.add_argument("--out", default="clip.mp4", help="mp4 to write (default: clip.mp4)")
     gen.add_argument("--force", action="store_true", help="overwrite --out if it exists")
@@ -796,7 +815,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--ncr-refresh", type=int, help="a full step every N steps")
     gen.add_argument("--ncr-skip-below", type=float, help="skip the middle blocks below this noise level (0 = never)")
     gen.add_argument("--ncr-reuse-below", type=float,
-                     help="below this noise level whole steps reuse the last velocity (0 = never)")
+                     help="below this noise level most steps reuse the model's last result (0 = never)")
     gen.add_argument("--ncr-reuse-every", type=int, help="... and only every Nth step there runs the model")
     gen.add_argument("--ncr-reuse-snr", type=float,
                      help="... or, noise-aware, a step runs once log-SNR has moved this far (e.g. 1.75; 0 = every Nth)")
@@ -809,6 +828,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--json", action="store_true", help="print settings and timings as JSON")
     gen.set_defaults(func=cmd_generate)
 
+
+def _sound_command(sub) -> None:
     snd = sub.add_parser("sound", help="give any video synchronized sound made from its picture (V2A)")
     snd.add_argument("video", help="a video file (mp4, mov, webm, ...); it is not changed")
     snd.add_argument("--out", help="mp4 to write (default: VIDEO.sound.mp4 beside it)")
@@ -818,41 +839,42 @@ def build_parser() -> argparse.ArgumentParser:
     snd.add_argument("--json", action="store_true")
     snd.set_defaults(func=cmd_sound)
 
-    for name, helptext in (("make", "plan, render and cut a film from one request (no questions asked)"),
-                           ("render", "render a storyboard YAML file to a film (no language model)"),
-                           ("run", "play a scripted conversation (YAML list of turns) and make its film"),
-                           ("batch", "render many storyboard files, a film folder each, sharing the engine")):
-        film = sub.add_parser(name, help=helptext)
-        if name == "make":
-            film.add_argument("request", help='e.g. "a red ball bounces on the beach, then it rolls right"')
-        elif name == "render":
-            film.add_argument("storyboard", help="storyboard YAML file")
-        elif name == "batch":
-            film.add_argument("storyboards", nargs="+", metavar="STORYBOARD", help="storyboard YAML files")
-        else:
-            film.add_argument("conversation", help="YAML file with 'turns:', a list of sentences")
-        if name == "batch":
-            film.add_argument("--out", required=True, help="folder that gets one film folder per storyboard, named "
-                              "after its file")
-        else:
-            film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
-        film.add_argument("--takes", type=_whole(1, 10), default=3,
-                          help="most takes per shot at the consistency gate")
-        film.add_argument("--steps", type=_whole(1, 200),
-                          help="denoising steps (default: the model's; 16 for the built-in one)")
-        _engine_arguments(film)
-        _cluster_arguments(film)
-        film.add_argument("--force", action="store_true", help="use an --out folder that holds other files, or "
-                          "another film (kept under versions/)")
-        film.add_argument("--music", metavar="FILE", help="an audio file under the film, ducked under the shots' sound")
-        film.add_argument("--no-beat-snap", action="store_true", help="with --music: keep shot lengths as rendered")
-        film.add_argument("--title-card", action="store_true", help="open with a card showing the film's title")
-        film.add_argument("--captions", action="store_true", help="burn each shot's prompt into the film")
-        film.add_argument("--no-sound", action="store_true", help="skip V2A: a silent film (or music only)")
-        film.add_argument("--yes", action="store_true", help="make a film longer than two minutes without asking")
-        film.add_argument("--json", action="store_true")
-        film.set_defaults(func={"make": cmd_make, "render": cmd_render, "run": cmd_run, "batch": cmd_batch}[name])
 
+def _film_command(sub, name: str, helptext: str, func) -> None:
+    """make, render, run and batch: what they start from differs; how a film is made and cut does not."""
+    film = sub.add_parser(name, help=helptext)
+    if name == "make":
+        film.add_argument("request", help='e.g. "a red ball bounces on the beach, then it rolls right"')
+    elif name == "render":
+        film.add_argument("storyboard", help="storyboard YAML file")
+    elif name == "batch":
+        film.add_argument("storyboards", nargs="+", metavar="STORYBOARD", help="storyboard YAML files")
+    else:
+        film.add_argument("conversation", help="YAML file with 'turns:', a list of sentences")
+    if name == "batch":
+        film.add_argument("--out", required=True, help="folder that gets one film folder per storyboard, named "
+                          "after its file")
+    else:
+        film.add_argument("--out", help="film folder (default: a new folder under ./films/)")
+    film.add_argument("--takes", type=_whole(1, 10), default=3,
+                      help="most takes per shot at the consistency gate")
+    film.add_argument("--steps", type=_whole(1, 200),
+                      help="denoising steps (default: the model's; 16 for the built-in one)")
+    _engine_arguments(film)
+    _cluster_arguments(film)
+    film.add_argument("--force", action="store_true", help="use an --out folder that holds other files, or "
+                      "another film (kept under versions/)")
+    film.add_argument("--music", metavar="FILE", help="an audio file under the film, ducked under the shots' sound")
+    film.add_argument("--no-beat-snap", action="store_true", help="with --music: keep shot lengths as rendered")
+    film.add_argument("--title-card", action="store_true", help="open with a card showing the film's title")
+    film.add_argument("--captions", action="store_true", help="burn each shot's prompt into the film")
+    film.add_argument("--no-sound", action="store_true", help="skip V2A: a silent film (or music only)")
+    film.add_argument("--yes", action="store_true", help="make a film longer than two minutes without asking")
+    film.add_argument("--json", action="store_true")
+    film.set_defaults(func=func)
+
+
+def _edit_command(sub) -> None:
     edit = sub.add_parser("edit", help="change a finished film: only the shots the change touches are rendered "
                           "again, and the folder is re-cut (the previous cut is kept as film.vN.mp4)")
     edit.add_argument("film", help="the film's folder")
@@ -861,17 +883,23 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("--json", action="store_true")
     edit.set_defaults(func=cmd_edit)
 
+
+def _chat_command(sub) -> None:
     chat = sub.add_parser("chat", help="open the conversational terminal UI")
     chat.add_argument("--films", default="films", help="where film folders go (default: ./films)")
     _engine_arguments(chat)
     chat.set_defaults(func=cmd_chat)
 
+
+def _score_command(sub) -> None:
     score = sub.add_parser("score", help="score a film per shot (alignment, continuity, sound onsets)")
     score.add_argument("film", help="a film (ours or any mp4)")
     score.add_argument("--storyboard", help="the storyboard it was made from (storyboard.yaml)")
     score.add_argument("--json", action="store_true")
     score.set_defaults(func=cmd_score)
 
+
+def _train_command(sub) -> None:
     train = sub.add_parser("train", help="train the engine's models on the world (resumable)")
     train.add_argument("model", choices=["autoencoder", "dit", "v2a"])
     train.add_argument("--config", help="YAML config (default: engine/configs/MODEL.yaml)")
@@ -882,7 +910,6 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--init-from", metavar="DIR", help="start a new run from these weights (e.g. engine/weights)")
     train.add_argument("--export-only", action="store_true", help="skip training, only export")
     train.set_defaults(func=cmd_train)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
