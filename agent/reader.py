@@ -655,55 +655,61 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                                                for t in spans[:k]))):
             camera, used = "follow", used | {k}  # "pan with it the whole way", "You ..., following a ring"
         elif s.word.kind == "camera_word" and (camera is None or (camera == "static" and held)):
-            held = False
-            if any(w in CAMERA_STILL for w in words[s.end:s.end + 3]):
-                camera, used = "static", used | {k}
-                if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
-                    used.add(k + 1)  # "the camera should stay put"
-                continue
-            nxt = spans[k + 1] if k + 1 < len(spans) else None
-            if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
-                continue  # "drifts past you to the left": the subject's way, not the camera's
-            negated = any(t.word.kind == "negation" and 0 <= s.start - t.end <= 3 and not {"and", ","} & set(
-                words[t.end:s.start]) for t in spans[:k])  # not "the ball is not moving and the camera ..."
-            if nxt.word.kind == "negation" and k + 2 < len(spans) and spans[k + 2].word.kind in ("travel", "motion"):
-                camera, used = "static", used | {k, k + 1, k + 2}
-            elif negated and nxt.word.kind in ("travel", "motion"):  # "I don't want the camera moving"
-                camera, used = "static", used | {k, k + 1}
-            elif nxt.word.kind == "follow":  # "the camera follows it to the left"
-                after = next((t for t in spans[k + 2:k + 4] if t.word.kind == "direction" and t.start - nxt.end <= 3),
-                             None)
-                if after is not None and after.word.value in ("left", "right"):
-                    camera, used = f"pan {after.word.value}", used | {k, k + 1, spans.index(after)}
-                else:
-                    camera, used = "follow", used | {k, k + 1}  # pans the way the subject goes
-            elif nxt.word.kind == "motion" and nxt.word.value == "still":
-                # "you're lying on the grass": the viewer still, unless a move of the view is said later
-                camera, used, held = "static", used | {k, k + 1}, True
-            elif nxt.word.kind in ("travel", "direction"):
-                after = spans[k + 2] if k + 2 < len(spans) and spans[k + 2].start - nxt.end <= 2 else None
-                if after is not None and after.word.kind == "direction" and _idiom(words, after.start):
-                    after = None  # "push right into it": right as in straight
-                direction = nxt.word.value if nxt.word.kind == "direction" else None
-                if direction is None and after is not None and after.word.kind == "direction":
-                    direction, used = after.word.value, used | {k + 2}
-                if direction is None:  # "the camera moves in", "we move closer"; not "we go back to the cube"
-                    direction = next((w for i, w in enumerate(words[nxt.end:nxt.end + 2], nxt.end)
-                                      if w in lexicon.CAMERA_DIRECTIONS and w not in ("left", "right")
-                                      and not (w == "back" and i + 1 < len(words) and words[i + 1] == "to")), None)
-                    following = _phrases().get((words[nxt.end + 1],)) if nxt.end + 1 < len(words) else None
-                    if direction in ("in", "out") and nxt.end + 1 < len(words) and (
-                            words[nxt.end + 1] in DETERMINERS or (following is not None and following.kind == "scene")):
-                        direction = None  # "moves in the snow", "you're floating in space"
-                move = {"left": "pan left", "right": "pan right"}.get(direction) or lexicon.CAMERA_DIRECTIONS.get(
-                    direction or "")
-                if move:
-                    camera, used = move, used | {k, k + 1}
-                elif nxt.word.kind == "travel":
-                    used.add(k + 1)  # "the camera could move around": the camera's going, not the subject's
+            move, more, held = _camera_word_move(words, spans, k)
+            camera, used = move or camera, used | more
     if camera is not None or any(s.word.kind == "camera_word" for s in spans):
         used |= {k for k, s in enumerate(spans) if s.word.kind == "follow"}  # "pans left to follow it"
     return camera, used
+
+
+def _camera_word_move(words: list[str], spans: list[Span], k: int) -> tuple[str | None, set[int], bool]:
+    """What a camera word (``spans[k]``: "camera", "we", "you") says the camera does: the move (None: none
+    said), the spans that said it, and whether the camera is still only because the viewer is."""
+    s = spans[k]
+    if any(w in CAMERA_STILL for w in words[s.end:s.end + 3]):
+        if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
+            return "static", {k, k + 1}, False  # "the camera should stay put"
+        return "static", {k}, False
+    nxt = spans[k + 1] if k + 1 < len(spans) else None
+    if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
+        return None, set(), False  # "drifts past you to the left": the subject's way, not the camera's
+    negated = any(t.word.kind == "negation" and 0 <= s.start - t.end <= 3 and not {"and", ","} & set(
+        words[t.end:s.start]) for t in spans[:k])  # not "the ball is not moving and the camera ..."
+    if nxt.word.kind == "negation" and k + 2 < len(spans) and spans[k + 2].word.kind in ("travel", "motion"):
+        return "static", {k, k + 1, k + 2}, False
+    if negated and nxt.word.kind in ("travel", "motion"):  # "I don't want the camera moving"
+        return "static", {k, k + 1}, False
+    if nxt.word.kind == "follow":  # "the camera follows it to the left"
+        after = next((t for t in spans[k + 2:k + 4] if t.word.kind == "direction" and t.start - nxt.end <= 3), None)
+        if after is not None and after.word.value in ("left", "right"):
+            return f"pan {after.word.value}", {k, k + 1, spans.index(after)}, False
+        return "follow", {k, k + 1}, False  # pans the way the subject goes
+    if nxt.word.kind == "motion" and nxt.word.value == "still":
+        # "you're lying on the grass": the viewer still, unless a move of the view is said later
+        return "static", {k, k + 1}, True
+    if nxt.word.kind not in ("travel", "direction"):
+        return None, set(), False
+    used: set[int] = set()
+    after = spans[k + 2] if k + 2 < len(spans) and spans[k + 2].start - nxt.end <= 2 else None
+    if after is not None and after.word.kind == "direction" and _idiom(words, after.start):
+        after = None  # "push right into it": right as in straight
+    direction = nxt.word.value if nxt.word.kind == "direction" else None
+    if direction is None and after is not None and after.word.kind == "direction":
+        direction, used = after.word.value, {k + 2}
+    if direction is None:  # "the camera moves in", "we move closer"; not "we go back to the cube"
+        direction = next((w for i, w in enumerate(words[nxt.end:nxt.end + 2], nxt.end)
+                          if w in lexicon.CAMERA_DIRECTIONS and w not in ("left", "right")
+                          and not (w == "back" and i + 1 < len(words) and words[i + 1] == "to")), None)
+        following = _phrases().get((words[nxt.end + 1],)) if nxt.end + 1 < len(words) else None
+        if direction in ("in", "out") and nxt.end + 1 < len(words) and (
+                words[nxt.end + 1] in DETERMINERS or (following is not None and following.kind == "scene")):
+            direction = None  # "moves in the snow", "you're floating in space"
+    move = {"left": "pan left", "right": "pan right"}.get(direction) or lexicon.CAMERA_DIRECTIONS.get(direction or "")
+    if move:
+        return move, used | {k, k + 1}, False
+    if nxt.word.kind == "travel":
+        used.add(k + 1)  # "the camera could move around": the camera's going, not the subject's
+    return None, used, False
 
 
 PAN_FORMS = frozenset(verb_forms("pan"))
@@ -1127,6 +1133,12 @@ class Piece(NamedTuple):
 
 def marked_steps(request: str) -> list[Piece]:
     """Sentences, lines and list items, then the steps inside them ("... then ...", "after that ...")."""
+    return _steps_in(_sentences(_plain_text(request)))
+
+
+def _plain_text(request: str) -> str:
+    """The request with what is not a step's words taken out or made plain: abbreviations' dots, sounds,
+    tags, asides, timecodes, discourse words, arrows."""
     text = request.replace("\r", "\n")
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
@@ -1150,6 +1162,12 @@ def marked_steps(request: str) -> list[Piece]:
     # "... and they're all green": said of every shot, a sentence of its own
     text = re.sub(r",?\s+and\s+(?=(?:they(?:'re|’re| are| were| should be| must be)|all of them are|both of them are|"
                   r"each of them is|every one of them is)\b)", ". ", text, flags=re.I)
+    return text
+
+
+def _sentences(text: str) -> list[Piece]:
+    """Lines, list items and sentences, each marked with what its place says (a list item opens a moment,
+    a line ending in ":" introduces what follows)."""
     pieces: list[Piece] = []
     labelled = False
     for line in text.split("\n"):
@@ -1179,6 +1197,11 @@ def marked_steps(request: str) -> list[Piece]:
                 pieces.append(Piece(sentence, (listed and k == 0) or labelled, header and last, bullet and k == 0,
                                     numbered=listed and not bullet and k == 0))
                 labelled = False
+    return pieces
+
+
+def _steps_in(pieces: list[Piece]) -> list[Piece]:
+    """Each piece cut where a new moment opens ("then", "after that"), a pronoun kept with its verb."""
     pattern = _sequence_pattern()
     steps: list[Piece] = []
     marker = False
