@@ -587,7 +587,7 @@ def _film_settings(folder: Path):
     except ValidationError as exc:
         raise ValueError(f"{folder / REPORT_FILE}: the settings the film was made with cannot be read "
                          f"({exc.errors()[0]['msg']}): run the command that made the film again") from None
-    return settings, report.engine.get("model")
+    return settings, report.engine.model
 
 
 def cmd_edit(args: argparse.Namespace) -> int:

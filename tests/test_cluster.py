@@ -112,7 +112,7 @@ def test_a_chained_storyboard_renders_through_workers_to_the_same_film_bytes(loc
     assert (tmp_path / "cluster" / "film.mp4").read_bytes() == (tmp_path / "local" / "film.mp4").read_bytes()
     for a, b in zip(here.shots, there.shots):
         assert a.takes[0].key == b.takes[0].key
-    assert there.engine["cluster"] == {"address": "local", "workers": 2, "cpus_each": 1.0, "gpus_each": 0.0}
+    assert there.engine.cluster == {"address": "local", "workers": 2, "cpus_each": 1.0, "gpus_each": 0.0}
     # Three runs ([s1, s2], [s3], [s4]) go out at once: both workers render, each loaded its model once.
     assert [s["loads"] for s in stats] == [1, 1] and all(s["renders"] >= 1 for s in stats)
     assert sum(s["renders"] for s in stats) == 4

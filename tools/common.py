@@ -29,6 +29,7 @@ from engine.caches import CacheSettings
 from engine.media import write_video
 from engine.pipeline import SAMPLER_VERSION, SHIPPED_WEIGHTS
 from engine.world.vocab import AXES, check_word
+from tools.film_report import EngineRecord
 
 DEFAULT_CACHE = Path.home() / ".cache" / "reelwright" / "shots"
 
@@ -148,13 +149,13 @@ class VideoEngine:
         return self.backend.weights_id
 
     @property
-    def settings_record(self) -> dict:
+    def settings_record(self) -> EngineRecord:
         """How this engine samples, for reports: the model, and the compute saving in force."""
         caps = self.capabilities
-        return {"engine": caps.name, "family": caps.family, "model": str(self.model) if self.model else None,
-                "cache": self.cache.describe(), "device": caps.device,
-                "offload": self.offload if self.model else None,
-                "cluster": ({"address": self.cluster.address, **self.backend.layout} if self.cluster else None)}
+        return EngineRecord(engine=caps.name, family=caps.family, model=str(self.model) if self.model else None,
+                            cache=self.cache.describe(), device=caps.device,
+                            offload=self.offload if self.model else None,
+                            cluster={"address": self.cluster.address, **self.backend.layout} if self.cluster else None)
 
     def render(self, mode: str, prompt: str, attributes: ShotAttributes, settings: SamplingSettings,
                inputs: dict[str, np.ndarray] | None = None, options: dict | None = None,

@@ -88,6 +88,18 @@ class FilmEdit(_Record):
         return said
 
 
+class EngineRecord(_Record):
+    """The engine a film was drawn with, so shots rendered again for it match the ones kept."""
+
+    engine: str = ""  # its name
+    family: str = ""  # "world" (the built-in model), "wan", "ltx"
+    model: str | None = None  # the diffusers model folder; None for the built-in model
+    cache: dict = {}  # the compute saving in force and its settings
+    device: str | None = None
+    offload: str | None = None  # a real model's offload; None for the built-in model
+    cluster: dict | None = None  # the Ray cluster's address and workers; None when rendered here
+
+
 class ScriptTurn(_Record):
     you: str
     director: str
@@ -103,7 +115,7 @@ class FilmReport(_Record):
     shots: list[ShotReport]
     ledger: dict = {}  # the storyboard's continuity ledger (subjects and places)
     settings: dict = {}  # the director's settings (steps, takes, sound, the cut)
-    engine: dict = {}  # the engine and its compute saving
+    engine: EngineRecord = EngineRecord()
     gate: str = ""  # what a take had to pass
     versions: dict[str, str] = {}
     seconds: float | None = None  # time taken to make it; None when unknown
