@@ -313,7 +313,7 @@ class _Director:
                         seconds=time.perf_counter() - started, fps=result.fps, cached=result.cached)
             takes.append(take.model_dump())
             write(TakeScored(shot=shot.id, take=attempt + 1, passed=passed, score=take.rank,
-                             scored_by="alignment" if "alignment" in scores else "pixel checks", cached=result.cached))
+                             scored_by=take.scored_by, cached=result.cached))
             if passed:
                 break
         return takes
@@ -347,7 +347,7 @@ class _Director:
             shot_takes = takes.get(shot.id, [])
             best = _best(shot_takes)
             verdict = "passed" if best and best.passed else "best take kept, below the gate"
-            if best and "checks" in best.scores:
+            if best and best.scored_by == "pixel checks":
                 verdict += " (pixel checks only: no reader of content for this engine)"
             scores = ", ".join(f"{Take.model_validate(t).rank:.0%}" for t in shot_takes)
             if shot.id in (state.get("failures") or {}):

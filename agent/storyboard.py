@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.backends.base import Capabilities
 from engine.world.vocab import check_word
+from tools.film_report import rank_of, scored_by
 
 WORLD_REQUIRED = ("shape", "colour", "scene")  # what a shot must name for the built-in model
 Mode = Literal["t2v", "i2v", "v2v", "extend"]
@@ -43,9 +44,11 @@ class Take(BaseModel):
 
     @property
     def rank(self) -> float:
-        """How good the take looks: the evaluator's alignment where the engine has a reader, else the share
-        of pixel checks it passed."""
-        return self.scores.get("alignment", self.scores.get("checks", 0.0))
+        return rank_of(self.scores)
+
+    @property
+    def scored_by(self) -> str:
+        return scored_by(self.scores)
 
 
 def best_take(takes: list[Take]) -> Take | None:

@@ -25,6 +25,17 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+def scored_by(scores: dict[str, float]) -> str:
+    """What judged a take: the evaluator's reading ("alignment", the built-in model's world) or, for an
+    engine with no reader of its content, the pixel checks ("pixel checks")."""
+    return "alignment" if "alignment" in scores else "pixel checks"
+
+
+def rank_of(scores: dict[str, float]) -> float:
+    """How good a take looks: its alignment where it was read, else the share of pixel checks it passed."""
+    return scores["alignment"] if scored_by(scores) == "alignment" else scores.get("checks", 0.0)
+
+
 class TakeReport(_Record):
     """One rendering of a shot as the report keeps it (the frames stay in the shot cache)."""
 
@@ -35,6 +46,10 @@ class TakeReport(_Record):
     passed: bool = False
     seconds: float = 0.0
     cached: bool = False  # found in the shot cache rather than rendered by this run
+
+    @property
+    def rank(self) -> float:
+        return rank_of(self.scores)
 
 
 class ShotSound(_Record):

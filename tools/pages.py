@@ -150,7 +150,7 @@ def storyboard_page(report: FilmReport, shot_frames: list[np.ndarray], film_path
                 f" src='{esc(shot.video)}'></video>")
         takes = "<br>".join(
             f"<span class='{'pass' if t.passed else 'fail'}'>seed {t.seed}: "
-            f"{t.scores.get('alignment', t.scores.get('checks', 0)):.0%} "
+            f"{t.rank:.0%} "
             f"{'passed' if t.passed else 'below the gate'}</span>"
             f"{' — saw ' + esc(', '.join(t.seen.values())) if t.seen else ''}"
             for t in shot.takes)
