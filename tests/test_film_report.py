@@ -39,3 +39,13 @@ def test_an_edit_summary_numbers_shots_as_the_film_now_orders_them():
     edit = FilmEdit(request="swap shots 1 and 2", message="Swapped.", rerendered={"s2": "a new take"}, kept=["s1"],
                     previous_cut=None)
     assert edit.summary(["s2", "s1"]) == "Rendered again: shot 1 (a new take). Kept: shot 2."
+
+
+def test_a_take_is_ranked_by_what_judged_it():
+    from tools.film_report import rank_of, scored_by
+
+    read = {"alignment": 0.75, "colour_ok": 1.0}
+    checked = {"checks": 0.8, "not_blank": 1.0}
+    assert (scored_by(read), rank_of(read)) == ("alignment", 0.75)
+    assert (scored_by(checked), rank_of(checked)) == ("pixel checks", 0.8)
+    assert rank_of({}) == 0.0
