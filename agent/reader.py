@@ -1573,7 +1573,7 @@ class _Beats:
             self.pending = self.pending.merged(step)
             if self.pending.motion is not None:
                 self.beats.append(self.pending)
-                self.pending, self.last_action = None, len(self.beats)
+                self.pending, self.last_action = None, len(self.beats) - 1
             return True
         if self.beats and role != "place":
             self.beats[-1] = self.beats[-1].merged(step)

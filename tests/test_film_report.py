@@ -45,7 +45,7 @@ def test_a_take_is_ranked_by_what_judged_it():
     from tools.film_report import rank_of, scored_by
 
     read = {"alignment": 0.75, "colour_ok": 1.0}
-    checked = {"checks": 0.8, "not_blank": 1.0}
+    checked = {"checks": 0.8, "not_blank_ok": 1.0}
     assert (scored_by(read), rank_of(read)) == ("alignment", 0.75)
     assert (scored_by(checked), rank_of(checked)) == ("pixel checks", 0.8)
     assert rank_of({}) == 0.0

@@ -24,6 +24,13 @@ def test_a_colour_before_a_place_is_the_place_s(planner):
                                                                             "static")], place
 
 
+def test_a_detail_after_a_corrected_action_joins_it(planner):
+    # The correction completes the action; what is said next belongs to that action (the place is a default).
+    assert shots(planner, "a blue ball, no wait, make it green, rolling left. Slow push in.") == [
+        ("green", "ball", "meadow", "moves left", "zoom in")]
+    assert len(planner.plan("a blue ball, no wait, make it green, rolling left. a white one, please").shots) == 1
+
+
 def test_a_sentence_that_only_sets_the_time_carries_and_invents_nothing(planner):
     board = planner.plan("A yellow ring rests on the beach. Night falls. The ring floats upward into the sky.")
     assert [(s.colour, s.shape, s.scene, s.motion) for s in board.shots] == [

@@ -11,8 +11,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from engine.media import write_json
-
 REPORT_FILE = "report.json"
 
 
@@ -158,6 +156,8 @@ class FilmReport(_Record):
                                                      if getattr(self, name) is None})
 
     def write(self, folder: str | Path) -> Path:
+        from engine.media import write_json  # here: Take's ranking rule comes from this module, without media I/O
+
         return write_json(Path(folder) / REPORT_FILE, self._plain())
 
     def json_text(self) -> str:
