@@ -90,7 +90,7 @@ def _film_facts(film_path: Path, shots: list[ShotReport]) -> tuple[float, int | 
     lengths and no size where it cannot be read."""
     from engine.media import MediaError, probe
 
-    length = sum(shot.frames / shot.fps for shot in shots if shot.fps > 0)
+    length = sum(shot.seconds for shot in shots)
     try:
         info = probe(film_path)
     except (MediaError, OSError):
