@@ -72,7 +72,7 @@ class NCRConfig:
     full_steps: int = 2  # level 2: the first steps are always full
     skip_below: float = 0.0  # level 3: under this noise level skip the middle blocks; 0 turns it off
     skip_blocks: float = 0.5  # level 3: share of blocks (taken from the middle) skipped there
-    reuse_below: float = 1.0  # level 3: under this noise level whole steps reuse the velocity; 0 turns it off
+    reuse_below: float = 1.0  # level 3: under this noise level most steps reuse the last result; 0 turns it off
     reuse_every: int = 8  # level 3: ... and only every Nth step there runs the transformer
     # level 3, noise-aware: > 0 runs the transformer once the log signal-to-noise ratio has moved this far since
     # it last ran (instead of every reuse_every-th step), so it runs densely where that ratio moves fast, at the
