@@ -1446,7 +1446,8 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                         None, "still"):  # "Things to film (day 12 of bed rest):": a heading, not a shot
                     step.subjects, step.motion = [], None
                 step.begins = begins and p == 0 and i == 0
-                step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True)
+                step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True) or (
+                    p == 0 and not (marker and i == 0) and _restates(step))
                 if step.bare_direction and not step.opens_moment:
                     step.motion = None  # "Simple, right?": a tag, not a direction
                 steps.append(step)
@@ -1487,6 +1488,19 @@ INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that
 # Words that take back the step before ("... it descends... no wait, it shrinks").
 CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
                         r"correction|no(?=\s*,))\b[\s,]*", re.I)
+# A step that changes the one before rather than following it: "make it white", "the ball should be purple"
+# (only without an action of its own: "Make it bounce." is the next shot), and "roll right instead".
+CHANGING = re.compile(r"^\W*(?:(?:oh|and|but|so|ok(?:ay)?|please|can you|could you|just)\W+)*make (?:it|that|this|"
+                      r"them|the \w+)\b|\bshould(?:'ve| have)? (?:be|been)\b", re.I)
+INSTEAD = re.compile(r"\binstead\b(?! of)", re.I)
+
+
+def _restates(step: StepReading) -> bool:
+    """Does a step, said after a shot without opening a new moment, change that shot? (Not one said of every
+    shot: "All in the snow, ball should be purple.")"""
+    if step.for_all:
+        return False
+    return INSTEAD.search(step.text) is not None or (step.motion is None and CHANGING.search(step.text) is not None)
 
 
 SAME_ACTION = re.compile(r"\b(?:do|does|did|doing|done|repeats?|repeating|copies|copy|copying)(?: exactly| just)? "
@@ -1576,7 +1590,7 @@ class _Beats:
                 self.pending, self.last_action = None, len(self.beats) - 1
             return True
         if self.beats and role != "place":
-            self.beats[-1] = self.beats[-1].merged(step)
+            self.beats[-1] = self.beats[-1].merged(_in_colour_of(self.beats[-1], step))
             return True
         return False
 
@@ -1626,6 +1640,20 @@ class _Beats:
                 self.pending = None
         beats.append(step)
         self.last_action = len(beats) - 1
+
+
+def _in_colour_of(before: StepReading, correction: StepReading) -> StepReading:
+    """A correction that names another shape and no colour ("a green cube, no wait, a ball") keeps the colour of
+    the one subject it replaces."""
+    coloured = [x for x in before.subjects if x.colour]
+    if len(before.subjects) != 1 or not coloured or len(correction.subjects) != 1:
+        return correction
+    new = correction.subjects[0]
+    if new.shape is None or new.colour is not None or new.shape == before.subjects[0].shape:
+        return correction
+    out = StepReading(**{**correction.__dict__, "notes": list(correction.notes)})
+    out.subjects = [SubjectWords(new.shape, coloured[0].colour, new.outside, coloured[0].colour_outside, new.at)]
+    return out
 
 
 def _same_subjects(before: StepReading, step: StepReading) -> bool:

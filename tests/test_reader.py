@@ -31,6 +31,29 @@ def test_a_detail_after_a_corrected_action_joins_it(planner):
     assert len(planner.plan("a blue ball, no wait, make it green, rolling left. a white one, please").shots) == 1
 
 
+@pytest.mark.parametrize("change,want", [
+    ("make it white", ("white", "ball", "moves left")),
+    ("Make the ball white, please.", ("white", "ball", "moves left")),
+    ("the ball should be white", ("white", "ball", "moves left")),
+    ("Make it blue instead.", ("blue", "ball", "moves left")),
+    ("make it a cube", ("green", "cube", "moves left")),
+    ("Make it roll right instead.", ("green", "ball", "moves right")),
+])
+def test_a_change_said_after_a_shot_changes_that_shot(planner, change, want):
+    # Said after the shot with no new moment and no action of its own: the person changes what they asked for.
+    board = planner.plan(f"A green ball rolls left. {change}")
+    assert [(s.colour, s.shape, s.motion) for s in board.shots] == [want]
+
+
+def test_an_action_or_a_new_moment_after_make_it_is_the_next_shot(planner):
+    assert shots(planner, "A red ball bounces. Then make it blue.") == [
+        ("red", "ball", "meadow", "bounces", "static"), ("blue", "ball", "meadow", "still", "static")]
+    assert [s.motion for s in planner.plan("A red ball bounces. Instead of stopping, it rolls left.").shots] == [
+        "bounces", "moves left"]
+    assert [s.colour for s in planner.plan("Shot 1: a red ball bounces. Shot 2: make it blue.").shots] == [
+        "red", "blue"]
+
+
 def test_a_sentence_that_only_sets_the_time_carries_and_invents_nothing(planner):
     board = planner.plan("A yellow ring rests on the beach. Night falls. The ring floats upward into the sky.")
     assert [(s.colour, s.shape, s.scene, s.motion) for s in board.shots] == [
