@@ -648,8 +648,9 @@ def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
                           and t.word.value in ("left", "right")), None)
             if after is not None:
                 camera, used = f"pan {after.word.value}", used | {k, spans.index(after)}
-            elif words[s.end:s.end + 1] == ["along"]:
-                camera, used = "follow", used | {k}  # "pan along": the way it goes
+            elif words[s.end:s.end + 1] == ["along"] or any(
+                    t.word.kind == "follow" and t.start - s.end <= 2 for t in spans[k + 1:k + 3]):
+                camera, used = "follow", used | {k}  # "pan along", "a pan that follows it": the way it goes
         elif s.word.kind == "follow" and camera is None and (s.text.split()[0] in PAN_FORMS or (
                 words[0] in VIEWER and not any(t.word.kind == "shape" and words[t.start - 1] not in POSSESSIVE
                                                for t in spans[:k]))):
@@ -670,6 +671,10 @@ def _camera_word_move(words: list[str], spans: list[Span], k: int) -> tuple[str 
         if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
             return "static", {k, k + 1}, False  # "the camera should stay put"
         return "static", {k}, False
+    nearer = next((i for i in range(s.end, min(s.end + 3, len(words))) if words[i] in COMPARATIVE_MOVES), None)
+    if nearer is not None:  # "the camera draws closer", "we tiptoe nearer": whatever the verb, the way is said
+        between = {j for j in range(k + 1, len(spans)) if spans[j].start < nearer}
+        return COMPARATIVE_MOVES[words[nearer]], {k} | between, False
     nxt = spans[k + 1] if k + 1 < len(spans) else None
     if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
         return None, set(), False  # "drifts past you to the left": the subject's way, not the camera's
@@ -712,6 +717,7 @@ def _camera_word_move(words: list[str], spans: list[Span], k: int) -> tuple[str 
     return None, used, False
 
 
+COMPARATIVE_MOVES = {"closer": "zoom in", "nearer": "zoom in", "wider": "zoom out", "farther": "zoom out"}
 PAN_FORMS = frozenset(verb_forms("pan"))
 
 
@@ -1136,10 +1142,51 @@ def marked_steps(request: str) -> list[Piece]:
     return _steps_in(_sentences(_plain_text(request)))
 
 
+# A table's columns by what their header says they hold; a column not named here is read as written.
+TABLE_COLUMNS = {
+    "skip": r"#|no\.?|num|number|id|shot(?: no\.?| number| #)?|seq|sequence|scene no\.?|take|clip|row",
+    "place": r"where|scene|setting|location|loc|place|env|environment|background|biome|set",
+    "camera": r"camera|cam|camera move|camera movement|shot type|framing|lens",
+    "seconds": r"secs?|seconds|duration|dur|len|length|len_s|time|time_s|duration_s|duration \(s\)|s",
+}
+NO_VALUE = re.compile(r"\s*(?:-+|none|n/?a|nothing|—)?\s*", re.I)
+
+
+def _table_as_lines(text: str) -> str:
+    """A table pasted from a spreadsheet (a header row, then a row per shot, cells split by tabs or commas) as
+    one line per shot that says what its cells say: "- green ring, growing, in forest, the camera push in,
+    for 3 seconds"."""
+    lines = [line for line in text.strip().split("\n") if line.strip()]
+    sep = "\t" if "\t" in lines[0] else ","
+    header = [h.strip().lower() for h in lines[0].split(sep)]
+    if len(lines) < 2 or len(header) < 3 or any(len(h.split()) > 3 for h in header):
+        return text
+    kinds = [next((k for k, pattern in TABLE_COLUMNS.items() if re.fullmatch(pattern, h)), None) for h in header]
+    rows = [[c.strip() for c in line.split(sep)] for line in lines[1:]]
+    if sum(k is not None for k in kinds) < 2 or any(abs(len(r) - len(header)) > 1 for r in rows):
+        return text
+    out = []
+    for row in rows:
+        cells, after = [], []
+        for kind, cell in zip(kinds, row):
+            if kind == "skip" or not cell:
+                continue
+            if kind == "seconds":
+                after.append(f"for {cell.rstrip('s ')} seconds")
+            elif kind == "camera":
+                after.append(f"the camera {cell}")
+            elif kind == "place":
+                after.append(f"in the {cell}")
+            else:
+                cells.append("still" if NO_VALUE.fullmatch(cell) else cell)
+        out.append("- " + ", ".join(cells + after))
+    return "\n".join(out)
+
+
 def _plain_text(request: str) -> str:
     """The request with what is not a step's words taken out or made plain: abbreviations' dots, sounds,
-    tags, asides, timecodes, discourse words, arrows."""
-    text = request.replace("\r", "\n")
+    tags, asides, timecodes, discourse words, arrows, a pasted table's rows."""
+    text = _table_as_lines(request.replace("\r", "\n"))
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"

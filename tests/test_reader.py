@@ -393,3 +393,25 @@ def test_storyboard_file_prompts_are_read_like_requests(tmp_path):
     assert (a.colour, a.shape, a.scene, a.motion) == ("green", "cube", "desert", "moves left")
     assert (b.colour, b.shape, b.scene, b.motion, b.camera) == ("green", "cube", "desert", "grows", "zoom in")
     assert c.missing_world_attributes, "a prompt about things the world lacks is left for the refusal"
+
+
+def test_a_table_pasted_from_a_spreadsheet_is_a_shot_per_row(planner):
+    board = planner.plan("shot,subject,place,action,cam,secs\n1,orange ring,lawn,none,locked,2.5\n"
+                         "2,orange ring,lawn,drifting left,follow left,4")
+    assert [(s.colour, s.shape, s.scene, s.motion, s.camera, s.duration) for s in board.shots] == [
+        ("orange", "ring", "meadow", "still", "static", 2.5), ("orange", "ring", "meadow", "moves left", "pan left", 4)]
+    tabbed = planner.plan("Colour\tShape\tWhere\tDoing\tCamera\nblue\tcube\tsnow\tgrowing\t\nblue\tcube\tsnow\tfalls\t"
+                          "push in")
+    assert [(s.colour, s.shape, s.scene, s.motion, s.camera) for s in tabbed.shots] == [
+        ("blue", "cube", "snowfield", "grows", "static"), ("blue", "cube", "snowfield", "falls", "zoom in")]
+
+
+@pytest.mark.parametrize("text,camera", [
+    ("a purple ring rests while the camera edges nearer", "zoom in"),
+    ("a purple ring rests and we sneak closer and closer", "zoom in"),
+    ("a purple ring rests as we pull wide", "zoom out"),
+    ("a purple ring rolls left with a pan that follows it", "pan left"),
+    ("dolly right beside a purple ring as it rolls right", "pan right"),
+])
+def test_the_camera_said_in_other_words(planner, text, camera):
+    assert [s.camera for s in planner.plan(text).shots] == [camera]
