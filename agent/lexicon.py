@@ -73,12 +73,13 @@ MOTION_VERBS = {
     "rises": ["rise", "ascend", "climb", "soar", "levitate", "lift off", "take off", "shoot up", "go up", "come up",
               "move up", "float up", "fly up", "drift up", "rise up", "lift up", "lift", "elevate", "launch",
               "blast off", "head up", "climb up", "get higher", "float away", "fly away", "go back up", "come back up",
-              "float back up", "shoot upward", "spring up", "pop up", "bob up"],
+              "float back up", "ascent", "shoot upward", "spring up", "pop up", "bob up"],
     "falls": ["fall", "drop", "plunge", "plummet", "tumble", "sink", "descend", "land", "crash", "dive", "topple",
               "fall down", "come down", "go down", "drop down", "move down", "plop", "slump", "settle down",
               "come crashing down", "rain down", "fall over", "sink down", "tumble down", "crash down", "splash down",
               "nosedive", "drop out of the sky", "fall out of the sky", "come back down", "fall back down",
-              "go back down", "drop back down", "come back to earth", "fall to earth", "hit the ground", "bob down"],
+              "go back down", "drop back down", "lower", "lower down", "lower back down", "descent",
+              "come back to earth", "fall to earth", "hit the ground", "bob down"],
     "still": ["still", "motionless", "stationary", "unmoving", "immobile", "frozen in place", "in place", "sit", "rest",
               "stay", "wait", "stand", "idle", "pause", "stop", "remain", "lie", "hover", "sit still",
               "stay put", "stay still", "stand still", "hold still", "keep still", "sit tight", "come to rest",
@@ -87,7 +88,7 @@ MOTION_VERBS = {
               "sparkle", "glitter", "shimmer", "sleep", "nap", "relax", "do nothing", "not move", "stay motionless",
               "sit there", "stand there", "go still", "go quiet", "go to sleep", "fall asleep", "go to bed",
               "take a nap", "nothing moving", "nothing moves", "no movement", "no motion", "sit around", "hang", "pose",
-              "linger", "loiter", "settle", "perch"],
+              "linger", "loiter", "settle", "perch", "level off", "hold position", "hold its position"],
 }
 # Staying in place while doing something (spinning, glowing): said with another action, the other one counts.
 IN_PLACE = {"spin", "rotate", "twirl", "turn around", "wobble", "shake", "sway", "tremble", "vibrate", "jiggle",
@@ -108,7 +109,7 @@ SIZE_WORDS = {"bigger": "grows", "larger": "grows", "huger": "grows", "smaller":
 # Words that may stand inside a phrase without changing it ("came gently back down", "pulls way back").
 FILLERS = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "steadily", "smoothly", "happily",
            "lazily", "carefully", "calmly", "rapidly", "fast", "slow", "really", "very", "just", "gracefully",
-           "silently", "way", "straight", "even", "further", "quietly", "swiftly", "little", "bit", "so"}
+           "silently", "way", "straight", "even", "further", "quietly", "swiftly", "little", "bit", "so", "all"}
 # Chatter that is no part of the film ("here goes", "that's it").
 DISCOURSE = ["here goes", "here we go", "let's go", "lets go", "go ahead", "that's it", "thats it", "that is it",
              "that's all", "thats all", "got it", "you got it", "here it is", "let's see", "lets see",
@@ -175,7 +176,8 @@ NOUN_FIRST = {"rest", "stand", "turn", "lie", "sink", "land", "head", "stay", "w
               "cross", "wheel", "swing", "flow", "ride", "trek", "journey", "sweep", "settle", "drop", "fall", "dive",
               "launch", "pose", "hang", "glow", "shine", "skip", "bound", "spin", "sleep", "nap", "inch", "slip",
               "speed", "wander", "bowl", "hover", "balloon", "mushroom", "blossom", "dance", "stretch", "expand",
-              "sparkle", "shimmer", "advance", "steer", "trot", "gallop", "bob", "proceed", "shuffle", "halt"}
+              "sparkle", "shimmer", "advance", "steer", "trot", "gallop", "bob", "proceed", "shuffle", "halt",
+              "lower"}
 CAMERAS = {
     "pan left": ["pan left", "pans left", "panning left", "dolly left", "dollies left", "dollying left", "panned left",
                  "pan to the left", "pans to the left",

@@ -185,9 +185,14 @@ class OfflinePlanner:
 
     @staticmethod
     def _lengths(board: Storyboard, reading, steps) -> None:
-        """Lengths said for the whole film: each shot's, or the film's split evenly over its shots."""
+        """Lengths said for the whole film: one for each shot in order, each shot's, or the film's split evenly
+        over its shots."""
         own = {i for i, s in enumerate(board.shots) if s.duration != 2.0}
-        if reading.each_seconds is not None:
+        listed = reading.seconds_in_order
+        if listed is not None and len(listed) == len(board.shots):
+            for shot, seconds in zip(board.shots, listed):
+                shot.duration = min(8.0, max(0.5, seconds))
+        elif reading.each_seconds is not None:
             for i, shot in enumerate(board.shots):
                 if i not in own:
                     shot.duration = min(8.0, max(0.5, reading.each_seconds))

@@ -1192,6 +1192,10 @@ def _plain_text(request: str) -> str:
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
     text = re.sub(r"[^\n]*(?:->|→|=>|>>|⟶)[^\n]*", _arrows, text).replace("@", " at ")
     text = SPEECH.sub(" ", text)
+    # "back down it comes", "up it goes": the way said first
+    text = re.sub(r"\b((?:back )?(?:up|down)|away|off|left|right) (it|they|he|she) (comes?|came|goes?|went|floats?|"
+                  r"drops?|drifts?|rolls?)\b", r"\2 \3 \1", text, flags=re.I)
+    text = re.sub(r"\b(\w+)(\s+)than\b", _then_for_than, text, flags=re.I)
     text = re.sub(r"#\w+", " ", text)  # "#broll": a tag, not a word of the film
     text = LIKENESS.sub(",", text)
     text = re.sub(r"\b(?:follows?|following|followed) up\b", ",", text, flags=re.I)  # "Priya to follow up"
@@ -1293,6 +1297,14 @@ def _arrows(line: re.Match) -> str:
     return out
 
 
+def _then_for_than(match: re.Match) -> str:
+    """"... at the ocean than the same ball bounces": "than" after no comparison is a slip of "then"."""
+    before = match.group(1).lower()
+    if before.endswith("er") or before in ("more", "less", "worse", "else", "least", "most", "rather", "other"):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}then"
+
+
 STRUCTURE_WORDS = {"then", "first", "next", "after", "finally", "later", "and", "while", "when", "meanwhile",
                    "afterwards", "lastly", "eventually"}
 
@@ -1341,18 +1353,35 @@ def action_steps(step_text: str) -> list[str]:
             continue  # "when the moon came up (and the stars came out), a ball bounced": one moment
         joints = [i for i in range(before[3], after[2]) if words[i] in ("and", ",", "before", "or")]
         if joints:
-            cuts.append(joints[-1])
+            cuts.append((joints[-1], True))
+        elif (named := _named_between(words, live, before[3], after[2])) is not None:
+            cuts.append((named, False))  # "a red ball goes up a red ball comes down": a new sentence, unmarked
     if not cuts:
         return [step_text]
-    # Cut the text at the same tokens.
+    # Cut the text at the same tokens (a joint word is dropped; a subject's first word starts the next piece).
     positions = [m for m in re.finditer(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|,", _normalised_for_offsets(step_text))]
     pieces, last = [], 0
-    for c in cuts:
+    for c, drop in cuts:
         at = positions[c].start()
         pieces.append(step_text[last:at])
-        last = positions[c].end()
+        last = positions[c].end() if drop else at
     pieces.append(step_text[last:])
     return [p.strip(" ,") for p in pieces if p.strip(" ,")]
+
+
+def _named_between(words: list[str], live: list[Span], start: int, end: int) -> int | None:
+    """Where a subject named with an article between two actions starts ("goes up | a red ball comes down"),
+    if one is."""
+    shape = next((s for s in live if s.word.kind == "shape" and start <= s.start < end), None)
+    if shape is None:
+        return None
+    first = shape.start
+    while first > start and (words[first - 1] in ("a", "an", "the", "another") or any(
+            s.word.kind in ("colour", "size") and s.end == first for s in live)):
+        first -= 1
+    if words[first] not in ("a", "an", "the", "another") or words[first - 1] in PREPOSITIONS | {"past", "than"}:
+        return None  # "rolls toward a cube that bounces": what it goes to, not who acts next
+    return first
 
 
 def _normalised_for_offsets(text: str) -> str:
@@ -1370,6 +1399,7 @@ class RequestReading:
     shot_count: int | None = None  # "three shots", "a 3-part film"
     total_seconds: float | None = None  # "a 10-second film"
     each_seconds: float | None = None  # "3 seconds each"
+    seconds_in_order: list[float] | None = None  # "2, 3 and 3 seconds": the shots' lengths, in order
     not_english: bool = False
 
 
@@ -1406,12 +1436,27 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
                        joined)
     e = e or re.search(r"\b(?:both|all|each)(?: of them| shots| clips)? (?:are |last |run |at |for )?" + SECONDS
                        + r" ?(?:seconds?|secs?|s)\b", joined)
+    e = e or re.search(r"\beach (?:of|lasting|running|at) (?:about |around |roughly |exactly |precisely |just )?"
+                       + SECONDS + r" ?(?:seconds?|secs?|s)\b", joined)  # "four shots, each of precisely 1.5 seconds"
     # "each of those should last about four seconds", "give each of those four seconds"
     e = e or re.search(r"\beach (?:of (?:those|these|them)|one)\b[^,.]{0,30}?\b" + SECONDS
                        + r" ?(?:seconds?|secs?|s)\b", joined)
     if e:
         each = _number(e.group(1))
     return total, each
+
+
+UNIT = r" ?(?:seconds?|secs?|s)\b"
+IN_ORDER = re.compile(SECONDS + rf"(?:{UNIT})?(?:(?: ,| , and| and) " + SECONDS + rf"(?:{UNIT})?)+{UNIT}")
+
+
+def _seconds_in_order(joined: str) -> list[float] | None:
+    """Lengths listed one after another ("2 seconds, 3 seconds, 3 seconds", "8, 6, 4, 2 and 1 seconds
+    respectively"): the shots' lengths in order, where there are as many as shots (the planner checks)."""
+    listed = IN_ORDER.search(joined)
+    if listed is None:
+        return None
+    return [_number(n) for n in re.findall(SECONDS, listed.group(0))]
 
 
 # Common English words, some of which other languages also use ("a", "in", "die" is not among them).
@@ -1458,6 +1503,7 @@ def read_request(request: str, guess=None) -> RequestReading:
         if _shots(joined_up) == reading.shot_count:
             reading.steps = joined_up
     reading.total_seconds, reading.each_seconds = _film_lengths(joined)
+    reading.seconds_in_order = _seconds_in_order(joined)
     field = re.search(r"^\s*(?:[-*•]\s*|\(?\d+[.)]\s*)?(?:length|duration|runtime|running time|total)\s*:\s*" + SECONDS
                       + r" ?(?:seconds?|secs?|s)\b", request, re.I | re.M)
     if field and reading.total_seconds is None:  # a header line ("Length: 8 seconds, 4 shots") is the film's

@@ -415,3 +415,22 @@ def test_a_table_pasted_from_a_spreadsheet_is_a_shot_per_row(planner):
 ])
 def test_the_camera_said_in_other_words(planner, text, camera):
     assert [s.camera for s in planner.plan(text).shots] == [camera]
+
+
+@pytest.mark.parametrize("text,motions", [
+    ("A white cube shoots up, and then back down it comes.", ["rises", "falls"]),
+    ("a ring goes up than it bounces", ["rises", "bounces"]),
+    ("a blue cube slides left a blue cube slides right", ["moves left", "moves right"]),
+    ("A cube climbs, then it lowers down and levels off.", ["rises", "falls", "still"]),
+    ("a ball in a steady climb, then a sharp descent", ["rises", "falls"]),
+    ("a ring gets all small", ["shrinks"]),
+])
+def test_steps_said_the_way_people_run_them_together(planner, text, motions):
+    assert [s.motion for s in planner.plan(text).shots] == motions
+
+
+def test_lengths_listed_in_order_go_to_the_shots_in_order(planner):
+    board = planner.plan("Three clips of 1, 2 and 4 seconds respectively: a cube rises, it falls, it bounces.")
+    assert [s.duration for s in board.shots] == [1, 2, 4]
+    board = planner.plan("Two shots, each of roughly 3.5 seconds: a ring grows, then it shrinks.")
+    assert [s.duration for s in board.shots] == [3.5, 3.5]
