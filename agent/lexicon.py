@@ -20,7 +20,7 @@ COLOURS = {
 SHAPES = {
     "ball": ["ball", "sphere", "orb", "globe", "marble", "bubble"],
     "cube": ["cube", "box", "block", "crate", "dice", "die", "brick"],
-    "triangle": ["triangle", "pyramid", "wedge"],
+    "triangle": ["triangle", "pyramid", "wedge", "tri"],
     "ring": ["ring", "hoop", "donut", "doughnut", "torus", "wheel", "tyre", "tire"],
 }
 SCENES = {
@@ -62,14 +62,16 @@ MOTION_VERBS = {
                 "keep bouncing", "trampoline"],
     "grows": ["grow", "expand", "swell", "inflate", "enlarge", "balloon", "bloat", "puff up", "blow up", "get bigger",
               "get larger", "make bigger", "make big", "become big", "turn big", "get big", "get huge", "become bigger",
-              "become larger", "grow bigger", "grow larger",
+              "become larger", "grow bigger", "grow larger", "go bigger", "increase in diameter",
+              "increase in scale", "grow in diameter",
               "scale up", "explode", "double in size", "increase in size", "grow in size", "get fatter", "widen",
               "magnify", "mushroom", "blossom", "bulge", "stretch", "fill the frame", "swell up", "pump up"],
     "shrinks": ["shrink", "contract", "dwindle", "deflate", "shrivel", "melt", "vanish", "disappear", "get smaller",
                 "get tiny", "get little", "become smaller", "become tiny", "scale down", "fade away", "shrink away",
                 "wither", "become small", "become little", "turn small", "go small", "make smaller", "make small",
                 "decrease in size", "diminish", "compress", "shrink down", "get small", "grow smaller",
-                "grow tiny", "evaporate", "dissolve", "condense", "collapse inward", "lose size"],
+                "grow tiny", "go smaller", "get more small", "evaporate", "dissolve", "condense", "collapse inward",
+                "lose size"],
     "rises": ["rise", "ascend", "climb", "soar", "levitate", "lift off", "take off", "shoot up", "go up", "come up",
               "move up", "float up", "fly up", "drift up", "rise up", "lift up", "lift", "elevate", "launch",
               "blast off", "head up", "climb up", "get higher", "float away", "fly away", "go back up", "come back up",
@@ -109,7 +111,7 @@ SIZE_WORDS = {"bigger": "grows", "larger": "grows", "huger": "grows", "smaller":
 # Words that may stand inside a phrase without changing it ("came gently back down", "pulls way back").
 FILLERS = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "steadily", "smoothly", "happily",
            "lazily", "carefully", "calmly", "rapidly", "fast", "slow", "really", "very", "just", "gracefully",
-           "silently", "way", "straight", "even", "further", "quietly", "swiftly", "little", "bit", "so", "all"}
+           "silently", "way", "straight", "even", "further", "quietly", "swiftly", "little", "bit", "so", "all", "more"}
 # Chatter that is no part of the film ("here goes", "that's it").
 DISCOURSE = ["here goes", "here we go", "let's go", "lets go", "go ahead", "that's it", "thats it", "that is it",
              "that's all", "thats all", "got it", "you got it", "here it is", "let's see", "lets see",
@@ -129,7 +131,7 @@ TRAVEL_VERBS = {
                     "cross", "pass", "slip", "inch", "edge", "veer", "swerve", "steer", "push", "shuffle", "sweep",
                     "slither", "skim", "whizz", "whiz", "zigzag", "rush", "hurtle", "surge", "zoom off", "zoom away",
                     "zoom past", "zoom along",
-                    "charge", "strafe", "translate", "tumble along", "bowl", "trot", "gallop", "ride",
+                    "charge", "strafe", "translate", "translation", "tumble along", "bowl", "trot", "gallop", "ride",
                     "flow", "advance", "proceed", "wheel", "swing"],
     "rises": ["float", "fly", "hover away", "bubble up", "balloon up"],
 }

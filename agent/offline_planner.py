@@ -284,8 +284,9 @@ def _said_for_all(steps: list[StepReading]) -> None:
             if step is source or step.place_only:
                 continue
             step.scene = step.scene or source.scene
-            step.camera = step.camera or source.camera
             step.motion = step.motion or source.motion
+            step.camera = step.camera or source.camera or (reader.following_pan(step.motion) if source.follows
+                                                           else None)  # "both shots with a pan that follows"
             shapes = {x.shape for x in source.subjects if x.shape}
             if colour:
                 step.subjects = [x if x.colour or (shapes and x.shape not in shapes) else

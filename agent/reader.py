@@ -203,7 +203,7 @@ NOT_TYPOS = {"read", "bed", "rid", "ran", "rose", "fell", "ring", "rings", "cue"
              "bald", "wall", "hall", "tall", "call", "mall", "balls", "sit", "site", "see", "saw", "sea", "fly",
              "flu", "rest", "best", "left", "lift", "loft", "right", "night", "light", "might", "sight", "fight",
              "tight", "bright", "grew", "grow", "glow", "blow", "slow", "snow", "show", "stow", "dune", "done",
-             "tone", "one", "gone", "cone", "bone", "desert", "rises", "rinses"}
+             "tone", "one", "gone", "cone", "bone", "desert", "rises", "rinses", "prop", "props"}
 
 
 KEYBOARD = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
@@ -531,7 +531,7 @@ class StepReading:
         for name in ("scene", "scene_outside", "motion", "motion_outside", "camera", "duration", "transition"):
             setattr(out, name, getattr(other, name) if getattr(other, name) is not None else getattr(self, name))
         if (self.follows or other.follows) and out.camera is None:
-            out.camera = _following(out.motion)
+            out.camera = following_pan(out.motion)
         out.follows = out.camera is None and (self.follows or other.follows)
         out.opposite = other.opposite or (self.opposite and other.motion is None)
         out.negated = {a: self.negated.get(a, set()) | other.negated.get(a, set())
@@ -550,7 +550,7 @@ class StepReading:
             if getattr(out, name) is None:
                 setattr(out, name, getattr(detail, name))
         if detail.follows and out.camera is None:
-            out.camera = _following(out.motion)
+            out.camera = following_pan(out.motion)
         colour = next((x.colour for x in detail.subjects if x.colour), None)
         if not out.subjects and any(x.shape for x in detail.subjects):
             out.subjects = list(detail.subjects)
@@ -564,7 +564,7 @@ class StepReading:
         return out
 
 
-def _following(motion: str | None) -> str | None:
+def following_pan(motion: str | None) -> str | None:
     """The pan of a camera that follows a subject moving this way (none for one that goes up, down or nowhere)."""
     return {"moves left": "pan left", "moves right": "pan right"}.get(motion or "")
 
@@ -897,7 +897,7 @@ def _what_happens(step: StepReading, words: list[str], live: list[Span], still_a
     step.motion = motion or step.motion
     if step.camera == "follow":
         step.follows = step.motion is None  # "Camera: pan with it": the way of the action it joins
-        step.camera = _following(step.motion)
+        step.camera = following_pan(step.motion)
     camera_at = next((i for i, w in enumerate(words) if w in lexicon.CAMERA_WORDS), None)
     stills = [s for s in live if s.word.kind == "motion" and s.word.value == "still"]
     still_at = still_at + [s.start for s in stills]
@@ -1003,9 +1003,10 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
             continue
         kind = "travel" if s.word.kind == "follow" else s.word.kind  # "a red cube follows it up"
         if kind in ("motion", "travel"):
-            if s.word.base_form and s.start > 0 and words[s.start - 1] in ("a", "an", "the", "its", "this", "that",
-                                                                          "for", "of", "like", "about"):
-                continue  # "the rest of", "a drop of water", "looking for spring"
+            if s.word.base_form and s.start > 0 and words[s.start - 1] in (
+                    "a", "an", "the", "its", "this", "that", "for", "of", "like", "about", "first", "last", "second",
+                    "next", "final", "our", "your", "my"):
+                continue  # "the rest of", "a drop of water", "looking for spring", "the first dance"
             following = live[k + 1] if k + 1 < len(live) else None
             if s.text.endswith("ing") and following is not None and following.start == s.end and \
                     following.word.kind in ("scene", "place") and words[following.start] not in PREPOSITIONS:
@@ -1152,6 +1153,9 @@ TABLE_COLUMNS = {
 NO_VALUE = re.compile(r"\s*(?:-+|none|n/?a|nothing|—)?\s*", re.I)
 
 
+LINE_GOES_ON = r"(?:" + "|".join(sorted(PREPOSITIONS - {"like", "next", "before", "after"})) + r")\b"
+
+
 def _table_as_lines(text: str) -> str:
     """A table pasted from a spreadsheet (a header row, then a row per shot, cells split by tabs or commas) as
     one line per shot that says what its cells say: "- green ring, growing, in forest, the camera push in,
@@ -1187,11 +1191,23 @@ def _plain_text(request: str) -> str:
     """The request with what is not a step's words taken out or made plain: abbreviations' dots, sounds,
     tags, asides, timecodes, discourse words, arrows, a pasted table's rows."""
     text = _table_as_lines(request.replace("\r", "\n"))
+    # a line broken inside a sentence ("a green triangle wanders\nto the left"): one sentence
+    text = re.sub(r"(?<=[a-z,])(?<!left)(?<!right)(?<!\bup)(?<!down)[ \t]*\n[ \t]*(?=" + LINE_GOES_ON + r")", " ", text)
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
     text = re.sub(r"[^\n]*(?:->|→|=>|>>|⟶)[^\n]*", _arrows, text).replace("@", " at ")
-    text = SPEECH.sub(" ", text)
+    text = re.sub(r"\b[A-Za-z]{1,6}_0*(\d{1,3})\b", r"shot \1", text)  # "SEQ_02 ->": a shot's label
+    text = _vocative_dropped(text)
+    if re.search(r"\(a\)", text) and re.search(r"\(b\)", text):  # "each: (a) white cube, ... (b) white cube, ..."
+        text = re.sub(r"\s*(\([a-f]\))\s+", r"\n\1 ", text)
+    text = SPEECH.sub(_speech, text)
+    # "you gave me a red cube": what was made before, not what is asked for
+    text = re.sub(r"\b(?:you|your \w+|it|the \w+)\s+(?:gave|showed|sent|rendered|generated|produced|made)\s+(?:me|us)"
+                  r"\b[^.!?;\n]*", ",", text, flags=re.I)
+    # "Down goes the white cube!": the way said first, before who goes
+    text = re.sub(r"\b(up|down|off|away) (goes|comes|went|came) ((?:the|a|an) [^.!?,;:\n]+)", r"\3 \2 \1", text,
+                  flags=re.I)
     # "back down it comes", "up it goes": the way said first
     text = re.sub(r"\b((?:back )?(?:up|down)|away|off|left|right) (it|they|he|she) (comes?|came|goes?|went|floats?|"
                   r"drops?|drifts?|rolls?)\b", r"\2 \3 \1", text, flags=re.I)
@@ -1202,6 +1218,7 @@ def _plain_text(request: str) -> str:
     # "let it sink in": an idiom, not a fall
     text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
     text = re.sub(r"\s[–—]\s([^–—.\n]{1,30}?)\s[–—]\s", r", \1, ", text)  # "a green — not purple — cube"
+    text = re.sub(r"(?<=\w) - ([^-.\n]{1,45}?) - (?=\w)", r", \1, ", text)  # "a red sphere - I do mean a sphere - "
     # "a yellow triangle (it's meant to be a shooting star)": what it stands for, not a second thing
     text = re.sub(r"\s*\((?:it'?s |it is |this is )?(?:meant to be|supposed to be|standing in for|stands for|"
                   r"represents|aka|i\.e\.?|as in)\b[^()\n]{0,60}\)", " ", text, flags=re.I)
@@ -1293,8 +1310,35 @@ def _arrows(line: re.Match) -> str:
     out = parts[0]
     for before, part in zip(parts, parts[1:]):
         tail = re.split(r"[.!?;:,]", before)[-1]
-        out += (" then " if read_step(tail).motion or not tail.strip() else " ") + part
+        # "blue cube idle, cam push-in -> it shrinks": the segment before had its action
+        sentence = re.split(r"[.!?;:]", before)[-1]
+        out += (" then " if read_step(tail).motion or not tail.strip() or read_step(sentence).motion else " ") + part
     return out
+
+
+def _vocative_dropped(text: str) -> str:
+    """"Tower, requesting a single shot: black ball ...": who the request is said to, not what is filmed (only a
+    thing the world lacks, and only where the request names a shape after it)."""
+    called = re.match(r"\s*(?:hey |hi |ok |okay |dear )?([A-Za-z]+),\s+", text, re.I)
+    if called is None:
+        return text
+    word = _phrases().get((called.group(1).lower(),))
+    rest = text[called.end():]
+    if word is None or word.kind != "shape" or word.outside is None or not any(
+            w.kind == "shape" and w.outside is None for w in map(_phrases().get, ((x,) for x in words_of(rest))) if w):
+        return text
+    return rest
+
+
+def _speech(quoted: re.Match) -> str:
+    """A character's words in a story are not what the film shows, unless they name what it shows ("my son
+    said 'a white cube in the snow ...'"): then they are the request."""
+    inner = re.sub(r"^[^'\"“‘]*['\"“‘]|['\"”’]$", "", quoted.group(0))
+    named = {w.kind for w in map(_phrases().get, ((x,) for x in words_of(inner))) if w}
+    if "shape" not in named:
+        return " "
+    last = quoted.group(0)[-1]
+    return ", " + inner + (last if last in "'’" else ",")  # the last mark may be a word's own ("doesn't")
 
 
 def _then_for_than(match: re.Match) -> str:
@@ -1409,6 +1453,7 @@ COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a c
                    r"\b")
 COUNT_PART = re.compile(r"\b(\d+|two|three|four|five|six) (?:part|shot|clip|scene|act|beat|panel) (?:film|video|movie|"
                         r"story|sequence|reel|piece|short|animation|montage|thing|clip)\b")
+TIMES = re.compile(r"\b(?:shot|scene|clip|take)s? ?[x×] ?(\d)\b")  # "test scene x4": four takes of it
 SECONDS = r"(\d+(?:\.\d+)?|half a|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)"
 
 
@@ -1489,7 +1534,7 @@ def read_request(request: str, guess=None) -> RequestReading:
     pieces = marked_steps(request)
     joined = " ".join(words_of(request))
     reading = RequestReading(steps=_beats(_read_pieces(pieces, guess)))
-    count = COUNT.search(joined) or COUNT_PART.search(joined)
+    count = COUNT.search(joined) or COUNT_PART.search(joined) or TIMES.search(joined)
     if count and not re.match(r"(?:shot|clip|part|scene) (?:\d|one|two)", joined[count.start():]):
         reading.shot_count = int(_number(count.group(1)))
         if not 1 <= reading.shot_count <= 24:
@@ -1577,6 +1622,7 @@ def _role(step: StepReading) -> str:
 PRESENTING = re.compile(r"\b(?:show|shows|showing|(?<!to )see|sees|there's|there is|there was|meet|behold|open on|"
                         r"opens on|start with|starts with|begin with|begins with|establishing)\b", re.I)
 INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that|it)|make that|actually|i mean|"
+                              r"(?:and )?i (?:do|really) mean|call it|"
                               r"or rather|scratch that|sorry)\b[,\s]*", re.I)
 # Words that take back the step before ("... it descends... no wait, it shrinks").
 CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
@@ -1677,7 +1723,7 @@ class _Beats:
         if not step.corrects_previous:
             return False
         if self.pending is not None:
-            self.pending = self.pending.merged(step)
+            self.pending = self.pending.merged(_in_colour_of(self.pending, step))
             if self.pending.motion is not None:
                 self.beats.append(self.pending)
                 self.pending, self.last_action = None, len(self.beats) - 1

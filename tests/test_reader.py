@@ -434,3 +434,25 @@ def test_lengths_listed_in_order_go_to_the_shots_in_order(planner):
     assert [s.duration for s in board.shots] == [1, 2, 4]
     board = planner.plan("Two shots, each of roughly 3.5 seconds: a ring grows, then it shrinks.")
     assert [s.duration for s in board.shots] == [3.5, 3.5]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Robot, requesting one shot: a white ball sinking in the snow.", [("white", "ball", "falls")]),
+    ('my girl said "a green cube in the snow and it doesn\'t move" word for word', [("green", "cube", "still")]),
+    ("You made me a red cube last time. I want a blue ball rising.", [("blue", "ball", "rises")]),
+    ("Down goes the black ring!", [("black", "ring", "falls")]),
+    ("A yellow ring - and I do mean a ring, not a ball - rising.", [("yellow", "ring", "rises")]),
+    ("two clips: (a) blue tri, strafe left (b) blue tri, strafe right",
+     [("blue", "triangle", "moves left"), ("blue", "triangle", "moves right")]),
+    ("a white ball rolls\nto the left", [("white", "ball", "moves left")]),
+    ("SH_01 -> green cube rises. SH_02 -> it falls.", [("green", "cube", "rises"), ("green", "cube", "falls")]),
+    ("For the first dance, a purple ring resting on the beach.", [("purple", "ring", "still")]),
+])
+def test_requests_with_what_is_not_the_film_around_it(planner, text, want):
+    assert [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots] == want
+
+
+def test_takes_counted_with_an_x_and_a_follow_said_of_every_shot(planner):
+    assert len(planner.plan("blue cube bounce, desert. shot x3").shots) == 3
+    board = planner.plan("A ring rolls left, then it rolls right. Both shots with a pan that follows it.")
+    assert [s.camera for s in board.shots] == ["pan left", "pan right"]
