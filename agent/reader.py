@@ -494,6 +494,7 @@ class StepReading:
     said_of_all: bool = False  # a detail said of every shot, not a shot itself
     corrects_previous: bool = False  # "no wait, ...", "actually ...": takes back the step before
     introduces: bool = False  # a line ending in a colon: its subject and place are the list's after it
+    bulleted: bool = False  # a bullet's item ("- Cube is blue"): a shot, or a part of one, not a numbered shot
     begins: bool = False  # said as the first action ("First it goes left")
     duration: float | None = None
     transition: str | None = None
@@ -1580,6 +1581,7 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                     step = guess(step)
                 step.opens_moment = marker and p == 0 and i == 0 and not (bulleted and not _says_who(step))
                 step.introduces = introduces
+                step.bulleted = bulleted and p == 0 and i == 0
                 if introduces and step.subjects and all(x.outside for x in step.subjects) and step.motion in (
                         None, "still"):  # "Things to film (day 12 of bed rest):": a heading, not a shot
                     step.subjects, step.motion = [], None
@@ -1642,6 +1644,8 @@ def _restates(step: StepReading) -> bool:
     return INSTEAD.search(step.text) is not None or (step.motion is None and CHANGING.search(step.text) is not None)
 
 
+# A sentence that says what something is ("Cube is blue", "the balloon is pink"), not what happens.
+STATEMENT = re.compile(r"^\s*(?:the |its |it )?(?:[a-z]+ )?(?:is|are|=|should be|must be|will be|shall be)\s", re.I)
 SAME_ACTION = re.compile(r"\b(?:do|does|did|doing|done|repeats?|repeating|copies|copy|copying)(?: exactly| just)? "
                          r"(?:the same(?: thing| move| motion)?|likewise|that too|it too|the move)\b|\bfollows? suit\b|"
                          r"\bthe same (?:shot|clip|thing) (?:again|but|with|only)\b", re.I)
@@ -1676,7 +1680,8 @@ class _Beats:
 
     def add(self, step: StepReading) -> None:
         role = _role(step)
-        if role == "empty" or self._said_again(step, role) or self._correction(step, role):
+        if role == "empty" or self._said_again(step, role) or self._correction(step, role) or self._restated(
+                step, role):
             return
         if step.opens_moment and self.pending is not None and not self.pending.introduces:
             self._flush()  # what was said before a new moment is a shot of its own
@@ -1716,6 +1721,19 @@ class _Beats:
             beats[-1] = beats[-1].merged_detail(step)
             return True
         return False
+
+    def _restated(self, step: StepReading, role: str) -> bool:
+        """"- Cube is blue", "the balloon is pink": what the shot just described is, said again as a statement
+        (acceptance criteria, a spec's lines), even as a list item."""
+        if role not in ("setup", "modifier") or not self.beats or self.pending is not None or not STATEMENT.match(
+                step.text) or (step.opens_moment and not step.bulleted) or step.for_all:
+            return False  # "Shot 2: the cube is blue": a shot the person numbered
+        last = self.beats[-1]
+        if not _shapes(step) <= _shapes(last) or not _same_subjects(last, step) and _shapes(step) or not _agree(
+                step.camera, last.camera) or not _agree(step.scene, last.scene):
+            return False
+        self.beats[-1] = last.merged_detail(step)
+        return True
 
     def _correction(self, step: StepReading, role: str) -> bool:
         """"a blue ball, no wait, make it green, rolling left"; "no wait, it shrinks": the step before, said

@@ -456,3 +456,11 @@ def test_takes_counted_with_an_x_and_a_follow_said_of_every_shot(planner):
     assert len(planner.plan("blue cube bounce, desert. shot x3").shots) == 3
     board = planner.plan("A ring rolls left, then it rolls right. Both shots with a pan that follows it.")
     assert [s.camera for s in board.shots] == ["pan left", "pan right"]
+
+
+def test_a_statement_of_what_the_shot_shows_is_not_another_shot(planner):
+    story = ("As a viewer I want a green ring rising in the snow.\nAcceptance criteria:\n- Ring is green\n"
+             "- Setting is the snow\n- Camera does not move")
+    assert shots(planner, story) == [("green", "ring", "snowfield", "rises", "static")]
+    numbered = planner.plan("Shot 1: a blue cube bounces. Shot 2: the cube is blue.")
+    assert [s.motion for s in numbered.shots] == ["bounces", "still"], "a shot the person numbered is a shot"
