@@ -153,6 +153,8 @@ class OfflinePlanner:
             raise PlannerError("I could not tell who or what the film is about: name a subject, e.g. 'a red ball'")
         self._keep_count(board, reading, seed_base)
         self._lengths(board, reading, steps)
+        if title is None and _taken_back(board.title, board.shots[0]):
+            board.title = canonical_caption(board.shots[0].attributes).capitalize()
         return board
 
     @staticmethod
@@ -299,6 +301,13 @@ def _title(request: str) -> str:
     first = next((t for t in steps if read_step(t).subjects), steps[0] if steps else request)
     words = first.strip().split()
     return " ".join(words[:8]).capitalize() + ("…" if len(words) > 8 else "")
+
+
+def _taken_back(title: str, shot: Shot) -> bool:
+    """Do a title's words say what the film does not show ("A red ball bounces. Actually make it blue.", "a blue
+    ball, no wait, make it green")?"""
+    said = read_step(title.rstrip("…")).found
+    return any(said.get(axis) not in (None, getattr(shot, axis)) for axis in ("colour", "shape", "motion"))
 
 
 def _describe_change(previous: Shot, shot: Shot) -> str:

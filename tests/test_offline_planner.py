@@ -81,3 +81,10 @@ def test_shots_in_different_places_are_joined_by_a_cut():
     assert [s.transition for s in together.shots] == ["cut", "crossfade"]
     chained = planner.plan("A red ball bounces on the beach. Then it rolls to the right.")
     assert chained.shots[1].source == "previous" and chained.shots[1].transition == "cut"
+
+
+def test_a_title_never_names_what_was_taken_back():
+    planner = OfflinePlanner()
+    assert planner.plan("A red ball bounces. Actually make it blue.").title == "A blue ball bounces in a meadow"
+    assert "no wait" not in planner.plan("a blue ball, no wait, make it green, rolling left").title
+    assert planner.plan("A pink balloon floats up").title == "A pink balloon floats up", "the person's own words"
