@@ -11,6 +11,7 @@ said plainly in the storyboard's notes, with what it draws instead.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from agent import lexicon, reader
 from agent.reader import StepReading, SubjectWords, allowed_value, read_request, read_step, scene_phrase
@@ -153,8 +154,9 @@ class OfflinePlanner:
             raise PlannerError("I could not tell who or what the film is about: name a subject, e.g. 'a red ball'")
         self._keep_count(board, reading, seed_base)
         self._lengths(board, reading, steps)
-        if title is None and _taken_back(board.title, board.shots[0]):
-            board.title = canonical_caption(board.shots[0].attributes).capitalize()
+        if title is None and _taken_back(request, board.shots[0]):
+            caption = canonical_caption(board.shots[0].attributes)
+            board.title = re.sub(r"^a (?=[aeiou])", "an ", caption).capitalize()
         return board
 
     @staticmethod
@@ -297,16 +299,22 @@ def _said_for_all(steps: list[StepReading]) -> None:
 
 def _title(request: str) -> str:
     """The request's first words about someone ("Night falls. A ring rises" is titled "A ring rises")."""
-    steps = reader.split_steps(request)
-    first = next((t for t in steps if read_step(t).subjects), steps[0] if steps else request)
-    words = first.strip().split()
+    words = _titled_step(request).strip().split()
     return " ".join(words[:8]).capitalize() + ("…" if len(words) > 8 else "")
 
 
-def _taken_back(title: str, shot: Shot) -> bool:
-    """Do a title's words say what the film does not show ("A red ball bounces. Actually make it blue.", "a blue
-    ball, no wait, make it green")?"""
-    said = read_step(title.rstrip("…")).found
+def _titled_step(request: str) -> str:
+    steps = reader.split_steps(request)
+    return next((t for t in steps if read_step(t).subjects), steps[0] if steps else request)
+
+
+def _taken_back(request: str, shot: Shot) -> bool:
+    """Did the request take back what the words a title is made from say ("A red ball bounces. Actually make it
+    blue.", "a blue ball, no wait, make it green")?"""
+    if not any(marks.search(request) for marks in (reader.INNER_CORRECTION, reader.CHANGING, reader.INSTEAD)) and \
+            not any(reader.CORRECTING.match(step) for step in reader.split_steps(request)):
+        return False
+    said = read_step(_titled_step(request)).found
     return any(said.get(axis) not in (None, getattr(shot, axis)) for axis in ("colour", "shape", "motion"))
 
 

@@ -1625,6 +1625,8 @@ PRESENTING = re.compile(r"\b(?:show|shows|showing|(?<!to )see|sees|there's|there
                         r"opens on|start with|starts with|begin with|begins with|establishing)\b", re.I)
 INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that|it)|make that|actually|i mean|"
                               r"(?:and )?i (?:do|really) mean|call it|"
+                              r"(?<!n't )(?<!not )(?<!never )make (?:it|that)"
+                              r"(?= (?:a |an )?[a-z]+(?: one)?\s*(?:[.!?,;]|$))|"  # ", make it blue."
                               r"or rather|scratch that|sorry)\b[,\s]*", re.I)
 # Words that take back the step before ("... it descends... no wait, it shrinks").
 CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
@@ -1747,7 +1749,10 @@ class _Beats:
                 self.pending, self.last_action = None, len(self.beats) - 1
             return True
         if self.beats and role != "place":
-            self.beats[-1] = self.beats[-1].merged(_in_colour_of(self.beats[-1], step))
+            before = self.beats[-1]
+            self.beats[-1] = before.merged(_in_colour_of(before, step))
+            if not before.subjects:  # "a dinosaur ... make it green": the colour is the one subject's
+                self.beats[-1].subjects = list(step.subjects)
             return True
         return False
 

@@ -38,6 +38,7 @@ def test_a_detail_after_a_corrected_action_joins_it(planner):
     ("Make it blue instead.", ("blue", "ball", "moves left")),
     ("make it a cube", ("green", "cube", "moves left")),
     ("Make it roll right instead.", ("green", "ball", "moves right")),
+    ("Oh, make it a white one, please.", ("white", "ball", "moves left")),
 ])
 def test_a_change_said_after_a_shot_changes_that_shot(planner, change, want):
     # Said after the shot with no new moment and no action of its own: the person changes what they asked for.
@@ -464,3 +465,9 @@ def test_a_statement_of_what_the_shot_shows_is_not_another_shot(planner):
     assert shots(planner, story) == [("green", "ring", "snowfield", "rises", "static")]
     numbered = planner.plan("Shot 1: a blue cube bounces. Shot 2: the cube is blue.")
     assert [s.motion for s in numbered.shots] == ["bounces", "still"], "a shot the person numbered is a shot"
+
+
+def test_make_it_said_inside_the_sentence(planner):
+    assert shots(planner, "a green ball rolling left, make it blue") == [("blue", "ball", "meadow", "moves left",
+                                                                           "static")]
+    assert [s.colour for s in planner.plan("a red cube, don't make it blue, bounces").shots] == ["red"]
