@@ -20,7 +20,9 @@ from engine.backends.base import Capabilities
 WORDS = ["a", "the", "red", "ball", "cube", "bounces", "then", "it", "rises", "on", "beach", "night", "camera",
          "pans", "left", "for", "3", "seconds", "crossfade", "same", "cat", "sleeps", "windowsill", "not", "blue",
          "and", "finally", "zooms", "in", ".", ",", "!", "?", "ünïcødé", "🎬", "\n", "shot", "two", "-1", "1e309",
-         "no", "wait", "actually", "make", "please", "one", "white", "slow", "push"]  # corrections and details
+         "no", "wait", "actually", "make", "please", "one", "white", "slow", "push",  # corrections and details
+         "instead", "should", "be", "is", "closer", "than", "said", '"', "'", "(a)", "(b)", "Tower", "SEQ_01", "->",
+         "x4", "Down", "goes", "respectively", "2,", "\t", "shot,subject,camera,secs\n", "Colour\tWhere\tDoing\n"]
 FIELDS = ["id", "prompt", "shape", "colour", "scene", "motion", "camera", "duration", "mode", "source", "strength",
           "seed", "transition", "subject", "setting", "takes", "durration", "camra", "title", "shots", "notes"]
 LTX = Capabilities(family="ltx", name="LTX-Video (fuzz)", modes=("t2v", "i2v", "extend", "v2v"), free_text=True,
