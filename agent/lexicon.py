@@ -9,10 +9,10 @@ from __future__ import annotations
 
 COLOURS = {
     "red": ["red", "crimson", "scarlet", "ruby", "cherry", "bright red"],
-    "orange": ["orange", "tangerine", "amber", "apricot"],
+    "orange": ["orange", "tangerine", "amber", "apricot", "ginger"],
     "yellow": ["yellow", "golden", "gold", "lemon", "lemon yellow", "mustard"],
     "green": ["green", "emerald", "lime", "jade", "olive"],
-    "blue": ["blue", "cobalt", "navy", "azure", "sapphire", "deep blue", "sky blue"],
+    "blue": ["blue", "cobalt", "navy", "azure", "sapphire", "deep blue", "sky blue", "ultramarine"],
     "purple": ["purple", "violet", "magenta", "lavender", "lilac", "plum"],
     "white": ["white", "snow-white", "snow white", "ivory", "pale white"],
     "black": ["black", "jet-black", "jet black", "ebony", "charcoal", "dark black"],
@@ -30,7 +30,7 @@ SCENES = {
     "beach": ["beach", "sea", "seaside", "shore", "shoreline", "coast", "coastline", "seafront", "sea front",
               "promenade", "ocean", "by the sea",
               "into the sea", "water", "waves", "surf", "seashore", "sandy beach", "bay", "tide", "waterline",
-              "water's edge", "waters edge", "boardwalk", "pier", "harbour", "harbor", "lagoon"],
+              "water's edge", "waters edge", "boardwalk", "pier", "harbour", "harbor", "lagoon", "coastal"],
     "desert": ["desert", "dunes", "dune", "sand dunes", "sahara", "dry desert", "sand", "sands", "wasteland",
                "badlands", "mesa", "cactus", "cacti", "oasis"],
     "snowfield": ["snowfield", "snowfields", "snow", "snowy", "winter", "wintry", "ice", "icy", "arctic", "snowy plain",
@@ -38,7 +38,9 @@ SCENES = {
                   "snowscape", "polar", "antarctic", "ice field", "icefield", "snow covered", "snowing"],
     "night": ["night", "at night", "starry", "stars", "midnight", "moonlight", "night sky", "dark night",
               "nighttime", "night time", "tonight", "after dark", "in the dark", "darkness", "moonlit", "starlight",
-              "starlit", "dark sky", "black sky", "starry sky", "under the moon", "the dark", "gets dark", "dark"],
+              "starlit", "dark sky", "black sky", "starry sky", "under the moon", "the dark", "gets dark", "dark",
+              "night falls", "night fell", "night had fallen", "night has fallen", "nightfall", "darkness falls",
+              "darkness fell"],
 }
 # Weak place words give way to a stronger one in the same shot ("the sand by the sea" is a beach), and to a
 # place already set that they fit ("EXT. BEACH ... it rests on the sand" stays on the beach).
@@ -80,7 +82,7 @@ MOTION_VERBS = {
               "fall down", "come down", "go down", "drop down", "move down", "plop", "slump", "settle down",
               "come crashing down", "rain down", "fall over", "sink down", "tumble down", "crash down", "splash down",
               "nosedive", "drop out of the sky", "fall out of the sky", "come back down", "fall back down",
-              "go back down", "drop back down", "lower", "lower down", "lower back down", "descent",
+              "go back down", "drop back down", "settle back down", "lower", "lower down", "lower back down", "descent",
               "come back to earth", "fall to earth", "hit the ground", "bob down"],
     "still": ["still", "motionless", "stationary", "unmoving", "immobile", "frozen in place", "in place", "sit", "rest",
               "stay", "wait", "stand", "idle", "pause", "stop", "remain", "lie", "hover", "sit still",
@@ -90,7 +92,8 @@ MOTION_VERBS = {
               "sparkle", "glitter", "shimmer", "sleep", "nap", "relax", "do nothing", "not move", "stay motionless",
               "sit there", "stand there", "go still", "go quiet", "go to sleep", "fall asleep", "go to bed",
               "take a nap", "nothing moving", "nothing moves", "no movement", "no motion", "sit around", "hang", "pose",
-              "linger", "loiter", "settle", "perch", "level off", "hold position", "hold its position"],
+              "linger", "loiter", "settle", "perch", "float there", "float in place", "level off", "hold position",
+              "hold its position"],
 }
 # Staying in place while doing something (spinning, glowing): said with another action, the other one counts.
 IN_PLACE = {"spin", "rotate", "twirl", "turn around", "wobble", "shake", "sway", "tremble", "vibrate", "jiggle",
@@ -117,7 +120,7 @@ DISCOURSE = ["here goes", "here we go", "let's go", "lets go", "go ahead", "that
              "that's all", "thats all", "got it", "you got it", "here it is", "let's see", "lets see",
              "nothing else going on", "going on", "goes on", "go on", "let it breathe", "let it play", "keeps going",
              "keep going", "kept going", "and so on", "carries on", "carry on", "thanks heaps", "thanks loads",
-             "cheers mate"]
+             "cheers mate", "stay tuned"]
 # Words of manner, known so that a slip ("slowy") is read as them and not as a place ("snowy").
 MANNER = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "steadily", "smoothly", "happily", "lazily",
           "carefully", "calmly", "rapidly", "fast", "slow", "quick", "really", "very", "just", "again", "away",
@@ -131,7 +134,9 @@ TRAVEL_VERBS = {
                     "cross", "pass", "slip", "inch", "edge", "veer", "swerve", "steer", "push", "shuffle", "sweep",
                     "slither", "skim", "whizz", "whiz", "zigzag", "rush", "hurtle", "surge", "zoom off", "zoom away",
                     "zoom past", "zoom along",
-                    "charge", "strafe", "translate", "translation", "tumble along", "bowl", "trot", "gallop", "ride",
+                    "charge", "strafe", "translate", "translation", "step", "go for a walk", "go for a stroll",
+                    "go for a roll", "go for a ride", "take a walk", "take a stroll", "tumble along", "bowl", "trot",
+                    "gallop", "ride",
                     "flow", "advance", "proceed", "wheel", "swing"],
     "rises": ["float", "fly", "hover away", "bubble up", "balloon up"],
 }
@@ -168,7 +173,8 @@ IRREGULAR_FORMS = {
     "sit": ["sat"], "stand": ["stood"], "lie": ["lay", "lain"], "become": ["became"], "swell": ["swollen"],
     "hold": ["held"], "ride": ["rode", "ridden"], "freeze": ["froze", "frozen"], "shake": ["shook", "shaken"],
     "dive": ["dove"], "creep": ["crept"], "speed": ["sped"], "spring": ["sprang", "sprung"], "keep": ["kept"],
-    "sweep": ["swept"], "swing": ["swung"], "hang": ["hung"], "make": ["made"], "shine": ["shone"],
+    "sweep": ["swept"], "swing": ["swung"], "draw": ["drew", "drawn"], "hang": ["hung"], "make": ["made"],
+    "shine": ["shone"],
     "slip": ["slipped"], "lift": ["lifted"], "sleep": ["slept"], "bubble": ["bubbled"],
 }
 # Base forms that are more often nouns after "a"/"the" ("the rest of", "a drop of water", "on land").
@@ -215,10 +221,12 @@ CAMERAS = {
     "zoom out": ["zoom out", "zooms out", "zooming out", "zoomed out", "pull back", "pulls back", "pulling back",
                  "pulled back", "pull out", "pulls out", "pulling out", "pulled out", "wide shot", "wide reveal",
                  "dolly out",
-                 "dollies out", "dollying out", "dolly back", "camera backs off", "camera backs away",
+                 "dollies out", "dollying out", "dolly back", "camera backs off", "camera backs away", "frame widens",
+                 "frame widening", "frame widened",
                  "camera moves back", "camera moving back", "camera moves away", "widen out", "widens out",
                  "widening out", "pull away", "pulls away", "pulling away",
-                 "draw back", "draws back", "drawing back", "reveal shot", "a reveal", "back out", "backs out",
+                 "draw back", "draws back", "drawing back", "drew back", "drawn back", "reveal shot", "a reveal",
+                 "back out", "backs out",
                  "backing out", "zoom back",
                  "zooms back", "pull back to reveal", "pulls back to reveal", "wide angle", "wide view", "cut wide",
                  "go wide", "goes wide",
@@ -233,6 +241,8 @@ CAMERAS = {
                "camera still", "camera fixed", "camera locked", "on a tripod", "tripod shot", "tripod",
                "without the camera moving", "without moving the camera", "without any camera movement",
                "camera holds", "camera holds its position", "camera not moving", "camera does nothing",
+               "no movement of the camera",
+               "no camera motion",
                "locked shot", "locked down", "locked-down", "steady shot", "stationary camera", "camera stationary"],
 }
 # A camera that follows the subject pans the way it goes ("the camera follows it to the left").
@@ -288,7 +298,8 @@ NEAREST_SUBJECT = {
                      "building", "brick", "book", "tv", "television", "suitcase", "chest", "fridge", "ice cube",
                      "sugar cube", "container", "van", "tank", "cabinet", "toaster", "computer", "phone", "cart",
                      "wagon", "train", "block of ice", "tower", "skyscraper", "chair", "table", "bed", "barrel",
-                     "cheese", "cake", "box kite", "boat", "ship", "house boat", "locomotive"], "cube"),
+                     "cheese", "cake", "box kite", "boat", "ship", "house boat", "locomotive", "automobile",
+                     "vehicle"], "cube"),
     **dict.fromkeys(["tree", "rocket", "tent", "mountain", "star", "arrow", "cone", "spike", "pine", "fir", "spire",
                      "kite", "sail", "sailboat", "shark fin", "party hat", "hat", "pizza slice",
                      "traffic cone", "volcano", "christmas tree", "pine tree", "rooftop", "roof", "plane", "airplane",
@@ -312,7 +323,8 @@ SEQUENCE_WORDS = ["and then", "and after that", "after that", "afterwards", "aft
                   "before long", "in the next shot", "next shot", "in shot two", "for the next shot"]
 # Words that say an attribute is not wanted ("not red", "anything but a cube", "without the camera moving").
 NEGATIONS = {"not", "no", "never", "without", "isn't", "isnt", "aren't", "doesn't", "doesnt", "don't", "dont",
-             "won't", "wont", "non", "hate", "hates", "dislike", "dislikes", "any colour but", "any color but",
+             "won't", "wont", "non", "hate", "hates", "excludes", "exclude", "excluding", "avoid", "avoids", "dislike",
+             "dislikes", "any colour but", "any color but",
              "any colour except", "any color except", "neither",
              "nor", "instead of", "rather than", "anything but",
              "other than", "except", "but not", "anything except", "no longer"}

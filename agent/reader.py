@@ -628,8 +628,10 @@ def _colour_owner(words: list[str], spans: list[Span], k: int) -> str:
 def _place_as_subject(words: list[str], s: Span) -> bool:
     """Is a place word that is also a thing ("moon", "mountain") the one on screen: said with an article and
     no preposition before it ("a big yellow moon rising"), not where it happens ("under the moon")?"""
-    return s.word.outside in lexicon.NEAREST_SUBJECT and not _after_preposition(words, s.start) and any(
-        w in ("a", "an") for w in words[max(0, s.start - 3):s.start])
+    before = _phrases().get((words[s.start - 1],)) if s.start > 0 else None
+    articled = any(w in ("a", "an") for w in words[max(0, s.start - 3):s.start])
+    return s.word.outside in lexicon.NEAREST_SUBJECT and not _after_preposition(words, s.start) and (
+        articled or (before is not None and before.kind == "colour"))
 
 
 def _camera(words: list[str], spans: list[Span]) -> tuple[str | None, set[int]]:
@@ -718,7 +720,9 @@ def _camera_word_move(words: list[str], spans: list[Span], k: int) -> tuple[str 
     return None, used, False
 
 
-COMPARATIVE_MOVES = {"closer": "zoom in", "nearer": "zoom in", "wider": "zoom out", "farther": "zoom out"}
+COMPARATIVE_MOVES = {"closer": "zoom in", "nearer": "zoom in", "wider": "zoom out", "farther": "zoom out",
+                     **dict.fromkeys(verb_forms("withdraw") | verb_forms("retreat") | verb_forms("recede"), "zoom out"),
+                     **dict.fromkeys(verb_forms("approach"), "zoom in")}
 PAN_FORMS = frozenset(verb_forms("pan"))
 
 
@@ -766,6 +770,7 @@ def read_step(text: str) -> StepReading:
     live = [(k, s) for k, s in enumerate(spans) if k not in used and k not in negated_at]
     # a colour taken back is given to no one ("not red, the projector makes red look awful")
     step.subjects, scenes, step.refers_back = _subjects(words, spans, live, step.negated.get("colour", set()))
+    step.subjects = _said_twice_once(step.subjects, words)
     if scenes:
         strong = [s for s in scenes if not s.word.weak] or [s for s in scenes if s.text not in ("sand", "sands")] \
             or scenes
@@ -777,6 +782,22 @@ def read_step(text: str) -> StepReading:
     _length_and_transition(step, " ".join(words))
     _notes(step)
     return step
+
+
+def _said_twice_once(subjects: list[SubjectWords], words: list[str]) -> list[SubjectWords]:
+    """One subject named twice in a row ("a grey automobile - for your purposes, a box -", "The Vehicle, being a
+    silver automobile"), not two of the same shape joined ("a ball and another ball")."""
+    out: list[SubjectWords] = []
+    for x in subjects:
+        before = out[-1] if out else None
+        between = set(words[before.at + 1:x.at]) if before is not None and 0 <= before.at < x.at else {"and"}
+        if before is not None and x.shape == before.shape and _agree(x.colour, before.colour) and not between & {
+                "and", "or", "another", "plus", "then", "&", "with", "other", "second", "one"}:
+            out[-1] = SubjectWords(x.shape, before.colour or x.colour, before.outside or x.outside,
+                                   before.colour_outside or x.colour_outside, before.at)
+        else:
+            out.append(x)
+    return out
 
 
 def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]], refused: set[str]
@@ -1110,7 +1131,7 @@ FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|actio
 # "Cam:", "camera:", at a line's start or inside it: what follows is the camera's ("Cam: follow R.")
 CAMERA_LABEL = re.compile(r"\s*cam(?:era)?\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
-                   r"frame|card|page)\s*(?:\d+|one|two|three|"
+                   r"track|frame|card|page)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
                    r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
 # Words a character says in a story ("whispered, 'I want to fly!'"): not what the film shows.
@@ -1200,8 +1221,10 @@ def _plain_text(request: str) -> str:
     text = re.sub(r"[^\n]*(?:->|→|=>|>>|⟶)[^\n]*", _arrows, text).replace("@", " at ")
     text = re.sub(r"\b[A-Za-z]{1,6}_0*(\d{1,3})\b", r"shot \1", text)  # "SEQ_02 ->": a shot's label
     text = _vocative_dropped(text)
-    if re.search(r"\(a\)", text) and re.search(r"\(b\)", text):  # "each: (a) white cube, ... (b) white cube, ..."
-        text = re.sub(r"\s*(\([a-f]\))\s+", r"\n\1 ", text)
+    text = _inline_items(text)
+    text = re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve) \(\d+\)", r"\1", text, flags=re.I)
+    text = re.sub(r"\bnot be (?:rendered|shown|drawn|coloured|colored|painted|made|done) in\b", "not", text, flags=re.I)
+    text = SIMILE.sub(",", text)  # "quiet as a mouse": a likeness, not a second thing
     text = SPEECH.sub(_speech, text)
     # "you gave me a red cube": what was made before, not what is asked for
     text = re.sub(r"\b(?:you|your \w+|it|the \w+)\s+(?:gave|showed|sent|rendered|generated|produced|made)\s+(?:me|us)"
@@ -1300,7 +1323,10 @@ def _steps_in(pieces: list[Piece]) -> list[Piece]:
 @lru_cache(maxsize=1)
 def _sequence_pattern() -> str:
     """Words that open a new moment ("then", "after that", "to end")."""
-    return (r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
+    # not "a green ball shall then bounce": "then" between a modal and its verb cuts no step
+    modal = "".join(rf"(?<!\b{m} )" for m in ("shall", "will", "would", "should", "can", "could", "must", "may",
+                                                "might", "to"))
+    return (modal + r"\b(?:" + "|".join(re.escape(w) for w in sorted(lexicon.SEQUENCE_WORDS, key=len, reverse=True))
             + r")\b(?!(?<=next) to\b)")
 
 
@@ -1315,6 +1341,41 @@ def _arrows(line: re.Match) -> str:
         sentence = re.split(r"[.!?;:]", before)[-1]
         out += (" then " if read_step(tail).motion or not tail.strip() or read_step(sentence).motion else " ") + part
     return out
+
+
+SIMILE = re.compile(r"\b(?:as )?(?:quiet|still|light|busy|quick|fast|slow|happy|calm|silent|bright|cold|hot|big|small|"
+                    r"tiny|round|flat|steady|proud|free|gentle|soft|hard|heavy|smooth|sharp|white|black|red|green|"
+                    r"blue|yellow|good|cool|snug|sly|brave|gentle|graceful|pretty|sweet|stubborn|slippery) as an? "
+                    r"[a-z]+(?=\s*(?:[,.;!?]|and\b|$))", re.I)
+# Marks of items said inline ("1) ... 2) ...", "(i) ... (ii) ...", "(a) ... (b) ..."), each style in order.
+ITEM_STYLES = [[rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i", "ii", "iii", "iv", "v", "vi")],
+               [rf"\({n}\)" for n in "abcdef"]]
+
+
+def _inline_items(text: str) -> str:
+    """Items of a list said on one line ("three shots: 1) ... 2) ... 3) ...", "5 shots: 1 red cube ... 2 it
+    goes up ...") put on lines of their own."""
+    counted = COUNT.search(" ".join(words_of(text)))
+    if counted and counted.group(1).isdigit() or counted and counted.group(1) in lexicon.NUMBER_WORDS:
+        n = int(_number(counted.group(1)))
+        bare = [rf"\b{k}(?= (?!(?:sec|secs|seconds?|s|shots?|clips?|x)\b)[a-z])" for k in range(1, n + 1)]
+        styles = ITEM_STYLES + ([bare] if 2 <= n <= 9 else [])
+    else:
+        styles = ITEM_STYLES
+    for style in styles:
+        found, at = [], 0
+        for mark in style:
+            hit = re.compile(r"(?<![\w.])" + mark + r"(?=\s)").search(text, at)
+            if hit is None:
+                break
+            found.append(hit)
+            at = hit.end()
+        if len(found) >= 2 and (style in ITEM_STYLES or len(found) == len(style)):  # bare numbers: all of them
+            for hit in reversed(found):
+                mark = hit.group(0) if style in ITEM_STYLES else hit.group(0) + ")"
+                text = text[:hit.start()].rstrip(" ,;") + "\n" + mark + text[hit.end():]
+            return text
+    return text
 
 
 def _vocative_dropped(text: str) -> str:
@@ -1461,7 +1522,8 @@ SECONDS = r"(\d+(?:\.\d+)?|half a|one|two|three|four|five|six|seven|eight|nine|t
 def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     """(total, each) seconds said for the film as a whole."""
     total = each = None
-    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s)(?: , \w+ shot)? (?:long )?(?:film|video|movie|reel|story|sequence|"
+    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s)(?: , \w+ shot)? (?:long )?(?:film|video|vid|movie|reel|story|"
+                  r"sequence|"
                   r"animation|clip|"
                   r"short|montage|cartoon|piece)\b", joined)
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
@@ -1482,6 +1544,8 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
                        joined)
     e = e or re.search(r"\b(?:both|all|each)(?: of them| shots| clips)? (?:are |last |run |at |for )?" + SECONDS
                        + r" ?(?:seconds?|secs?|s)\b", joined)
+    e = e or re.search(r"\b(?:\d+|two|three|four|five|six) (?:shots|clips|parts|scenes) of " + SECONDS
+                       + r" ?(?:seconds?|secs?|s)\b", joined)  # "2 shots of 3 seconds"
     e = e or re.search(r"\beach (?:of|lasting|running|at) (?:about |around |roughly |exactly |precisely |just )?"
                        + SECONDS + r" ?(?:seconds?|secs?|s)\b", joined)  # "four shots, each of precisely 1.5 seconds"
     # "each of those should last about four seconds", "give each of those four seconds"

@@ -471,3 +471,30 @@ def test_make_it_said_inside_the_sentence(planner):
     assert shots(planner, "a green ball rolling left, make it blue") == [("blue", "ball", "meadow", "moves left",
                                                                            "static")]
     assert [s.colour for s in planner.plan("a red cube, don't make it blue, bounces").shots] == ["red"]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("three shots: 1) a red cube rests 2) it slides left 3) it rises",
+     [("red", "cube", "still"), ("red", "cube", "moves left"), ("red", "cube", "rises")]),
+    ("the sequence: (i) a white ring shall rise; (ii) said ring shall thereafter fall; (iii) a green ball shall "
+     "then bounce", [("white", "ring", "rises"), ("white", "ring", "falls"), ("green", "ball", "bounces")]),
+    ("3 shots pls: 1 blue ring chillin 2 it goes up 3 it comes down",
+     [("blue", "ring", "still"), ("blue", "ring", "rises"), ("blue", "ring", "falls")]),
+    ("A grey automobile - for your purposes, a box - drives left.", [("white", "cube", "moves left")]),
+    ("A ball and another ball bounce.", [("red", "ball", "bounces"), ("red", "ball", "bounces")]),
+    ("just the moon. big white moon rising over the sea", [("white", "ball", "rises")]),
+    ("When night fell, a ring came out, quiet as a mouse.", [("red", "ring", "still")]),
+    ("a cube that floats there and doesn't move", [("red", "cube", "still")]),
+    ("The film should not be rendered in yellow. A ring rises.", [("!yellow", "ring", "rises")]),
+])
+def test_lists_and_names_said_inline(planner, text, want):
+    got = [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots]
+    assert len(got) == len(want)
+    for (colour, shape, motion), (c, sh, m) in zip(want, got):
+        assert (sh, m) == (shape, motion) and (c != colour[1:] if colour.startswith("!") else c == colour)
+
+
+def test_lengths_in_legal_style_and_shorthand(planner):
+    assert [s.duration for s in planner.plan("One (1) shot of exactly four (4) seconds: a cube rests.").shots] == [4]
+    assert [s.duration for s in planner.plan("a 6 sec vid: a ball grows then shrinks").shots] == [3, 3]
+    assert [s.camera for s in planner.plan("a ring rises while the camera withdraws").shots] == ["zoom out"]
