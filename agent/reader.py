@@ -1029,6 +1029,9 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                     "a", "an", "the", "its", "this", "that", "for", "of", "like", "about", "first", "last", "second",
                     "next", "final", "our", "your", "my"):
                 continue  # "the rest of", "a drop of water", "looking for spring", "the first dance"
+            if s.text.endswith("s") and s.end - s.start == 1 and s.start > 0 and words[s.start - 1] in (
+                    "the", "those", "these") and (s.end == len(words) or words[s.end] in (",", "and", "of")):
+                continue  # "sits in the drifts, camera locked": a plural noun
             following = live[k + 1] if k + 1 < len(live) else None
             if s.text.endswith("ing") and following is not None and following.start == s.end and \
                     following.word.kind in ("scene", "place") and words[following.start] not in PREPOSITIONS:
@@ -1222,7 +1225,7 @@ def _plain_text(request: str) -> str:
     text = re.sub(r"\b[A-Za-z]{1,6}_0*(\d{1,3})\b", r"shot \1", text)  # "SEQ_02 ->": a shot's label
     text = _vocative_dropped(text)
     text = _inline_items(text)
-    text = re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve) \(\d+\)", r"\1", text, flags=re.I)
+    text = _number_said_once(text)
     text = re.sub(r"\bnot be (?:rendered|shown|drawn|coloured|colored|painted|made|done) in\b", "not", text, flags=re.I)
     text = SIMILE.sub(",", text)  # "quiet as a mouse": a likeness, not a second thing
     text = SPEECH.sub(_speech, text)
@@ -1350,6 +1353,11 @@ SIMILE = re.compile(r"\b(?:as )?(?:quiet|still|light|busy|quick|fast|slow|happy|
 # Marks of items said inline ("1) ... 2) ...", "(i) ... (ii) ...", "(a) ... (b) ..."), each style in order.
 ITEM_STYLES = [[rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i", "ii", "iii", "iv", "v", "vi")],
                [rf"\({n}\)" for n in "abcdef"]]
+
+
+def _number_said_once(text: str) -> str:
+    """"four (4) seconds": a number said in words and again in digits is said once."""
+    return re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve) \(\d+\)", r"\1", text, flags=re.I)
 
 
 def _inline_items(text: str) -> str:
@@ -1597,7 +1605,7 @@ def read_request(request: str, guess=None) -> RequestReading:
     if is_not_english(request):
         return RequestReading(steps=[], not_english=True)
     pieces = marked_steps(request)
-    joined = " ".join(words_of(request))
+    joined = " ".join(words_of(_number_said_once(request)))
     reading = RequestReading(steps=_beats(_read_pieces(pieces, guess)))
     count = COUNT.search(joined) or COUNT_PART.search(joined) or TIMES.search(joined)
     if count and not re.match(r"(?:shot|clip|part|scene) (?:\d|one|two)", joined[count.start():]):
@@ -1644,7 +1652,9 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                 if guess is not None:  # a verb the reader has no entry for, guessed by the caller
                     step = guess(step)
                 step.opens_moment = marker and p == 0 and i == 0 and not (bulleted and not _says_who(step))
-                step.introduces = introduces
+                # "Four shots, a black ball in the arctic.": who and where, for the shots after it
+                step.introduces = introduces or (step.motion is None and bool(step.subjects) and COUNT.search(
+                    " ".join(words_of(piece))) is not None)
                 step.bulleted = bulleted and p == 0 and i == 0
                 if introduces and step.subjects and all(x.outside for x in step.subjects) and step.motion in (
                         None, "still"):  # "Things to film (day 12 of bed rest):": a heading, not a shot

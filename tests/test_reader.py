@@ -498,3 +498,12 @@ def test_lengths_in_legal_style_and_shorthand(planner):
     assert [s.duration for s in planner.plan("One (1) shot of exactly four (4) seconds: a cube rests.").shots] == [4]
     assert [s.duration for s in planner.plan("a 6 sec vid: a ball grows then shrinks").shots] == [3, 3]
     assert [s.camera for s in planner.plan("a ring rises while the camera withdraws").shots] == ["zoom out"]
+
+
+def test_a_count_said_with_who_is_the_header_of_the_shots_after_it(planner):
+    board = planner.plan("Two shots, a black ball in the arctic. Shot 1: it rises. Shot 2: it falls.")
+    assert [(s.colour, s.scene, s.motion) for s in board.shots] == [("black", "snowfield", "rises"),
+                                                                     ("black", "snowfield", "falls")]
+    assert [s.motion for s in planner.plan("A white ring sits in the drifts, camera locked off.").shots] == ["still"]
+    assert [s.duration for s in planner.plan("a running time of six (6) seconds over two (2) shots: a cube grows, "
+                                             "then it shrinks").shots] == [3, 3]
