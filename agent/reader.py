@@ -1363,7 +1363,7 @@ def _number_said_once(text: str) -> str:
 def _inline_items(text: str) -> str:
     """Items of a list said on one line ("three shots: 1) ... 2) ... 3) ...", "5 shots: 1 red cube ... 2 it
     goes up ...") put on lines of their own."""
-    counted = COUNT.search(" ".join(words_of(text)))
+    counted = COUNT.search(" ".join(text.lower().split()))
     if counted and counted.group(1).isdigit() or counted and counted.group(1) in lexicon.NUMBER_WORDS:
         n = int(_number(counted.group(1)))
         bare = [rf"\b{k}(?= (?!(?:sec|secs|seconds?|s|shots?|clips?|x)\b)[a-z])" for k in range(1, n + 1)]
