@@ -48,6 +48,7 @@ def _writable_dir(path: Path) -> Path:
 
 
 def cmd_world(args: argparse.Namespace) -> int:
+    from agent.outputs import WorldClip, WorldClips, WorldTruth
     from engine.media import write_json, write_video
     from engine.world import render_clip
     from engine.world.vocab import make_spec
@@ -66,17 +67,16 @@ def cmd_world(args: argparse.Namespace) -> int:
         name = f"{i:02d}_{spec.colour}_{spec.shape}_{spec.motion}_{spec.scene}".replace(" ", "-")
         video = write_video(out / f"{name}.mp4", clip.frames, clip.fps, clip.audio, clip.sample_rate,
                             scale=max(1, 256 // spec.height))
-        write_json(out / f"{name}.json", {
-            "caption": clip.caption, "attributes": clip.attributes, "seed": spec.seed,
-            "events": [e.as_dict() for e in clip.events], "centroid": clip.centroid.tolist(),
-            "size": clip.size.tolist(), "layout": clip.layout.tolist(), "camera": clip.camera.tolist(),
-        })
-        made.append({"file": str(video), "caption": clip.caption, "events": len(clip.events)})
+        truth = WorldTruth(caption=clip.caption, attributes=clip.attributes, seed=spec.seed,
+                           events=[e.as_dict() for e in clip.events], centroid=clip.centroid.tolist(),
+                           size=clip.size.tolist(), layout=clip.layout.tolist(), camera=clip.camera.tolist())
+        write_json(out / f"{name}.json", truth.model_dump())
+        made.append(WorldClip(file=str(video), caption=clip.caption, events=len(clip.events)))
         if not args.json:
             print(f"[{i}/{len(specs)}] {video}  \"{clip.caption}\"  ({len(clip.events)} sound events, "
                   f"{time.perf_counter() - start:.2f}s)")
     if args.json:
-        print(json.dumps({"clips": made}, indent=2))
+        print(WorldClips(clips=made).model_dump_json(indent=2))
     else:
         print(f"Rendered {len(made)} world clips with sound into {out}/ (ground truth beside each as .json).")
         print("These are the training world, not model output: `reelwright generate` draws with the model.")

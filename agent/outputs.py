@@ -1,4 +1,4 @@
-"""What ``reelwright generate --json`` prints, as one model, so scripts get one shape.
+"""What ``reelwright generate --json`` and ``reelwright world`` write, as models, so scripts get one shape.
 
 (The film commands print the film's report, ``tools.film_report.FilmReport``.)
 """
@@ -39,3 +39,31 @@ class GeneratedClip(BaseModel):
     compute_fraction: float  # share of the transformer's block compute spent
     sound: ClipSound | None
     timings: dict[str, float]  # seconds: model_load, sampling, decoding, ..., total
+
+
+class WorldTruth(BaseModel):
+    """The ground truth written beside each ``reelwright world`` clip (``NAME.json``): what the renderer drew,
+    frame by frame, for training and for checking what a model draws."""
+
+    caption: str
+    attributes: dict[str, str]
+    seed: int
+    events: list[dict[str, float | int | str]]  # sound events: kind, time, frame, subframe, strength
+    centroid: list[list[float]]  # per frame: the subject's x, y
+    size: list[float]  # per frame: the subject's size
+    layout: list[list[float]]  # per frame: the subject's box
+    camera: list[list[float]]  # per frame: the camera's two values (pan, zoom)
+
+
+class WorldClip(BaseModel):
+    """One rendered clip in ``reelwright world --json``."""
+
+    file: str
+    caption: str
+    events: int  # how many sound events it has
+
+
+class WorldClips(BaseModel):
+    """``reelwright world --json``."""
+
+    clips: list[WorldClip]
