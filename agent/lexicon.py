@@ -38,7 +38,8 @@ SCENES = {
                   "snowscape", "polar", "antarctic", "ice field", "icefield", "snow covered", "snowing"],
     "night": ["night", "at night", "starry", "stars", "midnight", "moonlight", "night sky", "dark night",
               "nighttime", "night time", "tonight", "after dark", "in the dark", "darkness", "moonlit", "starlight",
-              "starlit", "dark sky", "black sky", "starry sky", "under the moon", "the dark", "gets dark", "dark",
+              "starlit", "star field", "starfield", "dark sky", "black sky", "starry sky", "under the moon", "the dark",
+              "gets dark", "dark",
               "night falls", "night fell", "night had fallen", "night has fallen", "nightfall", "darkness falls",
               "darkness fell"],
 }
@@ -83,6 +84,7 @@ MOTION_VERBS = {
               "come crashing down", "rain down", "fall over", "sink down", "tumble down", "crash down", "splash down",
               "nosedive", "drop out of the sky", "fall out of the sky", "come back down", "fall back down",
               "go back down", "drop back down", "settle back down", "lower", "lower down", "lower back down", "descent",
+              "slam down", "slam back down",
               "come back to earth", "fall to earth", "hit the ground", "bob down"],
     "still": ["still", "motionless", "stationary", "unmoving", "immobile", "frozen in place", "in place", "sit", "rest",
               "stay", "wait", "stand", "idle", "pause", "stop", "remain", "lie", "hover", "sit still",
@@ -91,7 +93,8 @@ MOTION_VERBS = {
               "wobble", "shake", "sway", "tremble", "vibrate", "jiggle", "quiver", "rock", "glow", "shine",
               "sparkle", "glitter", "shimmer", "sleep", "nap", "relax", "do nothing", "not move", "stay motionless",
               "sit there", "stand there", "go still", "go quiet", "go to sleep", "fall asleep", "go to bed",
-              "take a nap", "nothing moving", "nothing moves", "no movement", "no motion", "sit around", "hang", "pose",
+              "take a nap", "nothing moving", "nothing moves", "nothing should move", "nothing is moving",
+              "no movement", "no motion", "sit around", "hang", "pose",
               "linger", "loiter", "settle", "perch", "float there", "float in place", "level off", "hold position",
               "hold its position"],
 }
@@ -120,7 +123,7 @@ DISCOURSE = ["here goes", "here we go", "let's go", "lets go", "go ahead", "that
              "that's all", "thats all", "got it", "you got it", "here it is", "let's see", "lets see",
              "nothing else going on", "going on", "goes on", "go on", "let it breathe", "let it play", "keeps going",
              "keep going", "kept going", "and so on", "carries on", "carry on", "thanks heaps", "thanks loads",
-             "cheers mate", "stay tuned"]
+             "cheers mate", "stay tuned", "no rush", "no hurry", "proceed with", "go ahead with"]
 # Words of manner, known so that a slip ("slowy") is read as them and not as a place ("snowy").
 MANNER = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "steadily", "smoothly", "happily", "lazily",
           "carefully", "calmly", "rapidly", "fast", "slow", "quick", "really", "very", "just", "again", "away",
@@ -173,12 +176,14 @@ IRREGULAR_FORMS = {
     "sit": ["sat"], "stand": ["stood"], "lie": ["lay", "lain"], "become": ["became"], "swell": ["swollen"],
     "hold": ["held"], "ride": ["rode", "ridden"], "freeze": ["froze", "frozen"], "shake": ["shook", "shaken"],
     "dive": ["dove"], "creep": ["crept"], "speed": ["sped"], "spring": ["sprang", "sprung"], "keep": ["kept"],
-    "sweep": ["swept"], "swing": ["swung"], "draw": ["drew", "drawn"], "hang": ["hung"], "make": ["made"],
+    "sweep": ["swept"], "swing": ["swung"], "draw": ["drew", "drawn"], "withdraw": ["withdrew", "withdrawn"],
+    "hang": ["hung"], "make": ["made"],
     "shine": ["shone"],
     "slip": ["slipped"], "lift": ["lifted"], "sleep": ["slept"], "bubble": ["bubbled"],
 }
 # Base forms that are more often nouns after "a"/"the" ("the rest of", "a drop of water", "on land").
-NOUN_FIRST = {"rest", "stand", "turn", "lie", "sink", "land", "head", "stay", "wait", "spring", "fly", "float", "lift",
+NOUN_FIRST = {"drift", "step", "rest", "stand", "turn", "lie", "sink", "land", "head", "stay", "wait", "spring", "fly",
+              "float", "lift",
               "crash", "run", "dash", "zip", "move", "go", "slide", "roll", "drive", "walk", "swim", "race", "sail",
               "shift", "coast", "march", "stroll", "crawl", "pause", "stop", "light", "rock", "pass", "push", "edge",
               "cross", "wheel", "swing", "flow", "ride", "trek", "journey", "sweep", "settle", "drop", "fall", "dive",
@@ -203,7 +208,8 @@ CAMERAS = {
                   "pan rightward", "pans rightward", "you turn to the right", "you turn right",
                   "we turn to the right", "we turn right", "pan r", "pans r", "track r", "turn your head to the right",
                   "turn your head right", "turning your head to the right", "turn your eyes to the right"],
-    "zoom in": ["zoom in", "zooms in", "zooming in", "zoomed in", "push in", "pushes in", "pushing in", "pushed in",
+    "zoom in": ["zoom in", "zooms in", "zooming in", "zoomed in", "zoom inward", "zooms inward", "zooming inward",
+                "push in", "pushes in", "pushing in", "pushed in",
                 "close up", "close-up", "closeup", "extreme close up", "moves closer", "camera closes in",
                 "dolly in", "dollies in", "dollying in", "slow push", "slow push in", "punch in",
                 "punches in", "camera creeps closer", "camera moves in", "camera moving in", "camera pushes forward",
@@ -218,7 +224,8 @@ CAMERAS = {
                 "closed in", "look closer", "closer view", "in close", "step closer",
                 "steps closer",
                 "stepping closer", "walk closer", "walks closer"],
-    "zoom out": ["zoom out", "zooms out", "zooming out", "zoomed out", "pull back", "pulls back", "pulling back",
+    "zoom out": ["zoom out", "zooms out", "zooming out", "zoomed out", "zoom outward", "zooms outward",
+                 "zooming outward", "pull back", "pulls back", "pulling back",
                  "pulled back", "pull out", "pulls out", "pulling out", "pulled out", "wide shot", "wide reveal",
                  "dolly out",
                  "dollies out", "dollying out", "dolly back", "camera backs off", "camera backs away", "frame widens",
@@ -299,7 +306,7 @@ NEAREST_SUBJECT = {
                      "sugar cube", "container", "van", "tank", "cabinet", "toaster", "computer", "phone", "cart",
                      "wagon", "train", "block of ice", "tower", "skyscraper", "chair", "table", "bed", "barrel",
                      "cheese", "cake", "box kite", "boat", "ship", "house boat", "locomotive", "automobile",
-                     "vehicle"], "cube"),
+                     "vehicle", "tractor"], "cube"),
     **dict.fromkeys(["tree", "rocket", "tent", "mountain", "star", "arrow", "cone", "spike", "pine", "fir", "spire",
                      "kite", "sail", "sailboat", "shark fin", "party hat", "hat", "pizza slice",
                      "traffic cone", "volcano", "christmas tree", "pine tree", "rooftop", "roof", "plane", "airplane",
@@ -323,7 +330,8 @@ SEQUENCE_WORDS = ["and then", "and after that", "after that", "afterwards", "aft
                   "before long", "in the next shot", "next shot", "in shot two", "for the next shot"]
 # Words that say an attribute is not wanted ("not red", "anything but a cube", "without the camera moving").
 NEGATIONS = {"not", "no", "never", "without", "isn't", "isnt", "aren't", "doesn't", "doesnt", "don't", "dont",
-             "won't", "wont", "non", "hate", "hates", "excludes", "exclude", "excluding", "avoid", "avoids", "dislike",
+             "won't", "wont", "ain't", "aint", "non", "hate", "hates", "excludes", "exclude", "excluding", "avoid",
+             "avoids", "dislike",
              "dislikes", "any colour but", "any color but",
              "any colour except", "any color except", "neither",
              "nor", "instead of", "rather than", "anything but",

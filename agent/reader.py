@@ -307,6 +307,7 @@ def _tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"(?<=[a-z])s'(?![a-z])", "s's", text)  # "the kids' workshops": whose, not who
     text = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", text)  # "10-second" -> "10 second"
+    text = re.sub(r"\b([a-z]{2,}in)'(?![a-z])", r"\1g", text)  # "sittin' there, not doin' nothin'"
     text = re.sub(r"[-_/]", " ", text)
     return re.findall(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|,", text)
 
@@ -362,6 +363,9 @@ def _compound(word: str) -> str:
     """A word the reader does not know that ends in a thing it does ("toolbox", "cartwheel", "fireball") is
     read as that thing: the last noun of a compound names what it is. One with a place in it ("mountaintop",
     "lakeside") is that place."""
+    if word.endswith("'s") and (word[:-2],) in _phrases() and _phrases()[(word[:-2],)].kind == "scene" and \
+            word[:-2] not in ("tonight", "night", "midnight", "today"):
+        return word[:-2]  # "Snow's a giant reflector" (not "tonight's film", a time)
     if len(word) < 6 or (word,) in _phrases() or _common(word) or not word.isalpha():
         return word
 
@@ -674,10 +678,11 @@ def _camera_word_move(words: list[str], spans: list[Span], k: int) -> tuple[str 
         if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
             return "static", {k, k + 1}, False  # "the camera should stay put"
         return "static", {k}, False
-    nearer = next((i for i in range(s.end, min(s.end + 3, len(words))) if words[i] in COMPARATIVE_MOVES), None)
+    nearer = next((i for i in range(s.end, min(s.end + 3, len(words))) if words[i] in COMPARATIVE_MOVES or (
+        i == s.end + 1 and words[i] == "near")), None)  # "the camera draws near"
     if nearer is not None:  # "the camera draws closer", "we tiptoe nearer": whatever the verb, the way is said
         between = {j for j in range(k + 1, len(spans)) if spans[j].start < nearer}
-        return COMPARATIVE_MOVES[words[nearer]], {k} | between, False
+        return COMPARATIVE_MOVES.get(words[nearer], "zoom in"), {k} | between, False
     nxt = spans[k + 1] if k + 1 < len(spans) else None
     if nxt is None or nxt.start - s.end > 2 or (s.text in ("you", "we") and nxt.word.kind == "direction"):
         return None, set(), False  # "drifts past you to the left": the subject's way, not the camera's
@@ -742,6 +747,10 @@ def _negations(words: list[str], spans: list[Span], used: set[int]) -> list[tupl
                 break
             axis = {"colour": "colour", "shape": "shape", "scene": "scene", "motion": "motion",
                     "travel": "motion"}.get(t.word.kind)
+            if axis == "motion" and t.text == "move" and s.text in ("don't", "dont", "never", "not") and words[
+                    t.end:t.end + 2] in (["the", "camera"], ["camera"], ["the", "cam"]):
+                out.append((m, "camera", "static"))  # "please don't move the camera": the camera's, not who is filmed
+                break
             if axis:
                 still = t.word.kind == "travel" or (axis == "motion" and t.text in ("move", "moving"))
                 out.append((m, axis, "still" if still else t.word.value))
@@ -764,6 +773,8 @@ def read_step(text: str) -> StepReading:
         if axis == "motion" and value == "still":
             step.motion = step.motion or "still"  # "it doesn't move"
             still_at.append(spans[m].start)
+        elif axis == "camera":
+            step.camera = step.camera or value
         else:
             step.negated.setdefault(axis, set()).add(value)
         negated_at.add(m)
@@ -1027,8 +1038,13 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
         if kind in ("motion", "travel"):
             if s.word.base_form and s.start > 0 and words[s.start - 1] in (
                     "a", "an", "the", "its", "this", "that", "for", "of", "like", "about", "first", "last", "second",
-                    "next", "final", "our", "your", "my"):
+                    "next", "final", "our", "your", "my", "in"):
                 continue  # "the rest of", "a drop of water", "looking for spring", "the first dance"
+            place = _phrases().get((words[s.start - 1],)) if s.start > 0 else None
+            after = _phrases().get((words[s.end],)) if s.end < len(words) else None
+            if s.word.base_form and place is not None and place.kind == "scene" and (
+                    after is None or after.kind != "direction"):
+                continue  # "a snowy mountain pass", "a beach walk": a place's noun
             if s.text.endswith("s") and s.end - s.start == 1 and s.start > 0 and words[s.start - 1] in (
                     "the", "those", "these") and (s.end == len(words) or words[s.end] in (",", "and", "of")):
                 continue  # "sits in the drifts, camera locked": a plural noun
@@ -1225,6 +1241,8 @@ def _plain_text(request: str) -> str:
     text = re.sub(r"\b[A-Za-z]{1,6}_0*(\d{1,3})\b", r"shot \1", text)  # "SEQ_02 ->": a shot's label
     text = _vocative_dropped(text)
     text = _inline_items(text)
+    text = LETTER_OPENING.sub("", text)
+    text = LETTER_CLOSING.sub("", text)
     text = _number_said_once(text)
     text = re.sub(r"\bnot be (?:rendered|shown|drawn|coloured|colored|painted|made|done) in\b", "not", text, flags=re.I)
     text = SIMILE.sub(",", text)  # "quiet as a mouse": a likeness, not a second thing
@@ -1353,6 +1371,16 @@ SIMILE = re.compile(r"\b(?:as )?(?:quiet|still|light|busy|quick|fast|slow|happy|
 # Marks of items said inline ("1) ... 2) ...", "(i) ... (ii) ...", "(a) ... (b) ..."), each style in order.
 ITEM_STYLES = [[rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i", "ii", "iii", "iv", "v", "vi")],
                [rf"\({n}\)" for n in "abcdef"]]
+
+
+# A letter's greeting and sign-off ("Dear all,", "Kind regards,\nHelen"): to the reader, not of the film.
+LETTER_OPENING = re.compile(r"^\s*(?:dear [^,\n]{1,40}|hi [^,\n]{1,30}|hello[^,\n]{0,30}|hey [^,\n]{1,30}|"
+                            r"good (?:morning|afternoon|evening)[^,\n]{0,30}|team|all|folks|everyone)\s*[,!]\s*\n",
+                            re.I)
+LETTER_CLOSING = re.compile(r"\n\s*(?:(?:kind|best|warm|many)\s+)?(?:regards|sincerely|"
+                            r"thanks(?: in advance| again| so much)?|"
+                            r"thank you|cheers|best|yours(?: truly| sincerely)?|all the best|respectfully)\s*[,!.]?"
+                            r"\s*(?:\n[^\n]{0,40})?\s*$", re.I)
 
 
 def _number_said_once(text: str) -> str:
@@ -1653,8 +1681,8 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                     step = guess(step)
                 step.opens_moment = marker and p == 0 and i == 0 and not (bulleted and not _says_who(step))
                 # "Four shots, a black ball in the arctic.": who and where, for the shots after it
-                step.introduces = introduces or (step.motion is None and bool(step.subjects) and COUNT.search(
-                    " ".join(words_of(piece))) is not None)
+                step.introduces = introduces or (step.motion is None and bool(step.subjects) and (COUNT.search(
+                    " ".join(words_of(piece))) is not None or re.match(r"\W*given\b", piece, re.I) is not None))
                 step.bulleted = bulleted and p == 0 and i == 0
                 if introduces and step.subjects and all(x.outside for x in step.subjects) and step.motion in (
                         None, "still"):  # "Things to film (day 12 of bed rest):": a heading, not a shot

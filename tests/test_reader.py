@@ -507,3 +507,24 @@ def test_a_count_said_with_who_is_the_header_of_the_shots_after_it(planner):
     assert [s.motion for s in planner.plan("A white ring sits in the drifts, camera locked off.").shots] == ["still"]
     assert [s.duration for s in planner.plan("a running time of six (6) seconds over two (2) shots: a cube grows, "
                                              "then it shrinks").shots] == [3, 3]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("Dear all,\n\nPlease make a green triangle that doesn't move.\n\nKind regards,\nHelen", [("green", "triangle",
+                                                                                               "still", "static")]),
+    ("A red cube rises. Please don't move the camera.", [("red", "cube", "rises", "static")]),
+    ("A red cube sittin' there in the drift, not doin' nothin'.", [("red", "cube", "still", "static")]),
+    ("Whatever colour that ring is, it ain't purple. It falls.", [("!purple", "ring", "falls", "static")]),
+    ("An orange triangle on a snowy mountain pass, getting bigger. No rush.", [("orange", "triangle", "grows",
+                                                                               "static")]),
+    ("Acceptance criteria:\n- GIVEN a green ball\n- THEN the ball moves to the left", [("green", "ball", "moves left",
+                                                                                       "static")]),
+    ("A blue cube hops while the camera draws near.", [("blue", "cube", "bounces", "zoom in")]),
+    ("A silver balloon floats up as we zoom outward.", [("white", "ball", "rises", "zoom out")]),
+    ("An old tractor drives right. The camera slowly withdrew.", [("red", "cube", "moves right", "zoom out")]),
+])
+def test_letters_speech_and_asides_around_the_film(planner, text, want):
+    got = [(s.colour, s.shape, s.motion, s.camera) for s in planner.plan(text).shots]
+    assert len(got) == len(want)
+    for (colour, *rest), (c, *r) in zip(want, got):
+        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
