@@ -93,7 +93,8 @@ MOTION_VERBS = {
               "wobble", "shake", "sway", "tremble", "vibrate", "jiggle", "quiver", "rock", "glow", "shine",
               "sparkle", "glitter", "shimmer", "sleep", "nap", "relax", "do nothing", "not move", "stay motionless",
               "sit there", "stand there", "go still", "go quiet", "go to sleep", "fall asleep", "go to bed",
-              "take a nap", "nothing moving", "nothing moves", "nothing should move", "nothing is moving",
+              "take a nap", "grow still", "grow quiet", "nothing moving", "nothing moves", "nothing should move",
+              "nothing is moving",
               "no movement", "no motion", "sit around", "hang", "pose",
               "linger", "loiter", "settle", "perch", "float there", "float in place", "level off", "hold position",
               "hold its position"],
@@ -123,7 +124,8 @@ DISCOURSE = ["here goes", "here we go", "let's go", "lets go", "go ahead", "that
              "that's all", "thats all", "got it", "you got it", "here it is", "let's see", "lets see",
              "nothing else going on", "going on", "goes on", "go on", "let it breathe", "let it play", "keeps going",
              "keep going", "kept going", "and so on", "carries on", "carry on", "thanks heaps", "thanks loads",
-             "cheers mate", "stay tuned", "no rush", "no hurry", "proceed with", "go ahead with"]
+             "cheers mate", "stay tuned", "roll credits", "roll the credits", "cue credits", "no rush", "no hurry",
+             "proceed with", "go ahead with"]
 # Words of manner, known so that a slip ("slowy") is read as them and not as a place ("snowy").
 MANNER = {"slowly", "quickly", "gently", "softly", "suddenly", "gradually", "steadily", "smoothly", "happily", "lazily",
           "carefully", "calmly", "rapidly", "fast", "slow", "quick", "really", "very", "just", "again", "away",
@@ -137,7 +139,8 @@ TRAVEL_VERBS = {
                     "cross", "pass", "slip", "inch", "edge", "veer", "swerve", "steer", "push", "shuffle", "sweep",
                     "slither", "skim", "whizz", "whiz", "zigzag", "rush", "hurtle", "surge", "zoom off", "zoom away",
                     "zoom past", "zoom along",
-                    "charge", "strafe", "translate", "translation", "step", "go for a walk", "go for a stroll",
+                    "charge", "sprint", "jog", "cycle", "pedal", "strafe", "translate", "translation", "step",
+                    "go for a walk", "go for a stroll",
                     "go for a roll", "go for a ride", "take a walk", "take a stroll", "tumble along", "bowl", "trot",
                     "gallop", "ride",
                     "flow", "advance", "proceed", "wheel", "swing"],
@@ -208,7 +211,8 @@ CAMERAS = {
                   "pan rightward", "pans rightward", "you turn to the right", "you turn right",
                   "we turn to the right", "we turn right", "pan r", "pans r", "track r", "turn your head to the right",
                   "turn your head right", "turning your head to the right", "turn your eyes to the right"],
-    "zoom in": ["zoom in", "zooms in", "zooming in", "zoomed in", "zoom inward", "zooms inward", "zooming inward",
+    "zoom in": ["zoom in", "zooms in", "zooming in", "zoomed in", "eases in", "ease in", "easing in", "zoom inward",
+                "zooms inward", "zooming inward",
                 "push in", "pushes in", "pushing in", "pushed in",
                 "close up", "close-up", "closeup", "extreme close up", "moves closer", "camera closes in",
                 "dolly in", "dollies in", "dollying in", "slow push", "slow push in", "punch in",
@@ -332,7 +336,7 @@ SEQUENCE_WORDS = ["and then", "and after that", "after that", "afterwards", "aft
 NEGATIONS = {"not", "no", "never", "without", "isn't", "isnt", "aren't", "doesn't", "doesnt", "don't", "dont",
              "won't", "wont", "ain't", "aint", "non", "hate", "hates", "excludes", "exclude", "excluding", "avoid",
              "avoids", "dislike",
-             "dislikes", "any colour but", "any color but",
+             "dislikes", "any colour but", "any color but", "any hue but", "any shade but",
              "any colour except", "any color except", "neither",
              "nor", "instead of", "rather than", "anything but",
              "other than", "except", "but not", "anything except", "no longer"}

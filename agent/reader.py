@@ -594,6 +594,10 @@ def _after_preposition(words: list[str], start: int) -> bool:
         if words[j] in ("a", "an") and j > 0 and (words[j - 1] not in places or words[j - 1] == "for"):
             return False  # "in the second a white ring", "asked for a white rocket": a noun phrase of its own
         j, passed = j - 1, passed + (words[j] not in DETERMINERS)
+    if j >= 0 and words[j] == "like" and j > 0 and words[j - 1] in ("would", "i'd", "id", "we'd", "they'd", "he'd",
+                                                                       "she'd", "i", "we", "they", "you", "really",
+                                                                       "also"):
+        return False  # "the customer would like a brown car": a wish, not a likeness
     return j >= 0 and words[j] in places
 
 
@@ -678,9 +682,11 @@ def _camera_word_move(words: list[str], spans: list[Span], k: int) -> tuple[str 
         if k + 1 < len(spans) and spans[k + 1].word.kind == "motion" and spans[k + 1].start - s.end <= 3:
             return "static", {k, k + 1}, False  # "the camera should stay put"
         return "static", {k}, False
-    nearer = next((i for i in range(s.end, min(s.end + 3, len(words))) if words[i] in COMPARATIVE_MOVES or (
-        i == s.end + 1 and words[i] == "near")), None)  # "the camera draws near"
-    if nearer is not None:  # "the camera draws closer", "we tiptoe nearer": whatever the verb, the way is said
+    # "the camera draws closer", "we tiptoe nearer", "the camera, like an eye, draws near": whatever the verb
+    ahead = [i for i in range(s.end, min(s.end + 8, len(words))) if words[i] != ","][:3]
+    nearer = next((i for i in ahead if words[i] in COMPARATIVE_MOVES or (
+        len(ahead) > 1 and i == ahead[1] and words[i] == "near")), None)
+    if nearer is not None:
         between = {j for j in range(k + 1, len(spans)) if spans[j].start < nearer}
         return COMPARATIVE_MOVES.get(words[nearer], "zoom in"), {k} | between, False
     nxt = spans[k + 1] if k + 1 < len(spans) else None
@@ -802,8 +808,9 @@ def _said_twice_once(subjects: list[SubjectWords], words: list[str]) -> list[Sub
     for x in subjects:
         before = out[-1] if out else None
         between = set(words[before.at + 1:x.at]) if before is not None and 0 <= before.at < x.at else {"and"}
-        if before is not None and x.shape == before.shape and _agree(x.colour, before.colour) and not between & {
-                "and", "or", "another", "plus", "then", "&", "with", "other", "second", "one"}:
+        placed = any((w,) in _phrases() and _phrases()[(w,)].kind == "scene" for w in between)
+        if before is not None and x.shape == before.shape and _agree(x.colour, before.colour) and not placed and \
+                not between & {"and", "or", "another", "plus", "then", "&", "with", "other", "second", "one"}:
             out[-1] = SubjectWords(x.shape, before.colour or x.colour, before.outside or x.outside,
                                    before.colour_outside or x.colour_outside, before.at)
         else:
@@ -1020,6 +1027,15 @@ def _idiom(words: list[str], i: int) -> bool:
     return after in RIGHT_IDIOMS or (i > 0 and words[i - 1] in ("all", "alright"))
 
 
+# Ways of going along the ground: "up" or "down" a street with them is along it.
+ALONG_VERBS = {"drive", "walk", "run", "roll", "ride", "cycle", "stroll", "jog", "sprint", "race", "cruise", "skate",
+               "march", "wander", "head", "trundle", "amble", "pedal", "travel", "speed", "hurry", "dash"}
+
+
+def _stem_of(verb: str) -> str:
+    return next((lemma for lemma in ALONG_VERBS if verb.split()[0] in verb_forms(lemma)), verb)
+
+
 def _heading(words: list[str], direction: Span) -> str:
     """Where a direction says the subject goes: "from the left" is where it comes from, so it goes right."""
     origin = direction.start > 0 and words[direction.start - 1] == "from"
@@ -1079,9 +1095,14 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                     if t.start - s.end > 5 or t.word.kind in ("motion", "travel"):
                         break
                     if t.word.kind == "direction":
+                        used.add(m)
+                        if t.text in ("up", "down") and _stem_of(s.text) in ALONG_VERBS and words[
+                                t.end:t.end + 1] in (["a"], ["the"]) and not any(
+                                w in words[t.end + 1:t.end + 3] for w in ("ground", "floor", "sky", "air", "hill",
+                                                                         "slope", "mountain", "stairs", "steps")):
+                            break  # "driving down a city street": along it, not downward
                         heading = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
                             _heading(words, t)]
-                        used.add(m)
                         break
                 if heading is None and s.text in GO_FORMS and (s.end == len(words) or words[s.end] in (",", "and", "so")
                                                                or words[s.end:s.end + 2] == ["back", "to"]
@@ -1161,8 +1182,9 @@ SPEECH = re.compile(r"\b(?:said|says|whispered|whispers|shouted|shouts|cried|cri
 # "resting there like a dropped moon": a likeness, not a second thing; not a wish ("I'd like a ball") nor a
 # filler ("so like a purple cube")
 LIKENESS = re.compile("".join(rf"(?<!\b{w} )" for w in (
-    "i", "i'd", "id", "we'd", "you'd", "would", "really", "also", "do", "we", "you", "they", "so", "um", "uh", "okay",
-    "ok", "yeah", "and", "kinda")) + r"\b(?:just )?like an? (?:[a-z]+ ){0,2}?[a-z]+(?=\s*(?:[,.;!?]|and\b|then\b|$))",
+    "i", "i'd", "id", "we'd", "you'd", "they'd", "he'd", "she'd", "would", "really", "also", "do", "we", "you", "they",
+    "so", "um", "uh", "okay", "ok", "yeah", "and", "kinda")) + r"\b(?:just )?like an? (?:[a-z']+ ){0,2}?[a-z']+"
+    r"(?=\s*(?:[,.;!?]|and\b|then\b|$))",
     re.I)
 
 
@@ -1259,6 +1281,10 @@ def _plain_text(request: str) -> str:
     text = re.sub(r"\b(\w+)(\s+)than\b", _then_for_than, text, flags=re.I)
     text = re.sub(r"#\w+", " ", text)  # "#broll": a tag, not a word of the film
     text = LIKENESS.sub(",", text)
+    text = re.sub(r"\bthink of it (?:like|as)\b[^.!?;:()\n–—]*", ",", text, flags=re.I)  # "like building a cake"
+    # "the previous one was a cube": what was made before, not what is asked for
+    text = re.sub(r"\b(?:the|their|my|our|your) (?:previous|last|old|earlier) (?:one|render|version|clip|video|"
+                  r"attempt|try|film) (?:was|were|had|looked|came out|showed)\b[^.!?;\n]*", ",", text, flags=re.I)
     text = re.sub(r"\b(?:follows?|following|followed) up\b", ",", text, flags=re.I)  # "Priya to follow up"
     # "let it sink in": an idiom, not a fall
     text = re.sub(r"\bsink(?:s|ing)? in\b(?!\s+(?:the|a|an|to|its|into|deep)\b)", ",", text, flags=re.I)
@@ -1547,7 +1573,8 @@ class RequestReading:
 
 COUNT = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a pair of|a few|couple of)"
                    r" (?:(?!seconds?\b|secs?\b|s\b|minutes?\b|more\b|of\b)[a-z]+ )?"
-                   r"(shots?|clips?|parts?|scenes|segments?|cuts|beats|takes|sequences|panels|vignettes|moments|acts)"
+                   r"(shots?|clips?|parts?|scenes|segments?|cuts|beats|takes|sequences|panels|vignettes|moments|acts|"
+                   r"reps|repetitions|tableaux)"
                    r"\b")
 COUNT_PART = re.compile(r"\b(\d+|two|three|four|five|six) (?:part|shot|clip|scene|act|beat|panel) (?:film|video|movie|"
                         r"story|sequence|reel|piece|short|animation|montage|thing|clip)\b")

@@ -528,3 +528,29 @@ def test_letters_speech_and_asides_around_the_film(planner, text, want):
     assert len(got) == len(want)
     for (colour, *rest), (c, *r) in zip(want, got):
         assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
+
+
+@pytest.mark.parametrize("text,want", [
+    ("The customer would like a brown car driving down a city street.", [("orange", "cube", "moves right")]),
+    ("Think of it like building a cake. A purple ring sits on the dunes.", [("purple", "ring", "still")]),
+    ("A green ball sits, then it zips off to the left. Boom. Roll credits.", [("green", "ball", "still"),
+                                                                              ("green", "ball", "moves left")]),
+    ("Run it back: green ring rises off the turf. Three reps.", [("green", "ring", "rises")] * 3),
+    ("An azure ball rolls right, then it grows still once more.", [("blue", "ball", "moves right"),
+                                                                    ("blue", "ball", "still")]),
+    ("A triangle of any hue but red climbs skyward.", [("!red", "triangle", "rises")]),
+    ("They'd like an orange ball shrinking. The previous one was a cube and that was wrong.",
+     [("orange", "ball", "shrinks")]),
+    ("A blue cube sprints off to the left.", [("blue", "cube", "moves left")]),
+])
+def test_wishes_reps_and_what_was_made_before(planner, text, want):
+    got = [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots]
+    assert len(got) == len(want)
+    for (colour, *rest), (c, *r) in zip(want, got):
+        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
+
+
+def test_the_camera_said_after_an_aside(planner):
+    text = "A golden sphere leaps, and the camera, like a watcher's eye, draws ever nearer."
+    assert [s.camera for s in planner.plan(text).shots] == ["zoom in"]
+    assert [s.camera for s in planner.plan("a cube grows as the camera retreats").shots] == ["zoom out"]
