@@ -818,6 +818,10 @@ def _said_twice_once(subjects: list[SubjectWords], words: list[str]) -> list[Sub
     return out
 
 
+# Nouns that say only that something is there ("my robot character", "the cube toy"): the noun before names it.
+GENERIC_NOUNS = {"character", "figure", "toy", "prop", "thing", "model", "creature", "animal", "pet", "guy", "lady"}
+
+
 def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]], refused: set[str]
               ) -> tuple[list[SubjectWords], list[Span], bool]:
     """Who a step shows (with their colours), the place words it says, and whether it refers back to a
@@ -835,7 +839,12 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]],
                     scenes.append(Span(s.start, s.end, Word("scene", lexicon.NEAREST_SCENE[s.word.outside],
                                                             outside=s.word.outside), s.text))
                 continue
-            if _is_subject(words, s, subjects, subject_spans):
+            if subject_spans and subject_spans[-1].end == s.start and subjects[-1].outside and \
+                    s.word.outside not in GENERIC_NOUNS:  # "a wagon wheel", "a toy car": the last noun says what it is
+                subjects[-1] = SubjectWords(s.word.value, subjects[-1].colour, s.word.outside,
+                                            subjects[-1].colour_outside, subjects[-1].at)
+                subject_spans[-1] = Span(subject_spans[-1].start, s.end, s.word, s.text)
+            elif _is_subject(words, s, subjects, subject_spans):
                 subjects.append(SubjectWords(shape=s.word.value, outside=s.word.outside, at=s.start))
                 subject_spans.append(s)
         elif kind == "colour" and _colour_owner(words, spans, k) == "subject":
@@ -1585,10 +1594,10 @@ SECONDS = r"(\d+(?:\.\d+)?|half a|one|two|three|four|five|six|seven|eight|nine|t
 def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     """(total, each) seconds said for the film as a whole."""
     total = each = None
-    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s)(?: , \w+ shot)? (?:long )?(?:film|video|vid|movie|reel|story|"
-                  r"sequence|"
-                  r"animation|clip|"
-                  r"short|montage|cartoon|piece)\b", joined)
+    # "a 10 second film", "a twelve second meditation film" (one describing word between, not "then the clip")
+    m = re.search(SECONDS + r" ?(?:seconds?|secs?|s)(?: , \w+ shot)? (?:long )?"
+                  r"(?:(?!(?:then|and|the|a|an|of|in|on|for|each|while|as|so|it|to|this|that)\b)[a-z]+ )?"
+                  r"(?:film|video|vid|movie|reel|story|sequence|animation|clip|short|montage|cartoon|piece)\b", joined)
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
                        + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)
     m = m or re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:in total|total|overall|altogether|in all)\b", joined)
@@ -1599,9 +1608,10 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
                        r"| should be| about| around)? " + SECONDS + r" ?(?:seconds?|secs?)\b", joined)
     if m:
         total = _number(m.group(1))
-    e = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:each|apiece|per shot|a shot|per clip|a clip|for each|for every)"
+    e = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:each|apiece|per (?:shot|clip|rep|item|beat|part|scene|step)|"
+                  r"a shot|a clip|for each|for every)"
                   r"\b", joined)
-    e = e or re.search(r"\b(?:each|every) (?:shot|clip|part|one|scene)[^,.]{0,20}?\b" + SECONDS
+    e = e or re.search(r"\b(?:each|every) (?:shot|clip|part|one|scene|item|beat|rep)[^,.]{0,20}?\b" + SECONDS
                        + r" ?(?:seconds?|secs?|s)\b", joined)
     e = e or re.search(r"\b(?:all|the) (?:shots|clips|parts)[^,.]{0,20}?\b" + SECONDS + r" ?(?:seconds?|secs?|s)\b",
                        joined)
@@ -1739,6 +1749,9 @@ def _role(step: StepReading) -> str:
     its action (setup), or a detail of a shot (modifier: a camera move, a length, a colour correction)."""
     if step.place_only:
         return "place"
+    if step.motion == "still" and not step.subjects and not step.refers_back and step.camera is None and \
+            step.duration is None and SCENERY.search(step.text):
+        return "empty"  # "heat shimmering high": how the place looks, with no one in it
     if step.motion is not None or step.opposite:
         return "action"
     if any(x.shape for x in step.subjects):
@@ -1746,6 +1759,10 @@ def _role(step: StepReading) -> str:
     if step.recognised:
         return "modifier"
     return "empty"
+
+
+SCENERY = re.compile(r"\b(?:shimmer|glow|shine|shone|sparkle|glitter|twinkle|gleam|glisten|flicker)(?:s|ed|ing)?\b",
+                     re.I)
 
 
 # A sentence that presents a subject ("Show me an orange cube in the snow.") is a shot of its own when the next

@@ -554,3 +554,18 @@ def test_the_camera_said_after_an_aside(planner):
     text = "A golden sphere leaps, and the camera, like a watcher's eye, draws ever nearer."
     assert [s.camera for s in planner.plan(text).shots] == ["zoom in"]
     assert [s.camera for s in planner.plan("a cube grows as the camera retreats").shots] == ["zoom out"]
+
+
+@pytest.mark.parametrize("text,want", [
+    ("A wagon wheel, painted green, rolls left.", [("green", "ring", "moves left", None)]),
+    ("my robot character walks left", [("red", "cube", "moves left", None)]),
+    ("green ring on the dunes\nclimbs into the sky\nheat shimmering high", [("green", "ring", "rises", None)]),
+    ("Drill, 3 seconds per rep: 1) a ring rises, 2) it falls", [("red", "ring", "rises", 3), ("red", "ring", "falls",
+                                                                                              3)]),
+    ("A twelve-second meditation film in two parts: a ball shrinks, then it grows.",
+     [("red", "ball", "shrinks", 6), ("red", "ball", "grows", 6)]),
+])
+def test_compound_names_scenery_and_lengths_per_item(planner, text, want):
+    got = [(s.colour, s.shape, s.motion, s.duration) for s in planner.plan(text).shots]
+    assert [(c, sh, m) for c, sh, m, _ in got] == [(c, sh, m) for c, sh, m, _ in want]
+    assert all(d is None or g[3] == d for g, (*_, d) in zip(got, want))
