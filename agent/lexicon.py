@@ -38,7 +38,8 @@ SCENES = {
                   "snowscape", "polar", "antarctic", "ice field", "icefield", "snow covered", "snowing"],
     "night": ["night", "at night", "starry", "stars", "midnight", "moonlight", "night sky", "dark night",
               "nighttime", "night time", "tonight", "after dark", "in the dark", "darkness", "moonlit", "starlight",
-              "starlit", "star field", "starfield", "dark sky", "black sky", "starry sky", "under the moon", "the dark",
+              "starlit", "nocturnal", "star field", "starfield", "dark sky", "black sky", "starry sky",
+              "under the moon", "the dark",
               "gets dark", "dark",
               "night falls", "night fell", "night had fallen", "night has fallen", "nightfall", "darkness falls",
               "darkness fell"],
@@ -62,7 +63,7 @@ PLACE_NOUNS = {"sky", "skies", "background", "backdrop", "light", "lighting", "h
 MOTION_VERBS = {
     "bounces": ["bounce", "hop", "jump", "leap", "bob", "spring", "dance", "skip", "bound", "pogo", "boing",
                 "bounce up and down", "hop up and down", "jump up and down", "go up and down", "move up and down",
-                "keep bouncing", "trampoline"],
+                "keep bouncing", "trampoline", "spring up and down", "bob up and down", "bounce about"],
     "grows": ["grow", "expand", "swell", "inflate", "enlarge", "balloon", "bloat", "puff up", "blow up", "get bigger",
               "get larger", "make bigger", "make big", "become big", "turn big", "get big", "get huge", "become bigger",
               "become larger", "grow bigger", "grow larger", "go bigger", "increase in diameter",
@@ -84,6 +85,7 @@ MOTION_VERBS = {
               "come crashing down", "rain down", "fall over", "sink down", "tumble down", "crash down", "splash down",
               "nosedive", "drop out of the sky", "fall out of the sky", "come back down", "fall back down",
               "go back down", "drop back down", "settle back down", "lower", "lower down", "lower back down", "descent",
+              "swoop down", "dip down", "dip",
               "slam down", "slam back down",
               "come back to earth", "fall to earth", "hit the ground", "bob down"],
     "still": ["still", "motionless", "stationary", "unmoving", "immobile", "frozen in place", "in place", "sit", "rest",
@@ -147,12 +149,14 @@ TRAVEL_VERBS = {
     "rises": ["float", "fly", "hover away", "bubble up", "balloon up"],
 }
 DIRECTIONS = {
-    "left": ["off camera left", "camera left", "screen left", "frame left", "off screen left", "off frame left",
+    "left": ["to port", "off camera left", "camera left", "screen left", "frame left", "off screen left",
+             "off frame left",
              "left", "leftward", "leftwards", "to the left", "off to the left", "towards the left", "toward the left",
              "the left", "left side", "left edge", "to the left edge", "to the left side", "toward the left edge",
              "toward the left side", "towards the left edge", "towards the left side", "the left edge", "the left side",
              "from right to left", "right to left", "westward", "west"],
-    "right": ["off camera right", "camera right", "screen right", "frame right", "off screen right", "off frame right",
+    "right": ["to starboard", "off camera right", "camera right", "screen right", "frame right", "off screen right",
+              "off frame right",
               "right", "rightward", "rightwards", "to the right", "off to the right", "towards the right",
               "toward the right", "the right", "right side", "right edge", "to the right edge", "to the right side",
               "toward the right edge", "toward the right side", "towards the right edge", "towards the right side",
@@ -334,9 +338,10 @@ SEQUENCE_WORDS = ["and then", "and after that", "after that", "afterwards", "aft
                   "before long", "in the next shot", "next shot", "in shot two", "for the next shot"]
 # Words that say an attribute is not wanted ("not red", "anything but a cube", "without the camera moving").
 NEGATIONS = {"not", "no", "never", "without", "isn't", "isnt", "aren't", "doesn't", "doesnt", "don't", "dont",
-             "won't", "wont", "ain't", "aint", "non", "hate", "hates", "excludes", "exclude", "excluding", "avoid",
+             "won't", "wont", "ain't", "aint", "wasn't", "wasnt", "weren't", "any colour save", "any color save", "non",
+             "hate", "hates", "excludes", "exclude", "excluding", "avoid",
              "avoids", "dislike",
-             "dislikes", "any colour but", "any color but", "any hue but", "any shade but",
+             "dislikes", "any colour but", "any color but", "any hue but", "any shade but", "any hue save",
              "any colour except", "any color except", "neither",
              "nor", "instead of", "rather than", "anything but",
              "other than", "except", "but not", "anything except", "no longer"}

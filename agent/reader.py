@@ -853,7 +853,8 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]],
             subjects.append(SubjectWords(shape=lexicon.NEAREST_SUBJECT[s.word.outside], outside=s.word.outside,
                                          at=s.start))
             subject_spans.append(s)
-        elif kind == "scene" and s.word.outside == "space" and any(w in ("a", "an") for w in words[max(0, s.start - 3):
+        elif kind == "scene" and s.word.outside == "space" and any(w in ("a", "an", "whole", "empty", "entire", "open")
+                                                                   for w in words[max(0, s.start - 3):
                                                                                                   s.start]):
             continue  # "something small in a huge space": room, not outer space
         elif kind == "scene":
@@ -900,6 +901,8 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
         return False  # "my kid wants ...", "my kid and I were talking": who asks, not who is filmed
     if s.word.outside and s.start > 0 and words[s.start - 1] in ("it", "he", "she", "they", "that"):
         return False  # "until it towers over you": a verb
+    if s.word.outside and words[s.end:s.end + 1] in (["watching"], ["spotting"], ["shaped"], ["themed"]):
+        return False  # "owl-watching after dark": what the writer does, not who is filmed
     if s.word.outside and s.text != s.word.outside and (s.start == 0 or _phrases().get((words[s.start - 1],)) is None
                                                         and words[s.start - 1] not in DETERMINERS):
         return False  # "Kids are learning colours": people in general, not someone on screen
@@ -1275,6 +1278,7 @@ def _plain_text(request: str) -> str:
     text = LETTER_OPENING.sub("", text)
     text = LETTER_CLOSING.sub("", text)
     text = _number_said_once(text)
+    text = re.sub(r"\s*(?:!=|≠|=/=)\s*", " not ", text)  # "colour != black"
     text = re.sub(r"\bnot be (?:rendered|shown|drawn|coloured|colored|painted|made|done) in\b", "not", text, flags=re.I)
     text = SIMILE.sub(",", text)  # "quiet as a mouse": a likeness, not a second thing
     text = SPEECH.sub(_speech, text)
@@ -1452,7 +1456,7 @@ def _inline_items(text: str) -> str:
 def _vocative_dropped(text: str) -> str:
     """"Tower, requesting a single shot: black ball ...": who the request is said to, not what is filmed (only a
     thing the world lacks, and only where the request names a shape after it)."""
-    called = re.match(r"\s*(?:hey |hi |ok |okay |dear )?([A-Za-z]+),\s+", text, re.I)
+    called = re.match(r"\s*(?:hey |hi |hiya |ok |okay |dear )?([A-Za-z]+),\s+", text, re.I)
     if called is None:
         return text
     word = _phrases().get((called.group(1).lower(),))
@@ -1601,17 +1605,18 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     m = m or re.search(r"\b(?:film|video|movie|whole thing|animation|the whole|story|sequence)\b.{0,30}?\b"
                        + SECONDS + r" ?(?:seconds?|secs?) (?:long|total|in total|overall)", joined)
     m = m or re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:in total|total|overall|altogether|in all)\b", joined)
-    m = m or re.search(r"\b(?:whole thing|whole film|whole video|film|video|movie|it all|everything|total)\b"
-                       r"(?: should| will| must| needs to| has to| can)? (?:be|last|run|take)(?: for)?"
+    m = m or re.search(r"\b(?:whole thing|whole film|whole video|film|video|movie|it all|everything|total|tale|story)\b"
+                       r"(?: should| will| must| needs to| has to| can)? (?:be|last|lasts|run|runs|take|takes)(?: for)?"
                        r"(?: about| around| exactly| roughly)? " + SECONDS + r" ?(?:seconds?|secs?|s)\b", joined)
     m = m or re.search(r"\b(?:runtime|running time|total length|total|overall length|length of the film)\b(?: of| is"
-                       r"| should be| about| around)? " + SECONDS + r" ?(?:seconds?|secs?)\b", joined)
+                       r"| should be| about| around)? " + SECONDS + r" ?(?:seconds?|secs?|s)\b", joined)
     if m:
         total = _number(m.group(1))
     e = re.search(SECONDS + r" ?(?:seconds?|secs?|s) (?:each|apiece|per (?:shot|clip|rep|item|beat|part|scene|step)|"
                   r"a shot|a clip|for each|for every)"
                   r"\b", joined)
-    e = e or re.search(r"\b(?:each|every) (?:shot|clip|part|one|scene|item|beat|rep)[^,.]{0,20}?\b" + SECONDS
+    e = e or re.search(r"\b(?:each|every) (?:shot|clip|part|one|scene|item|beat|rep|split|stage|segment|panel)"
+                       r"[^,.]{0,20}?\b" + SECONDS
                        + r" ?(?:seconds?|secs?|s)\b", joined)
     e = e or re.search(r"\b(?:all|the) (?:shots|clips|parts)[^,.]{0,20}?\b" + SECONDS + r" ?(?:seconds?|secs?|s)\b",
                        joined)

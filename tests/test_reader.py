@@ -569,3 +569,28 @@ def test_compound_names_scenery_and_lengths_per_item(planner, text, want):
     got = [(s.colour, s.shape, s.motion, s.duration) for s in planner.plan(text).shots]
     assert [(c, sh, m) for c, sh, m, _ in got] == [(c, sh, m) for c, sh, m, _ in want]
     assert all(d is None or g[3] == d for g, (*_, d) in zip(got, want))
+
+
+@pytest.mark.parametrize("text,want", [
+    ("what if the cube wasn't black? and it fell onto the snow?", [("!black", "cube", "falls")]),
+    ("Constraint: colour != black. Object: ring. Motion: none.", [("!black", "ring", "still")]),
+    ("a triangle of any colour save blue, not moving at all", [("!blue", "triangle", "still")]),
+    ("Hiya pet, it's your nan. I don't want it red this time. A ring, rolling left.", [("!red", "ring",
+                                                                                        "moves left")]),
+    ("Owl-watching after dark. A black ring sits still, then swoops down low.", [("black", "ring", "still"),
+                                                                                 ("black", "ring", "falls")]),
+    ("A black cube drifts to port across the open sea.", [("black", "cube", "moves left")]),
+    ("a gold ring resting on the dunes while the camera pulls back to show the whole space",
+     [("yellow", "ring", "still")]),
+])
+def test_negations_and_trade_words(planner, text, want):
+    got = [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots]
+    assert len(got) == len(want)
+    for (colour, *rest), (c, *r) in zip(want, got):
+        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
+
+
+def test_the_whole_space_is_a_room_and_the_blackness_of_space_is_night(planner):
+    assert planner.plan("a gold ring resting on the dunes; the camera pulls back to show the whole space").shots[
+        0].scene == "desert"
+    assert planner.plan("a blue planet spinning in the blackness of space").shots[0].scene == "night"
