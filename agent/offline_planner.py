@@ -299,7 +299,7 @@ def _said_for_all(steps: list[StepReading]) -> None:
 
 def _title(request: str) -> str:
     """The request's first words about someone ("Night falls. A ring rises" is titled "A ring rises")."""
-    words = _titled_step(request).strip().split()
+    words = re.sub(r"\s*,(?:\s*,)+", ",", _titled_step(request)).strip(" ,").split()  # no asides' leftover commas
     return " ".join(words[:8]).capitalize() + ("…" if len(words) > 8 else "")
 
 

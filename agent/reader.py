@@ -303,11 +303,17 @@ def warm() -> None:
     corrected("zzyzx")
 
 
+def _dropped_g(match: re.Match) -> str:
+    """"sittin'" is "sitting" where that is a word ("'spin'" is a word in quotes, not "sping")."""
+    word = match.group(1) + "g"
+    return word if _common(word) or word in _known_words() else match.group(0)
+
+
 def _tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"(?<=[a-z])s'(?![a-z])", "s's", text)  # "the kids' workshops": whose, not who
     text = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", text)  # "10-second" -> "10 second"
-    text = re.sub(r"\b([a-z]{2,}in)'(?![a-z])", r"\1g", text)  # "sittin' there, not doin' nothin'"
+    text = re.sub(r"(?<!')\b([a-z]{2,}in)'(?![a-z])", _dropped_g, text)  # "sittin' there, not doin' nothin'"
     text = re.sub(r"[-_/]", " ", text)
     return re.findall(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|,", text)
 
@@ -992,7 +998,7 @@ def _length_and_transition(step: StepReading, joined: str) -> None:
 def _number(text: str) -> float:
     text = text.strip()
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
+        return min(float(text), 1e9)  # "999...9 shots": a number too big to be a count, not an infinite one
     return float(lexicon.NUMBER_WORDS.get(text, 1))
 
 
@@ -1044,7 +1050,12 @@ ALONG_VERBS = {"drive", "walk", "run", "roll", "ride", "cycle", "stroll", "jog",
                "march", "wander", "head", "trundle", "amble", "pedal", "travel", "speed", "hurry", "dash"}
 
 
-def _stem_of(verb: str) -> str:
+# What one goes up or down ("rolls down the dune"), as against along ("drives down a street").
+SLOPES = {"ground", "floor", "sky", "air", "hill", "slope", "mountain", "stairs", "steps", "dune", "dunes", "ramp",
+          "bank", "cliff", "hillside", "chute", "side"}
+
+
+def _along_verb_of(verb: str) -> str:
     return next((lemma for lemma in ALONG_VERBS if verb.split()[0] in verb_forms(lemma)), verb)
 
 
@@ -1108,10 +1119,8 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                         break
                     if t.word.kind == "direction":
                         used.add(m)
-                        if t.text in ("up", "down") and _stem_of(s.text) in ALONG_VERBS and words[
-                                t.end:t.end + 1] in (["a"], ["the"]) and not any(
-                                w in words[t.end + 1:t.end + 3] for w in ("ground", "floor", "sky", "air", "hill",
-                                                                         "slope", "mountain", "stairs", "steps")):
+                        if t.text in ("up", "down") and _along_verb_of(s.text) in ALONG_VERBS and words[
+                                t.end:t.end + 1] in (["a"], ["the"]) and not set(words[t.end + 1:t.end + 3]) & SLOPES:
                             break  # "driving down a city street": along it, not downward
                         heading = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
                             _heading(words, t)]
@@ -1236,6 +1245,8 @@ def _table_as_lines(text: str) -> str:
     one line per shot that says what its cells say: "- green ring, growing, in forest, the camera push in,
     for 3 seconds"."""
     lines = [line for line in text.strip().split("\n") if line.strip()]
+    if len(lines) < 2:
+        return text
     sep = "\t" if "\t" in lines[0] else ","
     header = [h.strip().lower() for h in lines[0].split(sep)]
     if len(lines) < 2 or len(header) < 3 or any(len(h.split()) > 3 for h in header):
@@ -1271,7 +1282,7 @@ def _plain_text(request: str) -> str:
     text = re.sub(r"\b(?:e\.g|i\.e|etc|vs|approx|mr|mrs|ms|dr)\.", lambda m: m.group(0)[:-1], text, flags=re.I)
     text = re.sub(r"\b(int|ext)\.\s*", r"\1 ", text, flags=re.I)
     text = re.sub(r"[A-Za-z]+", _structure_slip, text)  # "Thne it bounces": the steps are cut at "then"
-    text = re.sub(r"[^\n]*(?:->|→|=>|>>|⟶)[^\n]*", _arrows, text).replace("@", " at ")
+    text = "\n".join(_arrows(line) if ARROW.search(line) else line for line in text.split("\n")).replace("@", " at ")
     text = re.sub(r"\b[A-Za-z]{1,6}_0*(\d{1,3})\b", r"shot \1", text)  # "SEQ_02 ->": a shot's label
     text = _vocative_dropped(text)
     text = _inline_items(text)
@@ -1280,14 +1291,14 @@ def _plain_text(request: str) -> str:
     text = _number_said_once(text)
     text = re.sub(r"\s*(?:!=|≠|=/=)\s*", " not ", text)  # "colour != black"
     text = re.sub(r"\bnot be (?:rendered|shown|drawn|coloured|colored|painted|made|done) in\b", "not", text, flags=re.I)
-    text = SIMILE.sub(",", text)  # "quiet as a mouse": a likeness, not a second thing
+    text = SIMILE.sub(r"\1", text)  # "quiet as a mouse", "white as a ghost": a likeness, not a second thing
     text = SPEECH.sub(_speech, text)
     # "you gave me a red cube": what was made before, not what is asked for
     text = re.sub(r"\b(?:you|your \w+|it|the \w+)\s+(?:gave|showed|sent|rendered|generated|produced|made)\s+(?:me|us)"
                   r"\b[^.!?;\n]*", ",", text, flags=re.I)
     # "Down goes the white cube!": the way said first, before who goes
-    text = re.sub(r"\b(up|down|off|away) (goes|comes|went|came) ((?:the|a|an) [^.!?,;:\n]+)", r"\3 \2 \1", text,
-                  flags=re.I)
+    text = re.sub(r"\b(up|down|off|away) (goes|comes|went|came) ((?:the|a|an)(?: [a-z]+){1,3}?)"
+                  r"(?=\s*(?:[.!?,;:\n]|and\b|then\b|$))", r"\3 \2 \1", text, flags=re.I)
     # "back down it comes", "up it goes": the way said first
     text = re.sub(r"\b((?:back )?(?:up|down)|away|off|left|right) (it|they|he|she) (comes?|came|goes?|went|floats?|"
                   r"drops?|drifts?|rolls?)\b", r"\2 \3 \1", text, flags=re.I)
@@ -1390,10 +1401,13 @@ def _sequence_pattern() -> str:
             + r")\b(?!(?<=next) to\b)")
 
 
-def _arrows(line: re.Match) -> str:
+ARROW = re.compile(r"\s*(?:->|→|=>|>>|⟶)\s*")
+
+
+def _arrows(line: str) -> str:
     """Arrows between actions are "then" ("still -> grows -> shrinks"); after a subject they say what it does
     ("red ball → moves left")."""
-    parts = re.split(r"\s*(?:->|→|=>|>>|⟶)\s*", line.group(0))
+    parts = ARROW.split(line)
     out = parts[0]
     for before, part in zip(parts, parts[1:]):
         tail = re.split(r"[.!?;:,]", before)[-1]
@@ -1403,10 +1417,13 @@ def _arrows(line: re.Match) -> str:
     return out
 
 
-SIMILE = re.compile(r"\b(?:as )?(?:quiet|still|light|busy|quick|fast|slow|happy|calm|silent|bright|cold|hot|big|small|"
-                    r"tiny|round|flat|steady|proud|free|gentle|soft|hard|heavy|smooth|sharp|white|black|red|green|"
-                    r"blue|yellow|good|cool|snug|sly|brave|gentle|graceful|pretty|sweet|stubborn|slippery) as an? "
-                    r"[a-z]+(?=\s*(?:[,.;!?]|and\b|$))", re.I)
+SIMILE = re.compile(r"\b(?:as )?(quiet|still|light|busy|quick|fast|slow|happy|calm|silent|bright|cold|hot|big|small|"
+                    r"tiny|round|flat|steady|proud|free|gentle|soft|hard|heavy|smooth|sharp|white|black|good|cool|snug|"
+                    r"sly|brave|graceful|pretty|sweet|stubborn|slippery) as an? [a-z]+(?=\s*(?:[,.;!?]|and\b|$))",
+                    re.I)
+# Words a number measures ("rolls 1 metre left", "bounces 2 times"): a number before them marks no item.
+MEASURES = (r"(?:sec|secs|seconds?|s|mins?|minutes?|shots?|clips?|x|times?|metres?|meters?|m|cm|km|feet|foot|ft|"
+            r"inch(?:es)?|yards?|miles?|steps?|degrees?|more|of|or|and|to|percent|px|pixels?|beats?)")
 # Marks of items said inline ("1) ... 2) ...", "(i) ... (ii) ...", "(a) ... (b) ..."), each style in order.
 ITEM_STYLES = [[rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i", "ii", "iii", "iv", "v", "vi")],
                [rf"\({n}\)" for n in "abcdef"]]
@@ -1416,10 +1433,12 @@ ITEM_STYLES = [[rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i",
 LETTER_OPENING = re.compile(r"^\s*(?:dear [^,\n]{1,40}|hi [^,\n]{1,30}|hello[^,\n]{0,30}|hey [^,\n]{1,30}|"
                             r"good (?:morning|afternoon|evening)[^,\n]{0,30}|team|all|folks|everyone)\s*[,!]\s*\n",
                             re.I)
-LETTER_CLOSING = re.compile(r"\n\s*(?:(?:kind|best|warm|many)\s+)?(?:regards|sincerely|"
+# (possessive runs of blanks: a sign-off padded with spaces must not be tried every way it can be split)
+LETTER_CLOSING = re.compile(r"\n[ \t]*+(?i:(?:kind|best|warm|many)[ \t]++)?(?i:regards|sincerely|"
                             r"thanks(?: in advance| again| so much)?|"
-                            r"thank you|cheers|best|yours(?: truly| sincerely)?|all the best|respectfully)\s*[,!.]?"
-                            r"\s*(?:\n[^\n]{0,40})?\s*$", re.I)
+                            r"thank you|cheers|best|yours(?: truly| sincerely)?|all the best|respectfully)[ \t]*+"
+                            r"(?:[,!.][ \t]*+)?(?:\n[ \t]*+(?:the )?[A-Z][\w.'-]*+(?:[ \t]++[A-Z][\w.'-]*+){0,3}"
+                            r"[ \t]*+)?\s*+\Z")
 
 
 def _number_said_once(text: str) -> str:
@@ -1433,8 +1452,8 @@ def _inline_items(text: str) -> str:
     counted = COUNT.search(" ".join(text.lower().split()))
     if counted and counted.group(1).isdigit() or counted and counted.group(1) in lexicon.NUMBER_WORDS:
         n = int(_number(counted.group(1)))
-        bare = [rf"\b{k}(?= (?!(?:sec|secs|seconds?|s|shots?|clips?|x)\b)[a-z])" for k in range(1, n + 1)]
-        styles = ITEM_STYLES + ([bare] if 2 <= n <= 9 else [])
+        bare = [rf"\b{k}(?= (?!{MEASURES}\b)[a-z])" for k in range(1, n + 1)] if 2 <= n <= 9 else []
+        styles = ITEM_STYLES + ([bare] if bare else [])
     else:
         styles = ITEM_STYLES
     for style in styles:
@@ -1461,6 +1480,9 @@ def _vocative_dropped(text: str) -> str:
         return text
     word = _phrases().get((called.group(1).lower(),))
     rest = text[called.end():]
+    said_next = _phrases().get((words_of(rest)[0],)) if words_of(rest) else None
+    if said_next is not None and said_next.kind in ("colour", "motion", "travel", "direction"):
+        return text  # "Car, blue, drives left": the first of a list's subjects, described
     if word is None or word.kind != "shape" or word.outside is None or not any(
             w.kind == "shape" and w.outside is None for w in map(_phrases().get, ((x,) for x in words_of(rest))) if w):
         return text
@@ -1481,8 +1503,10 @@ def _speech(quoted: re.Match) -> str:
 def _then_for_than(match: re.Match) -> str:
     """"... at the ocean than the same ball bounces": "than" after no comparison is a slip of "then"."""
     before = match.group(1).lower()
-    if before.endswith("er") or before in ("more", "less", "worse", "else", "least", "most", "rather", "other"):
-        return match.group(0)
+    earlier = match.string[max(0, match.start() - 12):match.start()].lower().split()[-1:]
+    if before.endswith("er") or before in ("more", "less", "worse", "else", "least", "most", "rather", "other",
+                                            "different") or earlier in (["more"], ["less"]):
+        return match.group(0)  # "bigger than", "more slowly than"
     return f"{match.group(1)}{match.group(2)}then"
 
 
@@ -1635,13 +1659,14 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
 
 
 UNIT = r" ?(?:seconds?|secs?|s)\b"
-IN_ORDER = re.compile(SECONDS + rf"(?:{UNIT})?(?:(?: ,| , and| and) " + SECONDS + rf"(?:{UNIT})?)+{UNIT}")
+IN_ORDER = re.compile(r"(?<!between )" + SECONDS + rf"(?:{UNIT})?(?:(?: ,| , and| and) " + SECONDS
+                      + rf"(?:{UNIT})?)+{UNIT}")
 
 
 def _seconds_in_order(joined: str) -> list[float] | None:
     """Lengths listed one after another ("2 seconds, 3 seconds, 3 seconds", "8, 6, 4, 2 and 1 seconds
     respectively"): the shots' lengths in order, where there are as many as shots (the planner checks)."""
-    listed = IN_ORDER.search(joined)
+    listed = IN_ORDER.search(joined[:2000])  # a request's lengths are said early; a pasted list of numbers is not
     if listed is None:
         return None
     return [_number(n) for n in re.findall(SECONDS, listed.group(0))]
@@ -1731,7 +1756,7 @@ def _read_pieces(pieces: list[Piece], guess) -> list[StepReading]:
                     step.subjects, step.motion = [], None
                 step.begins = begins and p == 0 and i == 0
                 step.corrects_previous = i == 0 and (taken_back is not None if p == 0 else True) or (
-                    p == 0 and not (marker and i == 0) and _restates(step))
+                    p == 0 and not (marker and i == 0) and _changes_previous(step))
                 if step.bare_direction and not step.opens_moment:
                     step.motion = None  # "Simple, right?": a tag, not a direction
                 steps.append(step)
@@ -1785,16 +1810,19 @@ CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scr
 # A step that changes the one before rather than following it: "make it white", "the ball should be purple"
 # (only without an action of its own: "Make it bounce." is the next shot), and "roll right instead".
 CHANGING = re.compile(r"^\W*(?:(?:oh|and|but|so|ok(?:ay)?|please|can you|could you|just)\W+)*make (?:it|that|this|"
-                      r"them|the \w+)\b|\bshould(?:'ve| have)? (?:be|been)\b", re.I)
+                      r"them|the \w+)\b|^\W*(?:the |its |it )?(?:[a-z]+ )?should(?:'ve| have)? (?:be|been)\b", re.I)
 INSTEAD = re.compile(r"\binstead\b(?! of)", re.I)
 
 
-def _restates(step: StepReading) -> bool:
+def _changes_previous(step: StepReading) -> bool:
     """Does a step, said after a shot without opening a new moment, change that shot? (Not one said of every
-    shot: "All in the snow, ball should be purple.")"""
+    shot, "All in the snow, ball should be purple.", nor one with a subject of its own, "A cube tries to rise
+    but sinks instead.")"""
     if step.for_all:
         return False
-    return INSTEAD.search(step.text) is not None or (step.motion is None and CHANGING.search(step.text) is not None)
+    if INSTEAD.search(step.text) is not None and not any(x.shape for x in step.subjects):
+        return True
+    return step.motion is None and CHANGING.search(step.text) is not None
 
 
 # A sentence that says what something is ("Cube is blue", "the balloon is pink"), not what happens.
@@ -1833,7 +1861,7 @@ class _Beats:
 
     def add(self, step: StepReading) -> None:
         role = _role(step)
-        if role == "empty" or self._said_again(step, role) or self._correction(step, role) or self._restated(
+        if role == "empty" or self._said_again(step, role) or self._correction(step, role) or self._merged_statement(
                 step, role):
             return
         if step.opens_moment and self.pending is not None and not self.pending.introduces:
@@ -1875,7 +1903,7 @@ class _Beats:
             return True
         return False
 
-    def _restated(self, step: StepReading, role: str) -> bool:
+    def _merged_statement(self, step: StepReading, role: str) -> bool:
         """"- Cube is blue", "the balloon is pink": what the shot just described is, said again as a statement
         (acceptance criteria, a spec's lines), even as a list item."""
         if role not in ("setup", "modifier") or not self.beats or self.pending is not None or not STATEMENT.match(

@@ -594,3 +594,26 @@ def test_the_whole_space_is_a_room_and_the_blackness_of_space_is_night(planner):
     assert planner.plan("a gold ring resting on the dunes; the camera pulls back to show the whole space").shots[
         0].scene == "desert"
     assert planner.plan("a blue planet spinning in the blackness of space").shots[0].scene == "night"
+
+
+@pytest.mark.parametrize("text,want", [
+    ("A red ball rolls right. A blue cube tries to rise but sinks instead.", ["moves right", None]),
+    ("Two shots. A red ball bounces. The second shot should be a blue cube in the snow.", ["bounces", "still"]),
+    ("The red ring should 'spin' in the snow.", ["still"]),
+    ("Two shots: a red ball rolls 1 metre left, then it bounces 2 times.", ["moves left", "bounces"]),
+    ("Up goes the red ball and then down it comes.", ["rises", "falls"]),
+    ("A red ball rolls down the dune.", ["falls"]),
+    ("Car, blue, drives left; then a red ball bounces.", ["moves left", "bounces"]),
+])
+def test_what_a_second_read_found(planner, text, want):
+    got = [s.motion for s in planner.plan(text).shots]
+    assert len(got) == len(want) and all(w is None or g == w for g, w in zip(got, want))
+
+
+def test_a_sign_off_drops_only_a_name_and_readers_stay_quick_on_odd_input(planner):
+    assert [s.duration for s in planner.plan("A red ball bounces.\nThanks!\nMake it 6 seconds long.").shots] == [6]
+    assert planner.plan("A cube, white as a ghost, rises.").shots[0].colour == "white"
+    for odd in ("", "   ", "9" * 400 + " shots of a ball", "a red ball\nthanks" + " " * 3000 + "x",
+                ", ".join(["3"] * 5000), "x" * 20000 + "->y"):
+        read_prompt(odd)  # neither raises nor takes long (each was slower than a second, or raised, once)
+        read_request(odd)
