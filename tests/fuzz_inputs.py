@@ -29,6 +29,10 @@ LTX = Capabilities(family="ltx", name="LTX-Video (fuzz)", modes=("t2v", "i2v", "
                    width=704, height=480, fps=24, frame_step=8, frame_offset=1, max_frames=257, size_multiple=32)
 
 requests = st.one_of(st.text(max_size=300), st.lists(st.sampled_from(WORDS), max_size=60).map(" ".join))
+# Long requests of a few words said over and over (a pasted column of numbers, a signature padded with blanks,
+# arrows): a reader whose time grows faster than the text shows here; the benchmark runs these, CI does not.
+long_requests = st.builds(lambda words, times: " ".join(words) * times,
+                          st.lists(st.sampled_from(WORDS), min_size=1, max_size=4), st.integers(200, 2000))
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
                     st.text(max_size=40), st.sampled_from(WORDS))
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
