@@ -249,8 +249,9 @@ def _slip_targets() -> tuple[str, ...]:
 @lru_cache(maxsize=4096)
 def corrected(word: str) -> str:
     """``word``, or the one vocabulary word it misspells ("bouncs" -> "bounces", "purpel" -> "purple")."""
-    if len(word) < 3 or not word.replace("'", "").isalpha() or word in _known_words() or word in NOT_TYPOS:
-        return word
+    if len(word) < 3 or len(word) > 24 or not word.replace("'", "").isalpha() or word in _known_words() or \
+            word in NOT_TYPOS:
+        return word  # (no word the reader knows is longer than 24 letters, so a longer one is no slip of one)
     if re.search(r"(.)\1\1", word):  # "wheee", "sooo": said with feeling; "greeen": a held key
         held = re.sub(r"(.)\1\1+", r"\1\1", word)
         return held if held in _known_words() else word
@@ -400,6 +401,7 @@ def _place_words() -> tuple[str, ...]:
     return tuple(k[0] for k, w in _phrases().items() if len(k) == 1 and w.kind == "scene")
 
 
+@lru_cache(maxsize=4096)  # a word said again costs nothing twice (its choices are the lexicon's, thousands long)
 def _nearest_of(word: str, choices: tuple[str, ...], otherwise: str) -> str:
     """The one of ``choices`` that ``word`` is likeliest a slip of, if one is likelier than the rest."""
     near = sorted((cost, w) for w in choices if (cost := slip_cost(word, w)) is not None)
