@@ -15,6 +15,14 @@ def shots(planner, request):
     return [(s.colour, s.shape, s.scene, s.motion, s.camera) for s in planner.plan(request).shots]
 
 
+def assert_reads(planner, text, want, axes=("colour", "shape", "motion")):
+    """The shots ``text`` plans, on ``axes``, are ``want``; a colour written "!red" is anything but red."""
+    got = [tuple(getattr(s, a) for a in axes) for s in planner.plan(text).shots]
+    assert len(got) == len(want), got
+    for (colour, *rest), (c, *r) in zip(want, got):
+        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour), got
+
+
 def test_a_colour_before_a_place_is_the_place_s(planner):
     assert shots(planner, "A red ball rolls across a green meadow. Then it bounces.") == [
         ("red", "ball", "meadow", "moves right", "static"), ("red", "ball", "meadow", "bounces", "static")]
@@ -488,10 +496,7 @@ def test_make_it_said_inside_the_sentence(planner):
     ("The film should not be rendered in yellow. A ring rises.", [("!yellow", "ring", "rises")]),
 ])
 def test_lists_and_names_said_inline(planner, text, want):
-    got = [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots]
-    assert len(got) == len(want)
-    for (colour, shape, motion), (c, sh, m) in zip(want, got):
-        assert (sh, m) == (shape, motion) and (c != colour[1:] if colour.startswith("!") else c == colour)
+    assert_reads(planner, text, want)
 
 
 def test_lengths_in_legal_style_and_shorthand(planner):
@@ -524,10 +529,7 @@ def test_a_count_said_with_who_is_the_header_of_the_shots_after_it(planner):
     ("An old tractor drives right. The camera slowly withdrew.", [("red", "cube", "moves right", "zoom out")]),
 ])
 def test_letters_speech_and_asides_around_the_film(planner, text, want):
-    got = [(s.colour, s.shape, s.motion, s.camera) for s in planner.plan(text).shots]
-    assert len(got) == len(want)
-    for (colour, *rest), (c, *r) in zip(want, got):
-        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
+    assert_reads(planner, text, want, ("colour", "shape", "motion", "camera"))
 
 
 @pytest.mark.parametrize("text,want", [
@@ -544,10 +546,7 @@ def test_letters_speech_and_asides_around_the_film(planner, text, want):
     ("A blue cube sprints off to the left.", [("blue", "cube", "moves left")]),
 ])
 def test_wishes_reps_and_what_was_made_before(planner, text, want):
-    got = [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots]
-    assert len(got) == len(want)
-    for (colour, *rest), (c, *r) in zip(want, got):
-        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
+    assert_reads(planner, text, want)
 
 
 def test_the_camera_said_after_an_aside(planner):
@@ -584,10 +583,7 @@ def test_compound_names_scenery_and_lengths_per_item(planner, text, want):
      [("yellow", "ring", "still")]),
 ])
 def test_negations_and_trade_words(planner, text, want):
-    got = [(s.colour, s.shape, s.motion) for s in planner.plan(text).shots]
-    assert len(got) == len(want)
-    for (colour, *rest), (c, *r) in zip(want, got):
-        assert r == rest and (c != colour[1:] if colour.startswith("!") else c == colour)
+    assert_reads(planner, text, want)
 
 
 def test_the_whole_space_is_a_room_and_the_blackness_of_space_is_night(planner):
