@@ -189,8 +189,8 @@ IRREGULAR_FORMS = {
     "slip": ["slipped"], "lift": ["lifted"], "sleep": ["slept"], "bubble": ["bubbled"],
 }
 # Base forms that are more often nouns after "a"/"the" ("the rest of", "a drop of water", "on land").
-NOUN_FIRST = {"drift", "step", "rest", "stand", "turn", "lie", "sink", "land", "head", "stay", "wait", "spring", "fly",
-              "float", "lift",
+NOUN_FIRST = {"drift", "step", "dip", "rest", "stand", "turn", "lie", "sink", "land", "head", "stay", "wait", "spring",
+              "fly", "float", "lift",
               "crash", "run", "dash", "zip", "move", "go", "slide", "roll", "drive", "walk", "swim", "race", "sail",
               "shift", "coast", "march", "stroll", "crawl", "pause", "stop", "light", "rock", "pass", "push", "edge",
               "cross", "wheel", "swing", "flow", "ride", "trek", "journey", "sweep", "settle", "drop", "fall", "dive",
