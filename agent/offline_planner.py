@@ -153,6 +153,7 @@ class OfflinePlanner:
         if not board.shots:
             raise PlannerError("I could not tell who or what the film is about: name a subject, e.g. 'a red ball'")
         self._keep_count(board, reading, seed_base)
+        _numbered_cameras(board, reading.camera_of_shot)
         self._lengths(board, reading, steps)
         if title is None and _taken_back(request, board.shots[0]):
             caption = canonical_caption(board.shots[0].attributes)
@@ -277,6 +278,21 @@ def read_shot_prompts(board: Storyboard) -> None:
         shot.subject = board.ledger.add(shot.shape, shot.colour).id
         board.notes += [n for n in step.notes if n not in board.notes]
         previous = shot
+
+
+def _numbered_cameras(board: Storyboard, cameras: dict[int, str]) -> None:
+    """A camera move said of one shot by its number is that shot's; the shots it was not said of do not move
+    the camera with it ("a ball bouncing, in two shots, with the camera panning left in the second one")."""
+    said = {i % len(board.shots): move for i, move in cameras.items() if -len(board.shots) <= i < len(board.shots)}
+    if not said:
+        return
+    for i, shot in enumerate(board.shots):
+        if i in said:
+            shot.camera = said[i]
+        elif shot.camera in said.values():
+            shot.camera = "static"
+        shot.prompt = canonical_caption(shot.attributes)
+    board.ledger.changes = [_describe_change(a, b) for a, b in zip(board.shots, board.shots[1:])]
 
 
 def _said_for_all(steps: list[StepReading]) -> None:

@@ -1194,7 +1194,7 @@ FIELD_LABEL = re.compile(r"^\s*(?:scene|thing|subject|where|what|who|doing|actio
 # "Cam:", "camera:", at a line's start or inside it: what follows is the camera's ("Cam: follow R.")
 CAMERA_LABEL = re.compile(r"\s*cam(?:era)?\s*", re.I)
 LABEL = re.compile(r"^\s*(?:(?:sh|sc)\s*\d+\b|(?:shot|scene|clip|part|beat|panel|setup|set up|take|act|step|slide|"
-                   r"track|frame|card|page)\s*(?:\d+|one|two|three|"
+                   r"track|play|rep|stage|split|verse|movement|frame|card|page)\s*(?:\d+|one|two|three|"
                    r"four|five|six|[a-f])\b|(?:opening|middle|ending|closing|final|first|second|third|fourth|fifth|"
                    r"last)(?: (?:shot|beat|scene|image|frame))?\s*$)\s*", re.I)
 # Words a character says in a story ("whispered, 'I want to fly!'"): not what the film shows.
@@ -1607,6 +1607,7 @@ class RequestReading:
     total_seconds: float | None = None  # "a 10-second film"
     each_seconds: float | None = None  # "3 seconds each"
     seconds_in_order: list[float] | None = None  # "2, 3 and 3 seconds": the shots' lengths, in order
+    camera_of_shot: dict[int, str] = field(default_factory=dict)  # "panning left in the second one": shot 1's
     not_english: bool = False
 
 
@@ -1658,6 +1659,25 @@ def _film_lengths(joined: str) -> tuple[float | None, float | None]:
     if e:
         each = _number(e.group(1))
     return total, each
+
+
+ORDINALS = {"first": 0, "one": 0, "1": 0, "second": 1, "two": 1, "2": 1, "third": 2, "three": 2, "3": 2,
+            "fourth": 3, "four": 3, "4": 3, "fifth": 4, "five": 4, "5": 4, "last": -1, "final": -1}
+# A camera move said of one shot by its number ("with the camera panning left in the second one", "pan left on
+# one, pan right on two"): that shot's, not every shot's.
+NUMBERED_CAMERA = re.compile(r"\b((?:pan|pans|panning|panned|zoom|zooms|zooming|push|pushes|pushing|pull|pulls|"
+                             r"pulling) (?:left|right|in|out|back)) (?:in|on|for|during) (?:the )?"
+                             r"(" + "|".join(ORDINALS) + r")(?: one| shot| clip| part| play)?\b")
+
+
+def _cameras_of_numbered_shots(joined: str) -> dict[int, str]:
+    """Camera moves said of a shot by its number: {shot index (-1 the last): move}."""
+    out = {}
+    for said in NUMBERED_CAMERA.finditer(joined):
+        move = read_step(said.group(1)).camera
+        if move:
+            out[ORDINALS[said.group(2)]] = move
+    return out
 
 
 UNIT = r" ?(?:seconds?|secs?|s)\b"
@@ -1719,6 +1739,7 @@ def read_request(request: str, guess=None) -> RequestReading:
             reading.steps = joined_up
     reading.total_seconds, reading.each_seconds = _film_lengths(joined)
     reading.seconds_in_order = _seconds_in_order(joined)
+    reading.camera_of_shot = _cameras_of_numbered_shots(joined)
     field = re.search(r"^\s*(?:[-*•]\s*|\(?\d+[.)]\s*)?(?:length|duration|runtime|running time|total)\s*:\s*" + SECONDS
                       + r" ?(?:seconds?|secs?|s)\b", request, re.I | re.M)
     if field and reading.total_seconds is None:  # a header line ("Length: 8 seconds, 4 shots") is the film's

@@ -613,3 +613,12 @@ def test_a_sign_off_drops_only_a_name_and_readers_stay_quick_on_odd_input(planne
                 ", ".join(["3"] * 5000), "x" * 20000 + "->y"):
         read_prompt(odd)  # neither raises nor takes long (each was slower than a second, or raised, once)
         read_request(odd)
+
+
+def test_a_camera_move_said_of_one_shot_by_its_number(planner):
+    board = planner.plan("A ten-second film of a white ball bouncing on the beach, in two shots, with the camera "
+                         "panning left in the second one.")
+    assert [s.camera for s in board.shots] == ["static", "pan left"]
+    assert "camera static → pan left" in board.ledger.changes[0]
+    board = planner.plan("Play one: a red ball rolls left. Play two: it rolls right. Pan left on one, pan right on two.")
+    assert [s.camera for s in board.shots] == ["pan left", "pan right"]
