@@ -620,5 +620,6 @@ def test_a_camera_move_said_of_one_shot_by_its_number(planner):
                          "panning left in the second one.")
     assert [s.camera for s in board.shots] == ["static", "pan left"]
     assert "camera static → pan left" in board.ledger.changes[0]
-    board = planner.plan("Play one: a red ball rolls left. Play two: it rolls right. Pan left on one, pan right on two.")
+    board = planner.plan("Play one: a red ball rolls left. Play two: it rolls right. Pan left on one, pan right on "
+                         "two.")
     assert [s.camera for s in board.shots] == ["pan left", "pan right"]
