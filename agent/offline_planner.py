@@ -324,15 +324,10 @@ def _titled_step(request: str) -> str:
     return next((t for t in steps if read_step(t).subjects), steps[0] if steps else request)
 
 
-TAKING_BACK = re.compile(r"\b(?:no wait|wait no|no no|actually|i mean|sorry|scratch that|make that|or rather|"
-                         r"correction)\b", re.I)
-
-
 def _taken_back(request: str, shot: Shot) -> bool:
     """Did the request take back what the words a title is made from say ("A red ball bounces. Actually make it
     blue.", "a blue ball, no wait, make it green")?"""
-    if not any(marks.search(request) for marks in (reader.INNER_CORRECTION, reader.CHANGING, reader.INSTEAD,
-                                                     TAKING_BACK)):
+    if not reader.takes_back(request):
         return False
     said = read_step(_titled_step(request)).found
     return any(said.get(axis) not in (None, getattr(shot, axis)) for axis in ("colour", "shape", "motion"))

@@ -360,7 +360,7 @@ def words_of(text: str) -> list[str]:
     for i in range(len(words) - 3):
         verb, owner, camera, where = words[i:i + 4]
         if owner in ("the", "your", "our", "my") and camera in lexicon.CAMERA_WORDS and \
-                where in lexicon.CAMERA_DIRECTIONS and _stem(verb) in CAMERA_HANDLING:
+                where in lexicon.CAMERA_DIRECTIONS and _is_form_of(verb, CAMERA_HANDLING):
             words[i:i + 4] = [owner, camera, verb, where]
     return words
 
@@ -413,8 +413,9 @@ CAMERA_HANDLING = {"pull", "push", "move", "bring", "draw", "swing", "turn", "ea
                    "zoom", "take", "slide", "creep", "back", "tilt", "shift", "edge", "nudge"}
 
 
-def _stem(verb: str) -> str:
-    return next((lemma for lemma in CAMERA_HANDLING if verb in verb_forms(lemma)), verb)
+def _is_form_of(verb: str, lemmas: set[str]) -> bool:
+    """Is ``verb`` (a phrase's first word) a form of one of ``lemmas`` ("drove" of "drive")?"""
+    return any(verb.split()[0] in verb_forms(lemma) for lemma in lemmas)
 
 
 @dataclass
@@ -527,6 +528,10 @@ class StepReading:
     def recognised(self) -> bool:
         return bool(self.found) or bool(self.negated) or self.duration is not None or self.follows
 
+    def copied(self) -> StepReading:
+        """A copy whose notes can grow without growing this step's."""
+        return StepReading(**{**self.__dict__, "notes": list(self.notes)})
+
     def merged(self, other: StepReading) -> StepReading:
         """This step with ``other`` said about the same moment: what either says, ``other`` first."""
         out = StepReading(text=f"{self.text}, {other.text}")
@@ -558,7 +563,7 @@ class StepReading:
     def merged_detail(self, detail: StepReading) -> StepReading:
         """This action with a detail said after it: what the action left unsaid (its camera, length, place,
         the subject's colour) is taken from the detail."""
-        out = StepReading(**{**self.__dict__, "notes": list(self.notes)})
+        out = self.copied()
         for name in ("scene", "scene_outside", "camera", "duration", "transition"):
             if getattr(out, name) is None:
                 setattr(out, name, getattr(detail, name))
@@ -1057,10 +1062,6 @@ SLOPES = {"ground", "floor", "sky", "air", "hill", "slope", "mountain", "stairs"
           "bank", "cliff", "hillside", "chute", "side"}
 
 
-def _along_verb_of(verb: str) -> str:
-    return next((lemma for lemma in ALONG_VERBS if verb.split()[0] in verb_forms(lemma)), verb)
-
-
 def _heading(words: list[str], direction: Span) -> str:
     """Where a direction says the subject goes: "from the left" is where it comes from, so it goes right."""
     origin = direction.start > 0 and words[direction.start - 1] == "from"
@@ -1121,7 +1122,7 @@ def motions_in(words: list[str], live: list[Span]) -> list[tuple[str, str | None
                         break
                     if t.word.kind == "direction":
                         used.add(m)
-                        if t.text in ("up", "down") and _along_verb_of(s.text) in ALONG_VERBS and words[
+                        if t.text in ("up", "down") and _is_form_of(s.text, ALONG_VERBS) and words[
                                 t.end:t.end + 1] in (["a"], ["the"]) and not set(words[t.end + 1:t.end + 3]) & SLOPES:
                             break  # "driving down a city street": along it, not downward
                         heading = "opposite" if t.word.value == "opposite" else lexicon.DIRECTION_MOTION[
@@ -1251,7 +1252,7 @@ def _table_as_lines(text: str) -> str:
         return text
     sep = "\t" if "\t" in lines[0] else ","
     header = [h.strip().lower() for h in lines[0].split(sep)]
-    if len(lines) < 2 or len(header) < 3 or any(len(h.split()) > 3 for h in header):
+    if len(header) < 3 or any(len(h.split()) > 3 for h in header):
         return text
     kinds = [next((k for k, pattern in TABLE_COLUMNS.items() if re.fullmatch(pattern, h)), None) for h in header]
     rows = [[c.strip() for c in line.split(sep)] for line in lines[1:]]
@@ -1427,8 +1428,16 @@ SIMILE = re.compile(r"\b(?:as )?(quiet|still|light|busy|quick|fast|slow|happy|ca
 MEASURES = (r"(?:sec|secs|seconds?|s|mins?|minutes?|shots?|clips?|x|times?|metres?|meters?|m|cm|km|feet|foot|ft|"
             r"inch(?:es)?|yards?|miles?|steps?|degrees?|more|of|or|and|to|percent|px|pixels?|beats?)")
 # Marks of items said inline ("1) ... 2) ...", "(i) ... (ii) ...", "(a) ... (b) ..."), each style in order.
-ITEM_STYLES = [[rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i", "ii", "iii", "iv", "v", "vi")],
-               [rf"\({n}\)" for n in "abcdef"]]
+ITEM_STYLES = [[re.compile(rf"(?<![\w.]){mark}(?=\s)") for mark in style] for style in (
+    [rf"\(?{n}\)" for n in range(1, 10)], [rf"\({n}\)" for n in ("i", "ii", "iii", "iv", "v", "vi")],
+    [rf"\({n}\)" for n in "abcdef"])]
+
+
+@lru_cache(maxsize=8)
+def _bare_marks(count: int) -> list[re.Pattern]:
+    """Bare numbers 1 to ``count`` that mark items after a count ("5 shots: 1 red cube ... 2 it goes up"), not
+    a number before what it measures."""
+    return [re.compile(rf"(?<![\w.])\b{k}(?= (?!{MEASURES}\b)[a-z])(?=\s)") for k in range(1, count + 1)]
 
 
 # A letter's greeting and sign-off ("Dear all,", "Kind regards,\nHelen"): to the reader, not of the film.
@@ -1452,24 +1461,21 @@ def _inline_items(text: str) -> str:
     """Items of a list said on one line ("three shots: 1) ... 2) ... 3) ...", "5 shots: 1 red cube ... 2 it
     goes up ...") put on lines of their own."""
     counted = COUNT.search(" ".join(text.lower().split()))
-    if counted and counted.group(1).isdigit() or counted and counted.group(1) in lexicon.NUMBER_WORDS:
-        n = int(_number(counted.group(1)))
-        bare = [rf"\b{k}(?= (?!{MEASURES}\b)[a-z])" for k in range(1, n + 1)] if 2 <= n <= 9 else []
-        styles = ITEM_STYLES + ([bare] if bare else [])
-    else:
-        styles = ITEM_STYLES
-    for style in styles:
+    count = int(_number(counted.group(1))) if counted and (
+        counted.group(1).isdigit() or counted.group(1) in lexicon.NUMBER_WORDS) else 0
+    styles = [(style, False) for style in ITEM_STYLES] + ([(_bare_marks(count), True)] if 2 <= count <= 9 else [])
+    for style, bare in styles:
         found, at = [], 0
         for mark in style:
-            hit = re.compile(r"(?<![\w.])" + mark + r"(?=\s)").search(text, at)
+            hit = mark.search(text, at)
             if hit is None:
                 break
             found.append(hit)
             at = hit.end()
-        if len(found) >= 2 and (style in ITEM_STYLES or len(found) == len(style)):  # bare numbers: all of them
+        if len(found) >= 2 and (not bare or len(found) == len(style)):  # bare numbers: all of them
             for hit in reversed(found):
-                mark = hit.group(0) if style in ITEM_STYLES else hit.group(0) + ")"
-                text = text[:hit.start()].rstrip(" ,;") + "\n" + mark + text[hit.end():]
+                text = text[:hit.start()].rstrip(" ,;") + "\n" + hit.group(0) + (")" if bare else "") + \
+                    text[hit.end():]
             return text
     return text
 
@@ -1482,11 +1488,11 @@ def _vocative_dropped(text: str) -> str:
         return text
     word = _phrases().get((called.group(1).lower(),))
     rest = text[called.end():]
-    said_next = _phrases().get((words_of(rest)[0],)) if words_of(rest) else None
-    if said_next is not None and said_next.kind in ("colour", "motion", "travel", "direction"):
+    said = [_phrases().get((x,)) for x in words_of(rest)]
+    if said and said[0] is not None and said[0].kind in ("colour", "motion", "travel", "direction"):
         return text  # "Car, blue, drives left": the first of a list's subjects, described
     if word is None or word.kind != "shape" or word.outside is None or not any(
-            w.kind == "shape" and w.outside is None for w in map(_phrases().get, ((x,) for x in words_of(rest))) if w):
+            w is not None and w.kind == "shape" and w.outside is None for w in said):
         return text
     return rest
 
@@ -1740,10 +1746,10 @@ def read_request(request: str, guess=None) -> RequestReading:
     reading.total_seconds, reading.each_seconds = _film_lengths(joined)
     reading.seconds_in_order = _seconds_in_order(joined)
     reading.camera_of_shot = _cameras_of_numbered_shots(joined)
-    field = re.search(r"^\s*(?:[-*•]\s*|\(?\d+[.)]\s*)?(?:length|duration|runtime|running time|total)\s*:\s*" + SECONDS
-                      + r" ?(?:seconds?|secs?|s)\b", request, re.I | re.M)
-    if field and reading.total_seconds is None:  # a header line ("Length: 8 seconds, 4 shots") is the film's
-        reading.total_seconds = _number(field.group(1).lower())
+    header = re.search(r"^\s*(?:[-*•]\s*|\(?\d+[.)]\s*)?(?:length|duration|runtime|running time|total)\s*:\s*"
+                       + SECONDS + r" ?(?:seconds?|secs?|s)\b", request, re.I | re.M)
+    if header and reading.total_seconds is None:  # a header line ("Length: 8 seconds, 4 shots") is the film's
+        reading.total_seconds = _number(header.group(1).lower())
     if reading.total_seconds is not None or reading.each_seconds is not None:
         for step in reading.steps:  # the film's length is not one step's
             if step.duration in (reading.total_seconds, reading.each_seconds):
@@ -1828,13 +1834,21 @@ INNER_CORRECTION = re.compile(r"[,\s]+(?:no wait|wait no|no no|no,? make (?:that
                               r"(?= (?:a |an )?[a-z]+(?: one)?\s*(?:[.!?,;]|$))|"  # ", make it blue."
                               r"or rather|scratch that|sorry)\b[,\s]*", re.I)
 # Words that take back the step before ("... it descends... no wait, it shrinks").
-CORRECTING = re.compile(r"^\s*(?:no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|"
-                        r"correction|no(?=\s*,))\b[\s,]*", re.I)
+TAKING_BACK = (r"no wait|no no|wait no|actually|i mean|sorry|scratch that|make that|or rather|correction")
+CORRECTING = re.compile(r"^\s*(?:" + TAKING_BACK + r"|no(?=\s*,))\b[\s,]*", re.I)
 # A step that changes the one before rather than following it: "make it white", "the ball should be purple"
 # (only without an action of its own: "Make it bounce." is the next shot), and "roll right instead".
 CHANGING = re.compile(r"^\W*(?:(?:oh|and|but|so|ok(?:ay)?|please|can you|could you|just)\W+)*make (?:it|that|this|"
                       r"them|the \w+)\b|^\W*(?:the |its |it )?(?:[a-z]+ )?should(?:'ve| have)? (?:be|been)\b", re.I)
 INSTEAD = re.compile(r"\binstead\b(?! of)", re.I)
+
+
+def takes_back(text: str) -> bool:
+    """Does ``text`` take back or change something it said ("no wait", "make it white", "instead")?"""
+    return any(marks.search(text) for marks in (INNER_CORRECTION, CHANGING, INSTEAD, TAKEN_BACK_ANYWHERE))
+
+
+TAKEN_BACK_ANYWHERE = re.compile(r"\b(?:" + TAKING_BACK + r")\b", re.I)
 
 
 def _changes_previous(step: StepReading) -> bool:
@@ -2015,7 +2029,7 @@ def _in_colour_of(before: StepReading, correction: StepReading) -> StepReading:
     new = correction.subjects[0]
     if new.shape is None or new.colour is not None or new.shape == before.subjects[0].shape:
         return correction
-    out = StepReading(**{**correction.__dict__, "notes": list(correction.notes)})
+    out = correction.copied()
     out.subjects = [SubjectWords(new.shape, coloured[0].colour, new.outside, coloured[0].colour_outside, new.at)]
     return out
 
