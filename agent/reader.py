@@ -852,11 +852,12 @@ def _subjects(words: list[str], spans: list[Span], live: list[tuple[int, Span]],
                     scenes.append(Span(s.start, s.end, Word("scene", lexicon.NEAREST_SCENE[s.word.outside],
                                                             outside=s.word.outside), s.text))
                 continue
-            if subject_spans and subject_spans[-1].end == s.start and subjects[-1].outside and \
-                    s.word.outside not in GENERIC_NOUNS:  # "a wagon wheel", "a toy car": the last noun says what it is
-                subjects[-1] = SubjectWords(s.word.value, subjects[-1].colour, s.word.outside,
-                                            subjects[-1].colour_outside, subjects[-1].at)
-                subject_spans[-1] = Span(subject_spans[-1].start, s.end, s.word, s.text)
+            if subject_spans and subject_spans[-1].end == s.start:  # two nouns in a row name one subject
+                if subjects[-1].outside and s.word.outside not in GENERIC_NOUNS:  # "a wagon wheel": the last
+                    subjects[-1] = SubjectWords(s.word.value, subjects[-1].colour, s.word.outside,
+                                                subjects[-1].colour_outside, subjects[-1].at)
+                    subject_spans[-1] = Span(subject_spans[-1].start, s.end, s.word, s.text)
+                # else "my robot character": the first
             elif _is_subject(words, s, subjects, subject_spans):
                 subjects.append(SubjectWords(shape=s.word.value, outside=s.word.outside, at=s.start))
                 subject_spans.append(s)
@@ -921,8 +922,6 @@ def _is_subject(words: list[str], s: Span, subjects: list[SubjectWords], subject
         return False  # "Kids are learning colours": people in general, not someone on screen
     if s.text.endswith("s") and s.start > 0 and words[s.start - 1] in _speaker_forms():
         return False  # "she loves balls": things in general, not one on screen
-    if subject_spans and subject_spans[-1].end == s.start:
-        return False  # "my robot character": one subject, named by its first noun
     if s.word.outside and " ".join(words[s.end:s.end + 2]) in ("is a", "is an", "was a", "was an", "will be"):
         return False  # "player character is a green triangle": what it is follows
     between = words[subject_spans[-1].end:s.start] if subject_spans else []
